@@ -1,0 +1,66 @@
+"""The ``replwatch`` command line: a thin layer over the library.
+
+Each subcommand lives in its own module and is imported only when it is run, so
+``replwatch parse`` never pays for importing Textual or redis-py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from replwatch import __version__
+from replwatch.cli.errors import ExitCode
+
+#: subcommand name -> "module:attribute" of its click command.
+COMMANDS: dict[str, str] = {
+    "lab": "replwatch.cli.lab_cmd:lab",
+    "parse": "replwatch.cli.parse_cmd:parse",
+    "tail": "replwatch.cli.tail_cmd:tail",
+    "status": "replwatch.cli.status_cmd:status",
+    "tui": "replwatch.cli.tui_cmd:tui",
+    "demo": "replwatch.cli.tui_cmd:demo",
+    "replay": "replwatch.cli.tui_cmd:replay",
+    "report": "replwatch.cli.report_cmd:report",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._load(name) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            # A subcommand whose module is not written yet is simply not offered.
+            if exc.name == module_name:
+                return None
+            raise
+        return getattr(module, attr, None)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="replwatch")
+def cli() -> None:
+    """Watch Redis and Valkey replication: parse logs, follow them live, poll INFO."""
+
+
+def main() -> None:
+    """Console-script entry point: exit codes from :class:`ExitCode`, quiet Ctrl-C."""
+    try:
+        cli.main(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(ExitCode.INTERRUPTED)

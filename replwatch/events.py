@@ -1,0 +1,160 @@
+"""The event record every part of replwatch speaks.
+
+One log line, or one change seen by the INFO poller, becomes exactly one
+:class:`Event`. The record and its JSON encoding are fixed by the contract in
+``shared/spec/events.md``: ``parse --json``, ``tail --json``, the report and the
+TUI all read and write this one shape, so scripts can rely on it.
+
+Events are small frozen records. ``fields`` is a plain dict for speed and easy
+JSON, but by convention it is never mutated after the event is built.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Header role letter -> contract role word.
+ROLE_BY_LETTER: dict[str, str] = {
+    "M": "master",
+    "S": "replica",
+    "C": "child",
+    "X": "sentinel",
+}
+
+#: Header level character -> contract level word.
+LEVEL_BY_CHAR: dict[str, str] = {
+    ".": "debug",
+    "-": "verbose",
+    "*": "notice",
+    "#": "warning",
+}
+
+#: Kinds for lines that are not understood; every other kind names what happened.
+UNRECOGNIZED = "unrecognized"
+MALFORMED = "malformed"
+
+#: The key order of the JSON encoding, as in the contract.
+JSON_KEYS: tuple[str, ...] = (
+    "ts",
+    "source",
+    "line",
+    "pid",
+    "role",
+    "level",
+    "kind",
+    "message",
+    "fields",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened, from a log line or from a poll.
+
+    Attributes:
+        ts: ISO 8601 local time as the server wrote it (``2026-11-25T08:49:46.136``,
+            an offset kept when the log carried one); ``None`` when the line had none.
+        source: the file as given on the command line, or ``host:port`` for poll events.
+        line: 1-based line number in ``source``; ``None`` for poll events.
+        pid: process id from the header.
+        role: ``master``, ``replica``, ``child``, ``sentinel`` or ``None``.
+        level: ``debug``, ``verbose``, ``notice``, ``warning`` or ``None``.
+        kind: what happened (see the contract); ``unrecognized`` or ``malformed``
+            when no rule or no header matched.
+        message: the message text after the header, exactly as written.
+        fields: values pulled out of the message by the grammar.
+    """
+
+    ts: str | None
+    source: str
+    line: int | None
+    pid: int | None
+    role: str | None
+    level: str | None
+    kind: str
+    message: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON object, keys in contract order."""
+        return {
+            "ts": self.ts,
+            "source": self.source,
+            "line": self.line,
+            "pid": self.pid,
+            "role": self.role,
+            "level": self.level,
+            "kind": self.kind,
+            "message": self.message,
+            "fields": dict(self.fields),
+        }
+
+    def to_json(self) -> str:
+        """One JSON Lines record (no trailing newline), non-ASCII kept as is."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        """Rebuild an event from its JSON object (recordings, ``parse --json`` output)."""
+        return cls(
+            ts=data.get("ts"),
+            source=str(data.get("source", "")),
+            line=data.get("line"),
+            pid=data.get("pid"),
+            role=data.get("role"),
+            level=data.get("level"),
+            kind=str(data.get("kind", UNRECOGNIZED)),
+            message=str(data.get("message", "")),
+            fields=dict(data.get("fields") or {}),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Event:
+        """Rebuild an event from one JSON Lines record."""
+        return cls.from_dict(json.loads(text))
+
+    @property
+    def is_understood(self) -> bool:
+        """True when a grammar rule gave this event a real kind."""
+        return self.kind not in (UNRECOGNIZED, MALFORMED)
+
+    def sort_key(self) -> tuple[str, str, int]:
+        """The one deterministic merge order: (time, source, line)."""
+        return (self.ts or "", self.source, self.line or 0)
+
+
+def poll_event(
+    source: str,
+    kind: str,
+    message: str,
+    *,
+    ts: str,
+    role: str | None = None,
+    **fields: Any,
+) -> Event:
+    """Build an event that came from the INFO poller rather than a log line.
+
+    Poll events have no line, pid or level in the log sense; ``level`` is set to
+    ``warning`` for kinds that mean trouble so every view colours them alike.
+    """
+    level = "warning" if kind in POLL_WARNING_KINDS else "notice"
+    return Event(
+        ts=ts,
+        source=source,
+        line=None,
+        pid=None,
+        role=role,
+        level=level,
+        kind=kind,
+        message=message,
+        fields=fields,
+    )
+
+
+#: Poll-event kinds that mean something is wrong.
+POLL_WARNING_KINDS = frozenset(
+    {"node_down", "auth_required", "link_down", "lag_exceeded", "role_changed"}
+)
