@@ -1,0 +1,122 @@
+"""Wake the tailer when a followed directory changes: inotify, or a plain timer.
+
+A watcher never reads a file and never decides what changed: it only calls
+``wake()``. The tailer then polls its followers, which own every offset. That split
+keeps the correctness in one place (:mod:`replwatch.tailer`) and makes a missed or
+spurious wake-up harmless: the tailer also polls every :attr:`Watcher.interval`
+seconds whatever the watcher says.
+
+Two backends: :class:`InotifyWatcher` (watchdog's observer, one non-recursive watch
+per parent directory) and :class:`~replwatch.poll_watcher.PollWatcher` (no thread;
+a short interval). :func:`make_watcher` picks one and falls back to polling when
+inotify cannot be had (no inotify, ``max_user_watches`` or instances exhausted).
+Errors never cross the observer thread: they go to ``on_error`` as values.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+#: Safety poll while inotify is active: a missed event costs at most this long.
+SAFETY_INTERVAL = 1.0
+
+
+class Watcher(ABC):
+    """Calls ``wake`` when something under a watched directory may have changed.
+
+    Args:
+        wake: called from any thread, cheap and non-blocking (sets an Event).
+        on_error: receives exceptions instead of having them raised in a thread.
+    """
+
+    #: How often the tailer polls anyway, in seconds.
+    interval: float = SAFETY_INTERVAL
+    #: ``"inotify"`` or ``"poll"``, for messages and tests.
+    mode: str = ""
+
+    def __init__(self, *, wake: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        self._wake = wake
+        self._on_error = on_error
+
+    @abstractmethod
+    def watch_dir(self, directory: str) -> bool:
+        """Start watching ``directory``; False when it could not be watched."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start delivering wake-ups."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop and release everything; safe to call twice."""
+
+
+class InotifyWatcher(Watcher):
+    """watchdog's inotify observer on the parent directories of followed files."""
+
+    mode = "inotify"
+
+    def __init__(self, *, wake: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        super().__init__(wake=wake, on_error=on_error)
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers.inotify import InotifyObserver
+
+        watcher = self
+
+        class _Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.event_type not in ("opened", "closed_no_write"):
+                    watcher._wake()
+
+        # Creating the observer opens the inotify instance: OSError if there is none.
+        self._observer = InotifyObserver()
+        self._handler = _Handler()
+        self._watched: set[str] = set()
+
+    def watch_dir(self, directory: str) -> bool:
+        directory = os.path.abspath(directory)
+        if directory in self._watched:
+            return True
+        try:
+            self._observer.schedule(self._handler, directory, recursive=False)
+        except OSError as exc:
+            # A directory that does not exist yet is covered by the safety poll;
+            # anything else (watch limit reached, permission) is worth saying.
+            if not isinstance(exc, FileNotFoundError):
+                self._on_error(exc)
+            return False
+        self._watched.add(directory)
+        return True
+
+    def start(self) -> None:
+        self._observer.daemon = True
+        self._observer.start()
+
+    def stop(self) -> None:
+        try:
+            self._observer.stop()
+            if self._observer.is_alive():
+                self._observer.join(timeout=2.0)
+        except Exception as exc:  # a dying observer must not take the tailer down
+            self._on_error(exc)
+
+
+def make_watcher(
+    *,
+    wake: Callable[[], None],
+    on_error: Callable[[Exception], None],
+    force_poll: bool = False,
+    poll_interval: float | None = None,
+) -> Watcher:
+    """The inotify watcher, or the polling one when asked or when inotify fails."""
+    from replwatch.poll_watcher import POLL_INTERVAL, PollWatcher
+
+    interval = POLL_INTERVAL if poll_interval is None else poll_interval
+    if not force_poll:
+        try:
+            return InotifyWatcher(wake=wake, on_error=on_error)
+        except (OSError, ImportError) as exc:
+            on_error(RuntimeError(f"inotify unavailable ({exc}); polling every {interval} s"))
+    return PollWatcher(wake=wake, on_error=on_error, interval=interval)
