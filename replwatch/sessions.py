@@ -1,0 +1,319 @@
+"""Sync sessions: one replica's attempt to (re)synchronise with its master, as one record.
+
+A replica writes a dozen lines per sync attempt (connect, PING, PSYNC, full resync,
+receiving N bytes, flushing, loading, finished). Views want the attempt, not the
+lines: "10001 full resync: 18 B from 10000 in 5.5 s". :class:`SessionTracker` turns
+a time-ordered event stream into :class:`SyncSession` records as attempts end.
+
+What ends an attempt, from real Redis 2.8-8 / Valkey logs:
+
+* success: ``sync_finished`` (full) or ``psync_succeeded`` (partial);
+* failure: ``master_auth_failed``, ``master_link_error`` (connection refused,
+  timeouts, error replies), ``sync_failed``, ``master_timeout``;
+* interruption: the link is lost mid-transfer, the replica restarts, is promoted
+  (``REPLICAOF NO ONE``) or pointed elsewhere, a new attempt begins over an old one,
+  or the input ends (:meth:`SessionTracker.flush`).
+
+The master's own lines about the same replica (``psync_accepted`` with the byte count,
+``psync_rejected`` for lack of backlog) are remembered for a short while per replica
+port, so a partial resync can say how many bytes it took and a full one why the
+partial one was refused, whenever the master's log is in the same stream.
+
+Pure: no I/O, no clock; memory is bounded by the number of sources.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from replwatch.events import Event
+from replwatch.timeline import peer_node, seconds_between
+
+#: At most this many (source, line) evidence pairs are kept per session.
+MAX_EVIDENCE = 40
+#: Master-side facts older than this (seconds) are not attached to a replica session.
+MASTER_FACT_WINDOW = 30.0
+#: Bound on remembered master-side facts (replica ports).
+MAX_MASTER_FACTS = 256
+
+_PORT_IN_MESSAGE = re.compile(r"(?:\bport=|\bon port )(\d{1,5})\b")
+
+
+def port_from_event(event: Event) -> str | None:
+    """The listening port an event announces (``Running mode=standalone, port=10001.``,
+    ``The server is now ready to accept connections on port 10001``), if any."""
+    port = event.fields.get("port")
+    if port is not None:
+        return str(port)
+    if (
+        event.kind in ("server_starting", "server_ready", "unrecognized")
+        or "port" in (event.message[:80])
+    ):
+        match = _PORT_IN_MESSAGE.search(event.message)
+        if match:
+            return match.group(1)
+    return None
+
+
+def short_source(source: str) -> str:
+    """A short name for a file when its port is unknown: its base name, no ``.log``."""
+    base = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return base[:-4] if base.endswith(".log") else base
+
+
+def format_bytes(count: int | None) -> str:
+    """``18 B``, ``4.0 KB``, ``1.2 MB``: sizes as people read them."""
+    if count is None:
+        return "? B"
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{count} B"  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSession:
+    """One replica-side sync attempt, from its first line to the line that ended it.
+
+    ``node`` is the replica's short name (its port when known), ``peer`` the master's
+    address as the replica logged it. ``mode`` is ``full``, ``partial`` or
+    ``unknown`` (the attempt ended before the master answered PSYNC). ``outcome``
+    is ``success``, ``failed`` or ``interrupted``; ``reason`` says why it failed, was
+    interrupted, or (for a full resync) why a partial one was not possible.
+    """
+
+    source: str
+    node: str
+    peer: str | None
+    mode: str
+    bytes: int | None
+    start_ts: str | None
+    end_ts: str | None
+    seconds: float | None
+    outcome: str
+    reason: str | None
+    evidence: tuple[tuple[str, int], ...]
+    target: str | None = None
+    replid: str | None = None
+
+    def summary(self) -> str:
+        """One line for people: what happened, with whom, how big, how long."""
+        master = peer_node(self.peer) if self.peer else "master"
+        took = f" in {self.seconds:.1f} s" if self.seconds is not None else ""
+        if self.outcome == "failed":
+            return f"{self.node} sync failed: {self.reason or 'unknown error'}"
+        if self.outcome == "interrupted":
+            why = f": {self.reason}" if self.reason else ""
+            return f"{self.node} {_mode_word(self.mode)} with {master} interrupted{why}"
+        if self.mode == "partial":
+            size = f": {format_bytes(self.bytes)}" if self.bytes is not None else ""
+            return f"{self.node} partial resync from {master}{size}{took}"
+        if self.mode == "full":
+            if self.bytes is not None:
+                size = format_bytes(self.bytes)
+            elif self.target:
+                size = f"streamed RDB ({self.target})"
+            else:
+                size = "size unknown"
+            return f"{self.node} full resync: {size} from {master}{took}"
+        return f"{self.node} sync with {master} finished{took}"
+
+
+def _mode_word(mode: str) -> str:
+    return {"full": "full resync", "partial": "partial resync"}.get(mode, "sync")
+
+
+@dataclass(slots=True)
+class _Open:
+    """The mutable state of an attempt in progress (never leaves this module)."""
+
+    source: str
+    peer: str | None
+    start_ts: str | None
+    mode: str = "unknown"
+    bytes: int | None = None
+    target: str | None = None
+    replid: str | None = None
+    reason: str | None = None
+    psync_tried: bool = False
+    last_ts: str | None = None
+    evidence: list[tuple[str, int]] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        if event.ts:
+            self.last_ts = event.ts
+        if event.line is not None and len(self.evidence) < MAX_EVIDENCE:
+            self.evidence.append((event.source, event.line))
+
+
+_ATTACH_ONLY = frozenset({"sync_started", "master_connected", "master_ping_ok", "flushing_old_data",
+                          "loading_db", "master_cached", "master_cache_discarded",
+                          "master_replid_changed"})  # fmt: skip
+_FAILING = {
+    "master_auth_failed": "authentication failed",
+    "master_link_error": "connection error",
+    "sync_failed": "transfer failed",
+    "master_timeout": "master timed out",
+}
+_NODE_RESET = {
+    "server_starting": "replica restarted",
+    "server_shutdown": "replica shut down",
+    "server_exit": "replica shut down",
+    "master_mode_enabled": "replica promoted to master (REPLICAOF NO ONE)",
+}
+
+
+class SessionTracker:
+    """Turns a time-ordered event stream into completed :class:`SyncSession` records.
+
+    Feed it every event (any source, any kind; unrelated ones are ignored cheaply).
+    State is kept per source, plus a small bounded memory of the master-side facts.
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[str, _Open] = {}
+        self._peer: dict[str, str] = {}
+        self._port: dict[str, str] = {}
+        self._master_facts: OrderedDict[str, Event] = OrderedDict()
+
+    def node_name(self, source: str) -> str:
+        """The short name of the node writing ``source``: its port once seen."""
+        return self._port.get(source) or short_source(source)
+
+    def feed(self, event: Event) -> list[SyncSession]:
+        """Sessions completed by ``event`` (usually none, at most two)."""
+        kind = event.kind
+        source = event.source
+        if source not in self._port:
+            port = port_from_event(event)
+            if port:
+                self._port[source] = port
+        if kind in ("psync_accepted", "psync_rejected") and event.fields.get("peer"):
+            self._remember_master_fact(event)
+            return []
+        done: list[SyncSession] = []
+        session = self._open.get(source)
+        if kind in ("master_connecting", "replicaof_enabled"):
+            peer = event.fields.get("peer")
+            if peer:
+                self._peer[source] = str(peer)
+            if session is not None:
+                why = "replica pointed at another master" if kind == "replicaof_enabled" else None
+                done.append(self._close(source, event, "interrupted", why or "new attempt began"))
+            if kind == "master_connecting":
+                self._begin(event).add(event)
+            return done
+        if kind in _NODE_RESET:
+            if session is not None:
+                done.append(self._close(source, event, "interrupted", _NODE_RESET[kind]))
+            if kind == "master_mode_enabled":
+                self._peer.pop(source, None)
+            return done
+        if session is None:
+            if kind == "sync_started" or kind in ("psync_attempt", "full_resync_started"):
+                session = self._begin(event)
+            else:
+                return done
+        session.add(event)
+        if kind in _ATTACH_ONLY:
+            return done
+        if kind == "psync_attempt":
+            session.psync_tried = True
+            if event.fields.get("replid"):
+                session.replid = str(event.fields["replid"])
+        elif kind == "psync_impossible":
+            session.reason = str(event.fields.get("reason") or "partial resync not possible")
+        elif kind == "full_resync_started":
+            session.mode = "full"
+            session.replid = str(event.fields.get("replid") or "") or session.replid
+        elif kind == "rdb_receiving":
+            session.mode = "full"
+            if event.fields.get("bytes") is not None:
+                session.bytes = int(event.fields["bytes"])
+            if event.fields.get("target"):
+                session.target = str(event.fields["target"])
+        elif kind == "psync_succeeded":
+            session.mode = "partial"
+            session.reason = None
+            done.append(self._close(source, event, "success", None))
+        elif kind == "sync_finished":
+            if session.mode == "unknown":
+                session.mode = "full"
+            done.append(self._close(source, event, "success", session.reason))
+        elif kind in _FAILING:
+            error = event.fields.get("error")
+            done.append(self._close(source, event, "failed", str(error or _FAILING[kind])))
+        elif kind == "master_link_lost":
+            done.append(self._close(source, event, "interrupted", "connection with master lost"))
+        return done
+
+    def flush(self) -> list[SyncSession]:
+        """Attempts still open at the end of the input, as ``interrupted``."""
+        done = []
+        for source in list(self._open):
+            done.append(self._close(source, None, "interrupted", "log ends during the sync"))
+        return done
+
+    # -- internals
+
+    def _begin(self, event: Event) -> _Open:
+        session = _Open(event.source, self._peer.get(event.source), event.ts)
+        self._open[event.source] = session
+        return session
+
+    def _close(
+        self, source: str, event: Event | None, outcome: str, reason: str | None
+    ) -> SyncSession:
+        session = self._open.pop(source)
+        end_ts = event.ts if event is not None else session.last_ts
+        node = self.node_name(source)
+        fact = self._master_fact(node, end_ts)
+        if fact is not None and outcome == "success":
+            if session.mode == "partial" and fact.kind == "psync_accepted":
+                session.bytes = _int_or_none(fact.fields.get("bytes"))
+                session.evidence.append((fact.source, fact.line or 0))
+            elif session.mode == "full" and fact.kind == "psync_rejected":
+                reason = f"partial resync refused by master ({fact.fields.get('reason', '?')})"
+                session.evidence.append((fact.source, fact.line or 0))
+        return SyncSession(
+            source=source,
+            node=node,
+            peer=session.peer,
+            mode=session.mode,
+            bytes=session.bytes,
+            start_ts=session.start_ts,
+            end_ts=end_ts,
+            seconds=seconds_between(session.start_ts, end_ts),
+            outcome=outcome,
+            reason=reason,
+            evidence=tuple(session.evidence),
+            target=session.target,
+            replid=session.replid,
+        )
+
+    def _remember_master_fact(self, event: Event) -> None:
+        port = peer_node(str(event.fields["peer"]))
+        self._master_facts[port] = event
+        self._master_facts.move_to_end(port)
+        while len(self._master_facts) > MAX_MASTER_FACTS:
+            self._master_facts.popitem(last=False)
+
+    def _master_fact(self, node: str, end_ts: str | None) -> Event | None:
+        fact = self._master_facts.get(node)
+        if fact is None:
+            return None
+        gap = seconds_between(fact.ts, end_ts)
+        if gap is None or abs(gap) > MASTER_FACT_WINDOW:
+            return None
+        return fact
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None

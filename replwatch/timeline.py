@@ -1,0 +1,295 @@
+"""Put many event streams on one clock, and see each link's state over time.
+
+Two jobs that every multi-file view needs:
+
+* :func:`merge_events` interleaves several per-file event streams into one, in the
+  contract's order ``(time, source, line)``. It streams (``heapq.merge``), so memory does
+  not grow with file size. Lines without a timestamp keep their place in their own file:
+  they sort with the last timestamp their source showed. A source's clock can be shifted
+  by a few seconds when hosts disagree about the time.
+* :class:`LinkTimeline` rebuilds, from log events alone, the state of every replication
+  link (replica node -> master address) as intervals ``up`` / ``syncing`` / ``down``.
+  Polling INFO every few seconds misses a link that drops and comes back between polls;
+  the logs do not, and this is what the report's picture and the TUI draw.
+
+Pure and synchronous: no I/O and no clock reads; time comes from the events.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from replwatch.events import Event
+
+# --------------------------------------------------------------------------- time
+
+
+def parse_ts(ts: str | None) -> datetime | None:
+    """An event's ISO timestamp as a naive ``datetime``; ``None`` when absent or bad.
+
+    Offsets (Valkey's iso8601 format) are dropped rather than converted: every log
+    in one report is local time of the host that wrote it, and mixing aware and naive
+    datetimes would make every subtraction raise.
+    """
+    if not ts:
+        return None
+    try:
+        parsed = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None)
+
+
+def seconds_between(start: str | None, end: str | None) -> float | None:
+    """Seconds from ``start`` to ``end`` (rounded to the millisecond), or ``None``."""
+    first, last = parse_ts(start), parse_ts(end)
+    if first is None or last is None:
+        return None
+    return round((last - first).total_seconds(), 3)
+
+
+def shift_ts(ts: str | None, seconds: float) -> str | None:
+    """``ts`` moved by ``seconds``, written back in the same ISO style (ms precision)."""
+    parsed = parse_ts(ts)
+    if parsed is None or ts is None:
+        return ts
+    moved = parsed + timedelta(seconds=seconds)
+    text = moved.isoformat(timespec="milliseconds")
+    offset = _OFFSET.search(ts[19:])
+    return text + offset.group(0) if offset else text
+
+
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+
+
+# -------------------------------------------------------------------------- merge
+
+
+def merge_events(
+    streams: Iterable[Iterable[Event]],
+    *,
+    clock_offsets: Mapping[str, float] | None = None,
+) -> Iterator[Event]:
+    """Interleave per-file event streams by ``(time, source, line)``, lazily.
+
+    Each stream is expected to be in file order (as a parser yields it). An event with
+    ``ts=None`` sorts with the last timestamp its stream carried, so it stays next to
+    its neighbours instead of jumping to the front. ``clock_offsets`` maps a source to
+    seconds to add to its timestamps (the emitted events carry the shifted ``ts``), for
+    hosts whose clocks disagree.
+    """
+    offsets = dict(clock_offsets or {})
+    keyed = [_keyed(stream, index, offsets) for index, stream in enumerate(streams)]
+    for _key, event in heapq.merge(*keyed, key=lambda pair: pair[0]):
+        yield event
+
+
+def _keyed(
+    stream: Iterable[Event], index: int, offsets: Mapping[str, float]
+) -> Iterator[tuple[tuple[str, str, int, int, int], Event]]:
+    last_ts = ""
+    for seq, event in enumerate(stream):
+        shift = offsets.get(event.source)
+        if shift and event.ts:
+            event = replace(event, ts=shift_ts(event.ts, shift))
+        if event.ts:
+            last_ts = event.ts
+        key = (event.ts or last_ts, event.source, event.line or 0, index, seq)
+        yield key, event
+
+
+# ---------------------------------------------------------------- link timeline
+
+UP = "up"
+SYNCING = "syncing"
+DOWN = "down"
+
+#: Replica-side kinds that prove the transfer is really under way.
+_SYNC_PROGRESS = frozenset(
+    {
+        "psync_attempt",
+        "psync_impossible",
+        "full_resync_started",
+        "rdb_receiving",
+        "flushing_old_data",
+        "loading_db",
+    }
+)
+_REPLICA_UP = frozenset({"sync_finished", "psync_succeeded"})
+_REPLICA_DOWN = frozenset(
+    {
+        "master_link_lost",
+        "master_timeout",
+        "master_link_error",
+        "master_auth_failed",
+        "sync_failed",
+    }
+)
+_NODE_GONE = frozenset({"server_shutdown", "server_exit", "server_starting"})
+_MASTER_SYNCING = frozenset({"replica_sync_request", "full_resync_requested"})
+_MASTER_UP = frozenset({"replica_sync_succeeded", "psync_accepted"})
+_MASTER_DOWN = frozenset({"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"})
+_MASTER_KINDS = _MASTER_SYNCING | _MASTER_UP | _MASTER_DOWN
+
+
+@dataclass(frozen=True, slots=True)
+class LinkInterval:
+    """One stretch of a link in one state. ``end_ts`` is ``None`` while it lasts."""
+
+    state: str
+    start_ts: str | None
+    end_ts: str | None
+    cause: str
+    evidence: tuple[tuple[str, int], ...]
+
+    @property
+    def seconds(self) -> float | None:
+        return seconds_between(self.start_ts, self.end_ts)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkKey:
+    """A link as one side saw it: ``replica`` and ``master`` are ``host:port``-ish
+    names (``master`` is the peer address from the logs), ``observer`` is ``replica``
+    when the replica's log told us, ``master`` when only the master's log did."""
+
+    replica: str
+    master: str
+    observer: str
+
+
+class LinkTimeline:
+    """Per-link state intervals rebuilt from log events, fed in time order.
+
+    ``node_of`` maps a source (file) to the name of the node that wrote it (a port
+    such as ``10001``; the source itself when unknown) and ``peer_name`` turns a peer
+    address from a log line into the same kind of name (default: its port), so that
+    both sides of a link agree on its key. ``max_intervals`` bounds memory per link:
+    the oldest intervals are dropped first and counted in :attr:`dropped`.
+    """
+
+    def __init__(
+        self,
+        *,
+        node_of: Mapping[str, str] | None = None,
+        peer_name: Callable[[str], str] | None = None,
+        max_intervals: int = 5000,
+    ) -> None:
+        self._node_of = dict(node_of or {})
+        self._peer_name = peer_name or peer_node
+        self._max = max_intervals
+        self._intervals: dict[LinkKey, list[LinkInterval]] = {}
+        self._current_master: dict[str, str] = {}
+        self.dropped = 0
+
+    # -- feeding
+
+    def feed(self, event: Event) -> None:
+        """Advance the state of whatever link ``event`` speaks about."""
+        kind = event.kind
+        if kind in _MASTER_KINDS:
+            self._feed_master_side(event)
+            return
+        if kind in _NODE_GONE:
+            self._master_gone(event)  # the same file may also hold replica-side history
+        self._feed_replica_side(event)
+
+    def _feed_replica_side(self, event: Event) -> None:
+        kind = event.kind
+        node = self._node(event.source)
+        peer = event.fields.get("peer")
+        if kind in ("master_connecting", "replicaof_enabled") and peer:
+            new = self._peer_name(str(peer))
+            old = self._current_master.get(node)
+            if old and old != new:
+                self._set(LinkKey(node, old, "replica"), None, event, "replicaof changed")
+            self._current_master[node] = new
+        master = self._current_master.get(node)
+        if master is None:
+            return
+        key = LinkKey(node, master, "replica")
+        state = self._state(key)
+        if kind == "master_connecting" and state in (None, UP):
+            self._set(key, SYNCING, event, "connecting")
+        elif kind in _SYNC_PROGRESS:
+            self._set(key, SYNCING, event, kind)
+        elif kind in _REPLICA_UP:
+            self._set(key, UP, event, kind)
+        elif kind in _REPLICA_DOWN:
+            self._set(key, DOWN, event, kind)
+        elif kind in _NODE_GONE and state is not None:
+            self._set(key, DOWN, event, "replica restarted or stopped")
+        elif kind == "master_mode_enabled":
+            self._set(key, None, event, "replica promoted (REPLICAOF NO ONE)")
+            self._current_master.pop(node, None)
+
+    def _master_gone(self, event: Event) -> None:
+        master = self._node(event.source)
+        for key in list(self._intervals):
+            mine = key.observer == "master" and key.master == master
+            if mine and self._state(key) not in (None, DOWN):
+                self._set(key, DOWN, event, "master restarted or stopped")
+
+    def _feed_master_side(self, event: Event) -> None:
+        kind = event.kind
+        peer = event.fields.get("peer")
+        if not peer:
+            return
+        key = LinkKey(self._peer_name(str(peer)), self._node(event.source), "master")
+        if kind in _MASTER_SYNCING:
+            self._set(key, SYNCING, event, kind)
+        elif kind in _MASTER_UP:
+            self._set(key, UP, event, kind)
+        else:
+            self._set(key, DOWN, event, kind)
+
+    # -- state bookkeeping
+
+    def _node(self, source: str) -> str:
+        return self._node_of.get(source, source)
+
+    def _state(self, key: LinkKey) -> str | None:
+        intervals = self._intervals.get(key)
+        if not intervals or intervals[-1].end_ts is not None:
+            return None
+        return intervals[-1].state
+
+    def _set(self, key: LinkKey, state: str | None, event: Event, cause: str) -> None:
+        intervals = self._intervals.setdefault(key, [])
+        where = ((event.source, event.line),) if event.line is not None else ()
+        if intervals and intervals[-1].end_ts is None:
+            last = intervals[-1]
+            if last.state == state:
+                return
+            intervals[-1] = replace(last, end_ts=event.ts or last.start_ts)
+        if state is None:
+            return
+        intervals.append(LinkInterval(state, event.ts, None, cause, where))
+        if len(intervals) > self._max:
+            del intervals[0]
+            self.dropped += 1
+
+    # -- reading
+
+    def links(self) -> list[LinkKey]:
+        """Every link seen, in a stable order."""
+        return sorted(self._intervals, key=lambda k: (k.master, k.replica, k.observer))
+
+    def intervals(self, key: LinkKey) -> list[LinkInterval]:
+        """The intervals of ``key``, oldest first; the last may still be open."""
+        return list(self._intervals.get(key, ()))
+
+    def close(self, ts: str | None) -> None:
+        """End every open interval at ``ts`` (the end of the input)."""
+        for intervals in self._intervals.values():
+            if intervals and intervals[-1].end_ts is None and ts:
+                intervals[-1] = replace(intervals[-1], end_ts=ts)
+
+
+def peer_node(peer: str) -> str:
+    """``127.0.0.1:10001`` -> ``10001``: the short name logs of that node go by."""
+    return peer.rsplit(":", 1)[-1] if ":" in peer else peer
