@@ -1,0 +1,429 @@
+"""A master and its replicas on loopback ports: the seed's topology, for real.
+
+Why ``Popen(start_new_session=True)`` with ``daemonize no`` rather than ``daemonize yes``:
+the server then *is* the child we started, so a start-up failure (bad config value, busy
+port) shows up at once as an exit status instead of as a pid file that never appears;
+the new session keeps it alive and out of the terminal's signals after the CLI exits.
+The server still writes its own pid file, which is how a later, stateless CLI run (or
+:meth:`Lab.load`) finds it again. Nodes are stopped by that pid, after checking
+``/proc/<pid>/cmdline`` (see :mod:`replwatch.lab.process`), never by name.
+
+Files in the lab dir, per port: ``<port>.conf`` (0600, holds any password),
+``<port>.log`` (the server's own log), ``<port>.out`` (its stdout/stderr: config errors
+land there), ``<port>.pid``, ``<port>/`` (data dir); plus ``lab.json`` (ports, binary;
+no password).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import redis
+
+from replwatch.lab import config as cfg
+from replwatch.lab import process
+from replwatch.lab.errors import LabError
+from replwatch.lab.ports import HOST, port_in_use
+from replwatch.lab.server import ServerBinary, find_server, probe
+from replwatch.lab.status import NodeStatus, from_info
+
+LAB_FILE = "lab.json"
+
+
+class _Same(enum.Enum):
+    SAME = "same"
+
+
+#: ``replica_password`` default: replicas authenticate with the master's password.
+SAME = _Same.SAME
+
+
+class Lab:
+    """A master on ``ports[0]`` and replicas of it on the other ports, in ``dir``.
+
+    ``password`` sets ``requirepass`` on every node (and ``masterauth`` on the master,
+    so it can follow a promoted replica). ``replica_password`` is what the replicas
+    send as ``masterauth``: the same password by default, None for none, or a wrong
+    one. ``config`` adds lines to every node's file, ``node_config`` to one node's
+    (keyed by port, or by node index with 0 the master); values are written verbatim,
+    so an empty value is ``'""'``.
+    """
+
+    def __init__(
+        self,
+        dir: Path,
+        ports: Sequence[int],
+        *,
+        password: str | None = None,
+        server: ServerBinary | None = None,
+        replica_password: str | _Same | None = SAME,
+        config: Mapping[str, str] | None = None,
+        node_config: Mapping[int, Mapping[str, str]] | None = None,
+    ) -> None:
+        if not ports:
+            raise LabError("a lab needs at least one port")
+        if len(set(ports)) != len(ports):
+            raise LabError(f"ports must be distinct: {list(ports)}")
+        self.dir = Path(dir).absolute()
+        self.ports = [int(port) for port in ports]
+        self.server = server if server is not None else find_server()
+        self._password = password
+        self._replica_password = password if replica_password is SAME else replica_password
+        self._config = dict(config or {})
+        self._node_config = {self._port_of(key): dict(v) for key, v in (node_config or {}).items()}
+        self._loaded = False
+        self._children: dict[int, subprocess.Popen[bytes]] = {}
+
+    # -- layout -------------------------------------------------------------------------
+
+    @property
+    def master_port(self) -> int:
+        """The port of the node started as master."""
+        return self.ports[0]
+
+    @property
+    def replica_ports(self) -> list[int]:
+        """The ports of the nodes started as replicas."""
+        return self.ports[1:]
+
+    def log_path(self, port: int) -> Path:
+        """The server's own log file for ``port``."""
+        return self.dir / f"{port}.log"
+
+    def config_path(self, port: int) -> Path:
+        return self.dir / f"{port}.conf"
+
+    def pid_path(self, port: int) -> Path:
+        return self.dir / f"{port}.pid"
+
+    def output_path(self, port: int) -> Path:
+        return self.dir / f"{port}.out"
+
+    def data_dir(self, port: int) -> Path:
+        return self.dir / str(port)
+
+    def _port_of(self, key: int) -> int:
+        if key in self.ports:
+            return key
+        if 0 <= key < len(self.ports):
+            return self.ports[key]
+        raise LabError(f"node_config key {key} is neither a lab port nor a node index")
+
+    def _check_port(self, port: int) -> None:
+        if port not in self.ports:
+            raise LabError(f"port {port} is not part of the lab in {self.dir} ({self.ports})")
+
+    # -- persistence --------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, dir: Path) -> Lab:
+        """Re-open a lab created by :meth:`up` (possibly by another process)."""
+        lab_dir = Path(dir).absolute()
+        try:
+            description = json.loads((lab_dir / LAB_FILE).read_text())
+            ports = [int(port) for port in description["ports"]]
+            server_path = Path(description["server"])
+        except FileNotFoundError:
+            raise LabError(f"no lab in {lab_dir}; start one with `replwatch lab up`") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise LabError(f"cannot read {lab_dir / LAB_FILE}: {exc}") from None
+        lab = cls(lab_dir, ports, server=probe(server_path))
+        lab._password = cfg.read_setting(lab.config_path(lab.master_port), "requirepass")
+        lab._loaded = True
+        return lab
+
+    def _write_files(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        directive = "replicaof" if self.server.version_tuple >= (5,) else "slaveof"
+        for port in self.ports:
+            is_master = port == self.master_port
+            self.data_dir(port).mkdir(exist_ok=True)
+            settings = cfg.node_settings(
+                port=port,
+                node_dir=self.data_dir(port),
+                pidfile=self.pid_path(port),
+                logfile=self.log_path(port),
+                replicaof=None if is_master else self.master_port,
+                replica_directive=directive,
+                requirepass=self._password,
+                masterauth=self._password if is_master else self._replica_password,
+                extra={**self._config, **self._node_config.get(port, {})},
+            )
+            cfg.write_private(self.config_path(port), cfg.render(settings))
+        description = {"ports": self.ports, "server": str(self.server.path)}
+        (self.dir / LAB_FILE).write_text(json.dumps(description, indent=2) + "\n")
+
+    # -- processes ----------------------------------------------------------------------
+
+    def pid(self, port: int) -> int | None:
+        """The pid of the running server on ``port``, or None (not running / stale pid file)."""
+        return process.server_pid(
+            self.pid_path(port),
+            binary=self.server.path,
+            port=port,
+            config=self.config_path(port),
+        )
+
+    def _clear_stale_pidfile(self, port: int) -> None:
+        if self.pid(port) is None:
+            self.pid_path(port).unlink(missing_ok=True)
+
+    def _launch(self, port: int) -> None:
+        with self.output_path(port).open("ab") as output:
+            child = subprocess.Popen(
+                [str(self.server.path), str(self.config_path(port))],
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                cwd=self.data_dir(port),
+                start_new_session=True,
+            )
+        self._children[port] = child
+
+    def _startup_failure(self, port: int, what: str) -> LabError:
+        output = _tail(self.output_path(port), 3)
+        tail = [*output, *_tail(self.log_path(port), 4)]
+        details = " | ".join(tail) or "(log is empty)"
+        where = str(self.log_path(port))
+        if output:  # config errors are printed before the log file is opened
+            where += f" and {self.output_path(port)}"
+        return LabError(
+            f"{self.server.product}-server on port {port} {what}; read {where}: {details}"
+        )
+
+    def _wait_ready(self, port: int, deadline: float) -> None:
+        child = self._children.get(port)
+        client = self.client(port, timeout=0.5)
+        try:
+            while True:
+                if child is not None and child.poll() is not None:
+                    raise self._startup_failure(
+                        port, f"exited during start-up (status {child.returncode})"
+                    )
+                with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+                    if client.ping():
+                        return
+                if time.monotonic() >= deadline:
+                    raise self._startup_failure(port, "did not accept connections in time")
+                time.sleep(0.05)
+        except redis.AuthenticationError as exc:
+            raise LabError(f"port {port} rejected the lab's password: {exc}") from None
+        finally:
+            client.close()
+
+    def _signal_and_wait(self, port: int, pid: int, sig: signal.Signals, timeout: float) -> bool:
+        process.send(pid, sig)
+        if sig != signal.SIGKILL:
+            process.send(pid, signal.SIGCONT)  # a SIGSTOPped server must run to exit
+        gone = process.wait_gone(pid, timeout)
+        child = self._children.get(port)
+        if gone and child is not None and child.pid == pid:
+            child.wait(timeout=1)  # reap our own child, so no zombie lingers
+            del self._children[port]
+        if gone and sig != signal.SIGKILL:
+            self.pid_path(port).unlink(missing_ok=True)
+        return gone
+
+    # -- public operations --------------------------------------------------------------
+
+    def up(self, timeout: float = 15, *, wait_links: bool = True) -> None:
+        """Start every node and wait until each replica's link is up.
+
+        Refuses busy ports and an already running lab; on any failure, stops the
+        nodes it started and raises :class:`LabError` naming the log to read.
+        """
+        for port in self.ports:
+            if self.pid(port) is not None:
+                raise LabError(f"lab node {port} is already running in {self.dir}; stop it first")
+        busy = [port for port in self.ports if port_in_use(port)]
+        if busy:
+            raise LabError(f"port {', '.join(map(str, busy))} already in use on {HOST}")
+        if not self._loaded:
+            self._write_files()
+        deadline = time.monotonic() + timeout
+        started: list[int] = []
+        try:
+            for port in self.ports:
+                self._clear_stale_pidfile(port)
+                self._launch(port)
+                started.append(port)
+            for port in self.ports:
+                self._wait_ready(port, deadline)
+            if wait_links:
+                for port in self.replica_ports:
+                    self.wait_link_up(port, max(0.1, deadline - time.monotonic()))
+        except BaseException:
+            for port in started:
+                child = self._children.get(port)
+                if child is not None and child.poll() is None:
+                    self._signal_and_wait(port, child.pid, signal.SIGKILL, 5)
+            raise
+
+    def start(self, port: int, *, timeout: float = 15, wait_link: bool = True) -> None:
+        """Start one stopped node with its config; for a replica, wait until its link is up."""
+        self._check_port(port)
+        if self.pid(port) is not None:
+            raise LabError(f"lab node {port} is already running")
+        if port_in_use(port):
+            raise LabError(f"port {port} already in use on {HOST}")
+        self._clear_stale_pidfile(port)
+        deadline = time.monotonic() + timeout
+        self._launch(port)
+        try:
+            self._wait_ready(port, deadline)
+        except BaseException:
+            child = self._children.get(port)
+            if child is not None and child.poll() is None:
+                self._signal_and_wait(port, child.pid, signal.SIGKILL, 5)
+            raise
+        if wait_link and port in self.replica_ports:
+            self.wait_link_up(port, max(0.1, deadline - time.monotonic()))
+
+    def stop(self, port: int, *, timeout: float = 15) -> None:
+        """Stop one node with SIGTERM (a clean shutdown) and wait until it has exited."""
+        self._check_port(port)
+        pid = self._running_pid(port)
+        if not self._signal_and_wait(port, pid, signal.SIGTERM, timeout):
+            raise LabError(
+                f"node {port} (pid {pid}) did not exit within {timeout:g}s of SIGTERM; "
+                "`replwatch lab kill` forces it"
+            )
+
+    def kill(self, port: int) -> None:
+        """SIGKILL one node, as the seed does: no shutdown, the pid file stays (stale)."""
+        self._check_port(port)
+        pid = self._running_pid(port)
+        if not self._signal_and_wait(port, pid, signal.SIGKILL, 5):
+            raise LabError(f"node {port} (pid {pid}) survived SIGKILL")
+
+    def _running_pid(self, port: int) -> int:
+        pid = self.pid(port)
+        if pid is None:
+            stale = self.pid_path(port).exists()
+            self._clear_stale_pidfile(port)
+            note = " (removed its stale pid file)" if stale else ""
+            raise LabError(f"lab node {port} is not running{note}")
+        return pid
+
+    def down(self, *, purge: bool = False, timeout: float = 15) -> None:
+        """Stop every node (SIGTERM, then SIGKILL after ``timeout``); ``purge`` removes files.
+
+        Purging deletes only what the lab created, so ``--dir .`` cannot wipe a project.
+        """
+        running = {port: pid for port in self.ports if (pid := self.pid(port)) is not None}
+        for pid in running.values():
+            process.send(pid, signal.SIGTERM)
+            process.send(pid, signal.SIGCONT)
+        for port, pid in running.items():
+            if not self._signal_and_wait(port, pid, signal.SIGTERM, timeout):
+                self._signal_and_wait(port, pid, signal.SIGKILL, 5)
+        for port in self.ports:
+            self._clear_stale_pidfile(port)
+        if purge:
+            self._purge()
+
+    def _purge(self) -> None:
+        for port in self.ports:
+            for path in (
+                self.config_path(port),
+                self.log_path(port),
+                self.output_path(port),
+                self.pid_path(port),
+            ):
+                path.unlink(missing_ok=True)
+            shutil.rmtree(self.data_dir(port), ignore_errors=True)
+        (self.dir / LAB_FILE).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.dir.rmdir()  # only when nothing else lives there
+
+    # -- talking to nodes ---------------------------------------------------------------
+
+    def client(self, port: int, *, timeout: float = 2.0) -> redis.Redis:
+        """A redis-py client for one node, authenticated with the lab's password."""
+        return redis.Redis(
+            host=HOST,
+            port=port,
+            password=self._password,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            decode_responses=True,
+        )
+
+    def write(self, key: str, value: str, *, port: int | None = None) -> None:
+        """SET ``key`` to ``value`` on the master (or on ``port``)."""
+        target = self.master_port if port is None else port
+        client = self.client(target)
+        try:
+            client.set(key, value)
+        except redis.RedisError as exc:
+            raise LabError(f"cannot write to {HOST}:{target}: {exc}") from None
+        finally:
+            client.close()
+
+    def info_replication(self, port: int) -> dict[str, object]:
+        """INFO replication of one node, as redis-py parses it."""
+        client = self.client(port, timeout=1.0)
+        try:
+            return client.info("replication")
+        except redis.RedisError as exc:
+            raise LabError(f"cannot read INFO from {HOST}:{port}: {exc}") from None
+        finally:
+            client.close()
+
+    def status(self) -> list[NodeStatus]:
+        """One :class:`NodeStatus` per node, in port order of the lab."""
+        rows: list[NodeStatus] = []
+        for port in self.ports:
+            pid = self.pid(port)
+            if pid is None:
+                stale = self.pid_path(port).exists()
+                rows.append(NodeStatus(port=port, pid=None, running=False, stale_pidfile=stale))
+                continue
+            try:
+                rows.append(from_info(port, pid, self.info_replication(port)))
+            except LabError as exc:
+                rows.append(NodeStatus(port=port, pid=pid, running=True, error=str(exc)))
+        return rows
+
+    def wait_link_up(self, port: int, timeout: float = 15) -> None:
+        """Wait until replica ``port`` reports ``master_link_status:up``."""
+        self._wait_link(port, "up", timeout)
+
+    def wait_link_down(self, port: int, timeout: float = 15) -> None:
+        """Wait until replica ``port`` reports ``master_link_status:down``."""
+        self._wait_link(port, "down", timeout)
+
+    def _wait_link(self, port: int, wanted: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while True:
+            try:
+                last = str(self.info_replication(port).get("master_link_status", "none"))
+            except LabError as exc:
+                last = str(exc)
+            if last == wanted:
+                return
+            if time.monotonic() >= deadline:
+                raise LabError(
+                    f"replica {port}: master link not {wanted} after {timeout:g}s "
+                    f"(last: {last}); read {self.log_path(port)}"
+                )
+            time.sleep(0.05)
+
+
+def _tail(path: Path, n: int) -> list[str]:
+    """The last ``n`` non-empty lines of a small text file (empty when missing)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    lines = [line.strip() for line in text.splitlines() if line.strip()][-n:]
+    return [line if len(line) <= 160 else line[:157] + "..." for line in lines]
