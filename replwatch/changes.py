@@ -1,0 +1,221 @@
+"""What changed between two snapshots, and what is wrong in one.
+
+:func:`diff` turns two :class:`~replwatch.model.Snapshot` records into the poll
+events of the contract (``shared/spec/events.md``): ``node_up``, ``node_down``,
+``auth_required``, ``role_changed``, ``replid_changed``, ``link_up``, ``link_down``,
+``sync_progress`` and ``lag_exceeded``. Events are edge-triggered: a link that stays
+down, or a lag that stays over its limit, is reported once, when it starts.
+:func:`assess` lists what is wrong right now (what ``replwatch status`` exits on).
+
+Pure: each event's time is the snapshot's ``ts``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from replwatch.events import Event, poll_event
+from replwatch.model import (
+    LINK_DOWN,
+    LINK_SYNCING,
+    LINK_UP,
+    NODE_AUTH_REQUIRED,
+    NODE_TIMEOUT,
+    NODE_UNREACHABLE,
+    LinkState,
+    NodeState,
+    Snapshot,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Lag limits; ``None`` means "no limit"."""
+
+    max_lag_bytes: int | None = None
+    max_lag_seconds: float | None = None
+
+
+def lag_breaches(link: LinkState, thresholds: Thresholds) -> list[tuple[str, float, float]]:
+    """``(unit, value, threshold)`` for each limit an up link is over (unit: bytes/seconds)."""
+    if link.state != LINK_UP:
+        return []
+    found: list[tuple[str, float, float]] = []
+    limit_bytes, limit_seconds = thresholds.max_lag_bytes, thresholds.max_lag_seconds
+    if limit_bytes is not None and link.lag_bytes is not None and link.lag_bytes > limit_bytes:
+        found.append(("bytes", link.lag_bytes, limit_bytes))
+    if (
+        limit_seconds is not None
+        and link.lag_seconds is not None
+        and link.lag_seconds > limit_seconds
+    ):
+        found.append(("seconds", link.lag_seconds, limit_seconds))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong in one snapshot. ``severity``: ``node`` (a node cannot be
+    read: unreachable, timeout, auth) or ``link`` (a link down or lagging)."""
+
+    severity: str
+    address: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"severity": self.severity, "address": self.address, "message": self.message}
+
+
+def assess(snapshot: Snapshot, thresholds: Thresholds = Thresholds()) -> list[Problem]:
+    """Everything wrong in one snapshot, nodes first (what ``status`` exits on)."""
+    problems = [
+        Problem("node", node.address, node.error or f"{node.address}: {node.status}")
+        for node in snapshot.nodes
+        if not node.ok
+    ]
+    for link in snapshot.links:
+        name = f"{link.master} -> {link.replica}"
+        if link.state != LINK_UP:
+            problems.append(Problem("link", link.replica, f"link {name} is {link.state}"))
+        for unit, value, limit in lag_breaches(link, thresholds):
+            problems.append(
+                Problem("link", link.replica, f"link {name} lags {value:g} {unit} (> {limit:g})")
+            )
+    return problems
+
+
+def _node_events(prev: NodeState | None, cur: NodeState, ts: str) -> list[Event]:
+    source, role = cur.address, cur.role or (prev.role if prev else None)
+    events: list[Event] = []
+    was = prev.status if prev is not None else None
+    if cur.status != was:
+        if cur.ok:
+            events.append(poll_event(source, "node_up", f"{source} is reachable", ts=ts, role=role))
+        elif cur.status == NODE_AUTH_REQUIRED:
+            events.append(
+                poll_event(
+                    source, "auth_required", cur.error or "", ts=ts, role=role, error=cur.error
+                )
+            )
+        elif was not in (NODE_UNREACHABLE, NODE_TIMEOUT):
+            events.append(
+                poll_event(
+                    source,
+                    "node_down",
+                    cur.error or f"{source} is {cur.status}",
+                    ts=ts,
+                    role=role,
+                    error=cur.error,
+                )
+            )
+    if prev is None or not (prev.ok and cur.ok):
+        return events
+    if prev.role and cur.role and prev.role != cur.role:
+        events.append(
+            poll_event(
+                source,
+                "role_changed",
+                f"{source} changed role from {prev.role} to {cur.role}",
+                ts=ts,
+                role=cur.role,
+                **{"from": prev.role, "to": cur.role},
+            )
+        )
+    if prev.replid and cur.replid and prev.replid != cur.replid:
+        events.append(
+            poll_event(
+                source,
+                "replid_changed",
+                f"{source} replication id is now {cur.replid}",
+                ts=ts,
+                role=cur.role,
+                replid=cur.replid,
+            )
+        )
+    return events
+
+
+def _link_events(
+    prev: LinkState | None, cur: LinkState | None, ts: str, thresholds: Thresholds
+) -> list[Event]:
+    link = cur if cur is not None else prev
+    assert link is not None
+    source, peer = link.replica, link.master
+    events: list[Event] = []
+    was = prev.state if prev is not None else None
+    now = cur.state if cur is not None else None
+    if now == LINK_UP and was != LINK_UP:
+        events.append(
+            poll_event(
+                source,
+                "link_up",
+                f"link {peer} -> {source} is up",
+                ts=ts,
+                role="replica",
+                peer=peer,
+            )
+        )
+    elif was != LINK_DOWN and (now == LINK_DOWN or (now is None and was is not None)):
+        events.append(
+            poll_event(
+                source,
+                "link_down",
+                f"link {peer} -> {source} is down",
+                ts=ts,
+                role="replica",
+                peer=peer,
+            )
+        )
+    if (
+        cur is not None
+        and now == LINK_SYNCING
+        and (was != LINK_SYNCING or prev.sync_read_bytes != cur.sync_read_bytes)
+    ):
+        done, total = cur.sync_read_bytes, cur.sync_total_bytes
+        text = f"{done} of {total} bytes" if done is not None and total else "transfer starting"
+        events.append(
+            poll_event(
+                source,
+                "sync_progress",
+                f"sync from {peer}: {text}",
+                ts=ts,
+                role="replica",
+                peer=peer,
+                bytes=done,
+                total=total,
+            )
+        )
+    if cur is not None:
+        before = {unit for unit, _, _ in lag_breaches(prev, thresholds)} if prev else set()
+        for unit, value, limit in lag_breaches(cur, thresholds):
+            if unit not in before:
+                events.append(
+                    poll_event(
+                        source,
+                        "lag_exceeded",
+                        f"replica {source} lags {value:g} {unit} behind {peer} (> {limit:g})",
+                        ts=ts,
+                        role="replica",
+                        peer=peer,
+                        **{unit: value},
+                        threshold=limit,
+                    )
+                )
+    return events
+
+
+def diff(
+    prev: Snapshot | None, cur: Snapshot, *, thresholds: Thresholds = Thresholds()
+) -> list[Event]:
+    """The poll events that lead from ``prev`` to ``cur`` (``prev=None``: the first round,
+    which reports every node and link as it is). Events carry ``cur.ts``."""
+    ts = cur.ts
+    prev_nodes = {n.address: n for n in prev.nodes} if prev is not None else {}
+    events: list[Event] = []
+    for node in cur.nodes:
+        events.extend(_node_events(prev_nodes.get(node.address), node, ts))
+    prev_links = {link.key: link for link in prev.links} if prev is not None else {}
+    cur_links = {link.key: link for link in cur.links}
+    for key in list(cur_links) + [k for k in prev_links if k not in cur_links]:
+        events.extend(_link_events(prev_links.get(key), cur_links.get(key), ts, thresholds))
+    return events
