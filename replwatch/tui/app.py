@@ -1,0 +1,215 @@
+"""The dashboard app: topology, links, lag history and the event feed.
+
+This base app only shows what it is given: snapshots and events arrive as
+messages (:mod:`replwatch.tui.messages`) from whatever drives it — live workers
+(:mod:`replwatch.tui.live`), a recording (:mod:`replwatch.tui.replay`) or a test.
+It keeps them in a pure :class:`DashboardState` and sets the widgets' reactives.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from replwatch.events import Event
+from replwatch.model import Snapshot
+from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
+from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
+from replwatch.tui.screens.help import HelpScreen
+from replwatch.tui.screens.node_details import NodeDetailsScreen
+from replwatch.tui.state import DashboardState
+from replwatch.tui.widgets.event_feed import EventFeed
+from replwatch.tui.widgets.lag_history import LagHistory
+from replwatch.tui.widgets.links_table import LinksTable
+from replwatch.tui.widgets.notes import NotesBar
+from replwatch.tui.widgets.topology import TopologyTree
+
+
+def details_text(snapshot: Snapshot | None, address: str) -> str:
+    """The node details screen's text: version, status, then every INFO field."""
+    node = snapshot.node(address) if snapshot else None
+    if node is None:
+        return f"{address}: not polled (seen only as the other end of a link)"
+    lines = [
+        f"address: {node.address}",
+        f"status:  {node.status}" + (f" ({node.error})" if node.error else ""),
+        f"version: {node.version or '?'}",
+        f"role:    {node.role or '?'}",
+        "",
+        "# Replication",
+    ]
+    replication = node.replication.to_dict() if node.replication else {}
+    raw = dict(node.info)
+    if raw:
+        lines += [f"{key}:{value}" for key, value in raw.items()]
+    else:
+        lines += [f"{key}:{value}" for key, value in replication.items()]
+    if node.config:
+        lines += ["", "# Config"] + [f"{key} {value}" for key, value in node.config.items()]
+    return "\n".join(lines)
+
+
+class DashboardApp(App[None]):
+    """Shows snapshots and events posted to it; subclasses bring the data."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "replwatch"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f", "filter", "Filter"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("p", "pause_feed", "Pause"),
+        Binding("t", "toggle_theme", "Theme", show=False),
+    ]
+
+    def __init__(self, *, node_of_source: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.state = DashboardState(node_of_source=node_of_source)
+        self.feed_filter = FeedFilter()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="top"):
+            yield TopologyTree(id="topology")
+            yield LinksTable(id="links")
+        yield LagHistory(id="lag")
+        yield EventFeed(id="feed")
+        yield NotesBar(id="notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#topology").border_title = "topology"
+        self.query_one("#links").border_title = "links"
+        self.query_one("#lag").border_title = "lag history"
+        self.query_one("#feed").border_title = "events"
+        self.query_one(EventFeed).node_of_source = dict(self.state.node_of_source)
+        self.query_one(LinksTable).focus()
+
+    # -- data in ---------------------------------------------------------------------
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Show one poll round (called for each SnapshotPolled, and by replay)."""
+        frame = self.state.apply_snapshot(snapshot)
+        self.query_one(TopologyTree).frame = frame
+        self.query_one(LinksTable).frame = frame
+        lag = self.query_one(LagHistory)
+        lag.frame = frame
+        lag.history = self.state.history()
+        self.sub_title = snapshot.ts.replace("T", " ")[:19]
+        notes = dict(self.query_one(NotesBar).notes)
+        for node in frame.nodes:
+            key = f"node:{node.address}"
+            if node.status == "auth":
+                notes[key] = f"{node.address} needs a password (--password / REDISCLI_AUTH)"
+            elif node.status == "down":
+                notes[key] = f"{node.address} is down: {node.error or 'no answer'}"
+            else:
+                notes.pop(key, None)
+        self.query_one(NotesBar).notes = notes
+
+    def show_events(self, events: Iterable[Event]) -> None:
+        """Add events to the feed and let the logs mark link flaps."""
+        events = list(events)
+        self.state.apply_events(events)
+        self.query_one(EventFeed).add_events(events)
+        flaps = self.state.flaps()
+        self.query_one(TopologyTree).flaps = flaps
+        self.query_one(LinksTable).flaps = flaps
+
+    def set_sources(self, node_of_source: dict[str, str]) -> None:
+        self.state.set_sources(node_of_source)
+        self.query_one(EventFeed).node_of_source = dict(node_of_source)
+
+    def add_note(self, text: str, *, key: str = "") -> None:
+        notes = dict(self.query_one(NotesBar).notes)
+        notes[key or text] = text
+        self.query_one(NotesBar).notes = notes
+
+    def on_snapshot_polled(self, message: SnapshotPolled) -> None:
+        self.show_snapshot(message.snapshot)
+
+    def on_events_arrived(self, message: EventsArrived) -> None:
+        self.show_events(message.events)
+
+    def on_sources_found(self, message: SourcesFound) -> None:
+        self.set_sources(message.node_of_source)
+
+    def on_note(self, message: Note) -> None:
+        self.add_note(message.text, key=message.key)
+
+    # -- user actions ----------------------------------------------------------------
+    def on_topology_tree_node_chosen(self, message: TopologyTree.NodeChosen) -> None:
+        self.open_details(message.address)
+
+    def on_links_table_node_chosen(self, message: LinksTable.NodeChosen) -> None:
+        self.open_details(message.address)
+
+    def open_details(self, address: str) -> None:
+        screen = NodeDetailsScreen(address)
+        screen.text = details_text(self.state.snapshot, address)
+        self.push_screen(screen)
+
+    def on_event_feed_event_selected(self, message: EventFeed.EventSelected) -> None:
+        event = message.event
+        if event.line is not None and Path(event.source).is_file():
+            self.read_raw_line(event)
+
+    @work(thread=True, exclusive=True, group="raw-line")
+    def read_raw_line(self, event: Event) -> None:
+        """Read the selected event's line from its file, off the UI thread."""
+        assert event.line is not None
+        try:
+            with open(event.source, "rb") as stream:
+                raw = next(itertools.islice(stream, event.line - 1, None), None)
+        except OSError:
+            return
+        if raw is not None:
+            text = raw.rstrip(b"\r\n").decode("utf-8", "replace")[:2000]
+            self.call_from_thread(self.query_one(EventFeed).show_detail, event, raw=text)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_search(self) -> None:
+        self.query_one(EventFeed).open_search()
+
+    def action_pause_feed(self) -> None:
+        feed = self.query_one(EventFeed)
+        feed.paused = not feed.paused
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_filter(self) -> None:
+        feed = self.query_one(EventFeed)
+        events = feed.all_events()
+        kinds = sorted({e.kind for e in events} | self.feed_filter.kinds)
+        nodes = sorted({feed.node_name(e) for e in events} | self.feed_filter.nodes)
+
+        def apply(chosen: FeedFilter | None) -> None:
+            if chosen is not None:
+                self.feed_filter = chosen
+                feed.kinds = chosen.kinds
+                feed.nodes = chosen.nodes
+
+        self.push_screen(
+            FeedFilterScreen(kinds=kinds, nodes=nodes, current=self.feed_filter), apply
+        )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Filter events", "Pick kinds and nodes to show", self.action_filter)
+        yield SystemCommand("Search events", "Find text in the event feed", self.action_search)
+        yield SystemCommand(
+            "Pause / resume events", "Freeze the event feed", self.action_pause_feed
+        )
+        yield SystemCommand("Toggle light / dark", "Switch theme", self.action_toggle_theme)

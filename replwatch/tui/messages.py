@@ -1,0 +1,47 @@
+"""Messages the background workers post to the dashboard app.
+
+Workers never touch widgets: they post these, and the app (on its own thread)
+updates its state and sets the widgets' reactives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from replwatch.events import Event
+from replwatch.model import Snapshot
+
+
+@dataclass
+class SnapshotPolled(Message):
+    """A poll round finished. A newer one replaces one still queued: only the
+    latest picture matters (its events travel separately and are never dropped)."""
+
+    snapshot: Snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SnapshotPolled)
+
+
+@dataclass
+class EventsArrived(Message):
+    """Log lines parsed, or poll events from comparing two snapshots."""
+
+    events: list[Event]
+
+
+@dataclass
+class SourcesFound(Message):
+    """Log files to tail were found: path -> node address."""
+
+    node_of_source: dict[str, str]
+
+
+@dataclass
+class Note(Message):
+    """Something the user should know that is not an event (a missing log file)."""
+
+    text: str
+    key: str = ""

@@ -1,0 +1,57 @@
+"""What the screens show, as plain immutable rows.
+
+The widgets draw these rows, not the model's objects directly, so each widget
+needs only the few values it draws and can be fed fixed data in tests. The
+rows are built from a poll ``Snapshot`` by :mod:`replwatch.tui.adapt`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+NodeStatus = Literal["up", "down", "auth", "unknown"]
+LinkStatus = Literal["up", "syncing", "down"]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """One server as the topology tree shows it."""
+
+    address: str
+    role: str | None = None
+    status: NodeStatus = "unknown"
+    version: str | None = None
+    master: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """One replica -> master link, a row of the links table and a lag history line."""
+
+    replica: str
+    master: str
+    state: LinkStatus
+    master_offset: int | None = None
+    replica_offset: int | None = None
+    lag_bytes: int | None = None
+    lag_seconds: float | None = None
+    last_io_seconds: float | None = None
+    since: float | None = None
+    sync_progress: float | None = None
+    catchup_rate: float | None = None
+    backlog_headroom: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.replica
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Everything one poll showed: the nodes and the links between them."""
+
+    nodes: tuple[NodeView, ...] = ()
+    links: tuple[LinkView, ...] = ()
+    ts: str | None = None
