@@ -119,11 +119,21 @@ class DashboardApp(App[None]):
     def show_events(self, events: Iterable[Event]) -> None:
         """Add events to the feed and let the logs mark link flaps."""
         events = list(events)
+        known = len(self.state.node_of_source)
         self.state.apply_events(events)
-        self.query_one(EventFeed).add_events(events)
+        feed = self.query_one(EventFeed)
+        if len(self.state.node_of_source) != known:
+            feed.node_of_source = dict(self.state.node_of_source)
+        feed.add_events(events)
         flaps = self.state.flaps()
         self.query_one(TopologyTree).flaps = flaps
         self.query_one(LinksTable).flaps = flaps
+
+    def reset_view(self) -> None:
+        """Forget everything shown (replay jumping back rebuilds from the start)."""
+        self.state = DashboardState(node_of_source=self.state.node_of_source)
+        self.query_one(EventFeed).clear_events()
+        self.query_one(LagHistory).history = {}
 
     def set_sources(self, node_of_source: dict[str, str]) -> None:
         self.state.set_sources(node_of_source)

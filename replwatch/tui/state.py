@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from replwatch.addresses import address_key
 from replwatch.events import Event
+from replwatch.logsources import guess_node
 from replwatch.model import NODE_AUTH_REQUIRED, NODE_OK, LinkState, NodeState, Snapshot
 from replwatch.timeline import DOWN, LinkTimeline, seconds_between
 from replwatch.tui.view import Frame, LinkView, NodeView
@@ -83,6 +85,7 @@ class DashboardState:
         self.lag_history: dict[str, deque[float]] = {}
         self.node_of_source: dict[str, str] = dict(node_of_source or {})
         self._timeline = LinkTimeline(peer_name=_canonical_peer)
+        self._unknown: set[str] = set()  # sources no node could be guessed for
 
     def set_sources(self, node_of_source: dict[str, str]) -> None:
         """New log files were found; events from them are credited to their nodes."""
@@ -103,6 +106,12 @@ class DashboardState:
             # The timeline names a link's replica by the source it read; give it
             # the node's address so its links match the poller's.
             node = self.node_of_source.get(event.source)
+            if node is None and self.snapshot is not None and event.source not in self._unknown:
+                node = guess_node(Path(event.source), (n.address for n in self.snapshot.nodes))
+                if node is None:
+                    self._unknown.add(event.source)
+                else:
+                    self.node_of_source[event.source] = node
             self._timeline.feed(replace(event, source=node) if node else event)
 
     def history(self) -> dict[str, tuple[float, ...]]:

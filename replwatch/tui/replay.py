@@ -1,0 +1,170 @@
+"""Replay: a recording played back through the same dashboard, with no server.
+
+:class:`ReplayClock` is the pure part (which records are due at a virtual time);
+:class:`ReplayApp` drives it with a timer and offers pause, step, speed and jump.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from replwatch.model import Snapshot
+from replwatch.recording import Record, Recording
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.screens.jump import JumpScreen
+
+#: Seconds between replay ticks (at speed 1 a record is at most this late).
+TICK = 0.1
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0)
+
+
+class ReplayClock:
+    """Where playback is in a recording: a virtual time and the next record due."""
+
+    def __init__(self, records: tuple[Record, ...]) -> None:
+        self.records = records
+        self.position = 0
+        self.now = 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.records)
+
+    @property
+    def duration(self) -> float:
+        return self.records[-1].t if self.records else 0.0
+
+    def advance(self, seconds: float) -> list[Record]:
+        """Move the clock on and return the records that became due."""
+        return self._until(self.now + seconds)
+
+    def step(self) -> list[Record]:
+        """Everything up to and including the next snapshot (one poll forward)."""
+        due: list[Record] = []
+        while not self.done:
+            record = self.records[self.position]
+            self.position += 1
+            self.now = max(self.now, record.t)
+            due.append(record)
+            if record.kind == "snapshot":
+                break
+        return due
+
+    def rewind(self) -> None:
+        self.position = 0
+        self.now = 0.0
+
+    def seek(self, t: float) -> tuple[bool, list[Record]]:
+        """Go to ``t``; returns (whether the view must be reset first, the records due)."""
+        t = min(max(t, 0.0), self.duration)
+        backwards = t < self.now
+        if backwards:
+            self.rewind()
+        return backwards, self._until(t)
+
+    def _until(self, t: float) -> list[Record]:
+        due: list[Record] = []
+        while not self.done and self.records[self.position].t <= t:
+            due.append(self.records[self.position])
+            self.position += 1
+        self.now = min(t, self.duration) if self.done else t
+        return due
+
+
+def _clock_text(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+class ReplayApp(DashboardApp):
+    """The dashboard playing a recording."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_play", "Play/Pause"),
+        Binding("n", "step", "Step"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
+        Binding("minus", "slower", "Slower", key_display="-"),
+        Binding("g", "jump", "Jump"),
+        Binding("home", "restart", "Restart", show=False),
+    ]
+
+    def __init__(self, recording: Recording, *, speed: float = 1.0, paused: bool = False) -> None:
+        super().__init__()
+        self.recording = recording
+        self.clock = ReplayClock(recording.records)
+        self.speed = speed
+        self.playing = not paused
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.title = "replwatch replay"
+        self.set_interval(TICK, self._tick, name="replay")
+        self._show_position()
+
+    def _tick(self) -> None:
+        if self.playing and not self.clock.done:
+            self.play(self.clock.advance(TICK * self.speed))
+
+    def play(self, records: list[Record]) -> None:
+        """Show records: events in batches, each snapshot in its place."""
+        batch = []
+        for record in records:
+            if record.kind == "event":
+                batch.append(record.event())
+                continue
+            if batch:
+                self.show_events(batch)
+                batch = []
+            self.show_snapshot(Snapshot.from_dict(record.data))
+        if batch:
+            self.show_events(batch)
+        self._show_position()
+
+    def _show_position(self) -> None:
+        state = "▶" if self.playing and not self.clock.done else "❚❚"
+        if self.clock.done:
+            state = "end"
+        self.sub_title = (
+            f"{state} {_clock_text(self.clock.now)} / {_clock_text(self.clock.duration)}"
+            f"  ×{self.speed:g}  (started {self.recording.header.started})"
+        )
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        self._show_position()
+
+    def action_toggle_play(self) -> None:
+        self.playing = not self.playing
+        self._show_position()
+
+    def action_step(self) -> None:
+        self.playing = False
+        self.play(self.clock.step())
+
+    def action_faster(self) -> None:
+        self.speed = next((s for s in SPEEDS if s > self.speed), SPEEDS[-1])
+        self._show_position()
+
+    def action_slower(self) -> None:
+        self.speed = next((s for s in reversed(SPEEDS) if s < self.speed), SPEEDS[0])
+        self._show_position()
+
+    def action_restart(self) -> None:
+        self.jump_to(0.0)
+
+    def action_jump(self) -> None:
+        def chosen(t: float | None) -> None:
+            if t is not None:
+                self.jump_to(t)
+
+        self.push_screen(JumpScreen(self.clock.duration), chosen)
+
+    def jump_to(self, t: float) -> None:
+        """Show the state at ``t`` and hold there (space plays on)."""
+        self.playing = False
+        backwards, records = self.clock.seek(t)
+        if backwards:
+            self.reset_view()
+        self.play(records)
