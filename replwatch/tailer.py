@@ -19,7 +19,9 @@ What it guarantees, for each path:
   then the new file is read from its start. The old file stays open, and is read,
   for ``grace`` seconds more, because a writer may still append to it until it
   reopens its log;
-* copytruncate (size below our offset, same inode): reading restarts at byte 0;
+* copytruncate (same inode, size below our offset, or the bytes just before our
+  offset changed because it was truncated and regrown in between): reading
+  restarts at byte 0;
 * deletion: the open file is drained during the grace period, then the follower
   waits for the path to come back; a file that does not exist yet is waited for.
 
@@ -50,6 +52,8 @@ READ_BUDGET = 1024 * 1024
 #: Seconds a rotated-away or deleted file is still read after the switch.
 ROTATE_GRACE = 1.0
 _CHUNK = 256 * 1024
+#: Bytes remembered before the offset; if they change, the file was rewritten.
+_SIGNATURE = 32
 
 
 class LineRecord(NamedTuple):
@@ -80,6 +84,8 @@ class _OpenFile:
     skipping: bool = False
     #: monotonic time after which a retired file is closed.
     retire_at: float = 0.0
+    #: the last bytes before ``offset``, to notice a truncate followed by regrowth.
+    signature: bytes = b""
 
 
 def _identity(st: os.stat_result) -> tuple[int, int]:
@@ -155,12 +161,14 @@ class Follower:
         self._first_open = False
         if cur is not None:
             size = os.fstat(cur.fd).st_size
-            if size < cur.offset:
-                # copytruncate: same inode, shorter than what we read. Whatever was
+            if size < cur.offset or (size > cur.offset and not _still_there(cur)):
+                # copytruncate: same inode, shorter than what we read, or already
+                # regrown but no longer holding the bytes we read last. Whatever was
                 # beyond our offset went with the copy; the file restarts at byte 0.
                 self._end_incarnation(cur, out)
                 cur.offset = 0
                 cur.line_no = 0
+                cur.signature = b""
             self._drain(cur, out, budget=budget)
         return out
 
@@ -193,6 +201,8 @@ class Follower:
             lines = 0 if self._start == "end" else int(self._start)
             opened.offset = start_of_last_lines(fd, fst.st_size, lines)
             opened.line_no = count_newlines(fd, opened.offset)
+            sig_start = max(0, opened.offset - _SIGNATURE)
+            opened.signature = os.pread(fd, opened.offset - sig_start, sig_start)
         self._current = opened
         return opened
 
@@ -205,6 +215,7 @@ class Follower:
                 return
             f.offset += len(chunk)
             read += len(chunk)
+            f.signature = (f.signature + chunk[-_SIGNATURE:])[-_SIGNATURE:]
             self._split(f, chunk, out)
         self.has_more = os.fstat(f.fd).st_size > f.offset
 
@@ -250,6 +261,19 @@ class Follower:
         self._drain(f, out, budget=None)
         self._end_incarnation(f, out)
         os.close(f.fd)
+
+
+def _still_there(f: _OpenFile) -> bool:
+    """True if the bytes just before our offset are still the ones we read.
+
+    An append-only file never changes them. A size check alone misses a file that
+    was truncated and written past our offset again between two polls (a busy
+    writer under ``--poll``); the bytes there are then other bytes.
+    """
+    if not f.signature:
+        return True
+    n = len(f.signature)
+    return os.pread(f.fd, n, f.offset - n) == f.signature
 
 
 def start_of_last_lines(fd: int, size: int, lines: int) -> int:
@@ -359,8 +383,9 @@ class MultiTailer:
             force_poll=self._force_poll,
             poll_interval=self._poll_interval,
         )
-        self._rescan(start=self._start)
+        # Started first, so that each watch_dir() takes effect (or fails) at once.
         self.watcher.start()
+        self._rescan(start=self._start)
         # The first poll fixes each file's starting offset now, not at first wake-up.
         self._pending = self.poll_once()
         return self

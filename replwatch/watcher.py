@@ -79,6 +79,8 @@ class InotifyWatcher(Watcher):
         directory = os.path.abspath(directory)
         if directory in self._watched:
             return True
+        if not os.path.isdir(directory):
+            return False  # not there yet: the safety poll covers it until it is
         try:
             self._observer.schedule(self._handler, directory, recursive=False)
         except OSError as exc:
