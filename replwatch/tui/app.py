@@ -104,6 +104,7 @@ class DashboardApp(App[None]):
         lag = self.query_one(LagHistory)
         lag.frame = frame
         lag.history = self.state.history()
+        self._fit_panes(len(frame.nodes), len(frame.links))
         self.sub_title = snapshot.ts.replace("T", " ")[:19]
         notes = dict(self.query_one(NotesBar).notes)
         for node in frame.nodes:
@@ -115,6 +116,17 @@ class DashboardApp(App[None]):
             else:
                 notes.pop(key, None)
         self.query_one(NotesBar).notes = notes
+
+    def _fit_panes(self, nodes: int, links: int) -> None:
+        """Give the top row and the lag history the lines their rows need (borders,
+        table header and scrollbar included) and leave the rest to the feed;
+        neither takes more than about a third of the screen."""
+        third = max(self.size.height // 3, 5)
+        top = min(max(nodes + 2, links + 4, 6), third)
+        lag = min(max(len(self.state.lag_history), 1) + 2, third - 2)
+        if self.query_one("#top").styles.height != top:
+            self.query_one("#top").styles.height = top
+            self.query_one("#lag").styles.height = max(lag, 3)
 
     def show_events(self, events: Iterable[Event]) -> None:
         """Add events to the feed and let the logs mark link flaps."""

@@ -56,7 +56,7 @@ def progress_bar(fraction: float, *, width: int = 10) -> str:
     """A text bar ``█████░░░░░ 50%`` for a fraction 0..1."""
     fraction = min(max(fraction, 0.0), 1.0)
     filled = round(fraction * width)
-    return "█" * filled + "░" * (width - filled) + f" {fraction * 100:3.0f}%"
+    return "█" * filled + "░" * (width - filled) + f" {fraction * 100:.0f}%"
 
 
 def short_address(address: str) -> str:
