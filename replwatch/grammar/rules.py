@@ -1,0 +1,188 @@
+"""Message rules: compile patterns to regexes, dispatch on the first word, match.
+
+Every rule pattern becomes one anchored regex. To avoid trying all of them on
+each message, patterns are filed under the first word they can start with
+(``{MASTER}`` expands to each alternative); patterns that start with a typed
+placeholder go in a small "any word" list tried after the word's own bucket,
+keeping file order (first match wins, user rules first).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyparsing as pp
+
+from replwatch.grammar.templates import Placeholder, TemplatePiece, parse_template
+
+
+def _join_host_port(text: str) -> str:
+    host, _, port = text.rpartition(" ")
+    return f"{host}:{port}"
+
+
+#: Placeholder type -> (regex, converter). Regexes must not contain capturing groups.
+MESSAGE_TYPES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "int": (r"-?\d+", int),
+    "float": (r"-?\d+(?:\.\d+)?", float),
+    "word": (r"\S+", str),
+    "text": (r".*?", str),
+    "rest": (r".*", str),
+    "addr": (r"\[[0-9A-Fa-f:.%\w]+\]:\d+|[^\s\[\]]+:\d+", str),
+    "host_port": (r"\S+ \d+", _join_host_port),
+    "hex40": (r"[0-9a-fA-F]{40}", str),
+    "hex": (r"[0-9a-fA-F]+", str),
+    "version": (r"\d[\w.\-]*", str),
+    "sentinel_event": (r"[+\-][a-z][\w\-]*", str),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPattern:
+    """One pattern of a rule: its regex and how to turn groups into fields."""
+
+    template: str
+    regex: re.Pattern[str]
+    field_names: tuple[str, ...]
+    converters: tuple[Callable[[str], Any], ...]
+    first_words: frozenset[str] | None  # None: can start with any word
+
+    def match(self, message: str) -> dict[str, Any] | None:
+        m = self.regex.fullmatch(message)
+        if m is None:
+            return None
+        return {
+            name: conv(value)
+            for name, conv, value in zip(self.field_names, self.converters, m.groups(), strict=True)
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A kind, its patterns in order, and constant fields added on a match."""
+
+    kind: str
+    patterns: tuple[CompiledPattern, ...]
+    constants: Mapping[str, Any]
+    origin: str  # "file:line", for messages and docs
+
+    def match(self, message: str) -> dict[str, Any] | None:
+        for pattern in self.patterns:
+            fields = pattern.match(message)
+            if fields is not None:
+                if self.constants:
+                    fields.update(self.constants)
+                return fields
+        return None
+
+
+def _first_words(
+    pieces: list[TemplatePiece], classes: Mapping[str, tuple[str, ...]]
+) -> frozenset[str] | None:
+    """The words a message matching ``pieces`` can start with, or None for any word."""
+    prefixes = {""}
+    for piece in pieces:
+        if isinstance(piece, str):
+            options: tuple[str, ...] = (piece,)
+        elif piece.type in classes:
+            options = classes[piece.type]
+        else:
+            return None
+        grown = {p + o for p in prefixes for o in options}
+        done = {p.split(" ", 1)[0] for p in grown if " " in p}
+        if len(done) == len(grown) or all(" " in p for p in grown):
+            return frozenset(done)
+        if done:  # some alternatives ended the first word, others did not
+            return None
+        prefixes = grown
+    return frozenset(prefixes)
+
+
+def compile_pattern(template: str, classes: Mapping[str, tuple[str, ...]]) -> CompiledPattern:
+    """Compile one message template.
+
+    Raises:
+        ValueError: unknown type or class, or a bad placeholder.
+    """
+    pieces = parse_template(template)
+    parts: list[str] = []
+    names: list[str] = []
+    converters: list[Callable[[str], Any]] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            parts.append(re.escape(piece))
+        elif piece.field is None:
+            if piece.type not in classes:
+                raise ValueError(f"unknown class {{{piece.type}}} (define it with 'class')")
+            parts.append("(?:" + "|".join(re.escape(a) for a in classes[piece.type]) + ")")
+        else:
+            if piece.type not in MESSAGE_TYPES:
+                known = ", ".join(sorted(MESSAGE_TYPES))
+                raise ValueError(
+                    f"unknown type {piece.type!r} in {{{piece.field}:{piece.type}}}"
+                    f" (known: {known})"
+                )
+            regex, conv = MESSAGE_TYPES[piece.type]
+            if piece.field == "_":
+                parts.append(f"(?:{regex})")
+            else:
+                if piece.field in names:
+                    raise ValueError(f"field {piece.field!r} appears twice")
+                parts.append(f"({regex})")
+                names.append(piece.field)
+                converters.append(conv)
+    matcher = pp.Regex("".join(parts) or "(?:)")
+    return CompiledPattern(
+        template=template,
+        regex=matcher.re,
+        field_names=tuple(names),
+        converters=tuple(converters),
+        first_words=_first_words(pieces, classes),
+    )
+
+
+def _is_placeholder(piece: TemplatePiece) -> bool:
+    return isinstance(piece, Placeholder)
+
+
+class RuleSet:
+    """All message rules, in precedence order, with first-word dispatch."""
+
+    def __init__(self, rules: list[CompiledRule]) -> None:
+        self.rules = tuple(rules)
+        entries: list[tuple[int, CompiledPattern, CompiledRule]] = []
+        for rule in rules:
+            for pattern in rule.patterns:
+                entries.append((len(entries), pattern, rule))
+        anywhere = [e for e in entries if e[1].first_words is None]
+        words: set[str] = set()
+        for e in entries:
+            if e[1].first_words:
+                words.update(e[1].first_words)
+        self._anywhere: tuple[tuple[CompiledPattern, CompiledRule], ...] = tuple(
+            (p, r) for _, p, r in anywhere
+        )
+        self._by_word: dict[str, tuple[tuple[CompiledPattern, CompiledRule], ...]] = {}
+        for word in words:
+            chosen = [e for e in entries if e[1].first_words is None or word in e[1].first_words]
+            self._by_word[word] = tuple((p, r) for _, p, r in chosen)
+
+    def classify(self, message: str) -> tuple[str, dict[str, Any]] | None:
+        """The first rule that matches ``message``: (kind, fields), or None."""
+        space = message.find(" ")
+        word = message if space < 0 else message[:space]
+        for pattern, rule in self._by_word.get(word, self._anywhere):
+            fields = pattern.match(message)
+            if fields is not None:
+                if rule.constants:
+                    fields.update(rule.constants)
+                return rule.kind, fields
+        return None
+
+    @property
+    def kinds(self) -> list[str]:
+        """Every kind some rule produces, in first-seen order."""
+        return list(dict.fromkeys(r.kind for r in self.rules))
