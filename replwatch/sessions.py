@@ -84,6 +84,9 @@ class SyncSession:
     ``unknown`` (the attempt ended before the master answered PSYNC). ``outcome``
     is ``success``, ``failed`` or ``interrupted``; ``reason`` says why it failed, was
     interrupted, or (for a full resync) why a partial one was not possible.
+    ``target`` is ``disk``/``parser`` for a streamed RDB, ``replid`` the replication
+    id the replica asked for or was given, ``partial_tried`` whether the replica
+    asked for a partial resync (``Trying a partial resynchronization``).
     """
 
     source: str
@@ -99,6 +102,7 @@ class SyncSession:
     evidence: tuple[tuple[str, int], ...]
     target: str | None = None
     replid: str | None = None
+    partial_tried: bool = False
 
     def summary(self) -> str:
         """One line for people: what happened, with whom, how big, how long."""
@@ -293,6 +297,7 @@ class SessionTracker:
             evidence=tuple(session.evidence),
             target=session.target,
             replid=session.replid,
+            partial_tried=session.psync_tried,
         )
 
     def _remember_master_fact(self, event: Event) -> None:

@@ -1,0 +1,76 @@
+"""One streaming pass over the merged logs feeds every collector of the report.
+
+Memory stays bounded by what happened (sessions, state changes, a few cited lines
+per kind), not by how long the logs are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from replwatch.events import Event
+from replwatch.report.findings import find_all
+from replwatch.report.links import build_links
+from replwatch.report.model import Report
+from replwatch.report.nodes import NodeScanner
+from replwatch.report.notables import Notables
+from replwatch.sessions import SessionTracker, SyncSession
+from replwatch.timeline import LinkTimeline, merge_events, parse_ts
+
+
+def build_report(
+    streams: Iterable[Iterable[Event]],
+    *,
+    files: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    clock_offsets: Mapping[str, float] | None = None,
+) -> Report:
+    """Analyse per-file event streams (each in file order) into a :class:`Report`.
+
+    ``since``/``until`` keep only events whose time falls inside (lines without a
+    time follow the last time seen). ``clock_offsets`` shifts a source's clock.
+    """
+    scanner = NodeScanner()
+    tracker = SessionTracker()
+    timeline = LinkTimeline(peer_name=str)
+    notables = Notables()
+    sessions: list[SyncSession] = []
+    first_ts: str | None = None
+    last_ts: str | None = None
+    count = 0
+    current: datetime | None = None
+    for event in merge_events(streams, clock_offsets=clock_offsets):
+        moment = parse_ts(event.ts)
+        current = moment or current
+        if current is not None and (
+            (since is not None and current < since) or (until is not None and current > until)
+        ):
+            continue
+        count += 1
+        if event.ts:
+            first_ts = first_ts or event.ts
+            last_ts = event.ts
+        scanner.feed(event)
+        sessions.extend(tracker.feed(event))
+        timeline.feed(event)
+        notables.feed(event)
+    sessions.extend(tracker.flush())
+    timeline.close(last_ts)
+    nodes = scanner.nodes()
+    links = build_links(nodes=nodes, sessions=sessions, timeline=timeline)
+    findings = find_all(nodes=nodes, links=links, notables=notables)
+    notes = []
+    if timeline.dropped:
+        notes.append(f"{timeline.dropped} oldest link state changes were dropped (memory bound)")
+    return Report(
+        files=tuple(files) or tuple(node.source for node in nodes),
+        nodes=tuple(nodes),
+        links=tuple(links),
+        findings=tuple(findings),
+        start_ts=first_ts,
+        end_ts=last_ts,
+        events=count,
+        notes=tuple(notes),
+    )

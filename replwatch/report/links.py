@@ -1,0 +1,172 @@
+"""Pair the two ends of each replication link and tell its story.
+
+The replica's log says ``Connecting to MASTER 127.0.0.1:10000``, the master's says
+``Replica 127.0.0.1:10001 asks for synchronization``; :func:`build_links` joins both
+views under one name pair (``10001 -> 10000``) using the nodes' ports and
+replication ids, attaches the replica's sync sessions, and turns the link's state
+intervals into outages (up, then lost, until up again). When both logs are present,
+the replica's view of the states is used: it sees every reconnection attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from replwatch.report.model import LinkReport, NodeInfo, Outage, SessionEntry
+from replwatch.report.nodes import resolve_address
+from replwatch.sessions import SyncSession
+from replwatch.timeline import UP, LinkInterval, LinkTimeline, seconds_between
+
+#: Why a link left the ``up`` state, in words.
+CAUSES = {
+    "master_link_lost": "connection with master lost",
+    "master_timeout": "master timed out (no data nor PING)",
+    "master_link_error": "could not connect to master",
+    "master_auth_failed": "authentication to master failed",
+    "sync_failed": "sync failed",
+    "replica_link_lost": "master saw the replica disconnect",
+    "replica_timeout": "master timed out the replica",
+    "replica_output_buffer_overflow": "master closed the replica for its output buffer",
+    "replica_sync_request": "replica asked for a new sync",
+    "full_resync_requested": "replica asked for a full resync",
+}
+
+
+@dataclass(slots=True)
+class _Pair:
+    replica_intervals: list[LinkInterval] = field(default_factory=list)
+    master_intervals: list[LinkInterval] = field(default_factory=list)
+    master_address: str | None = None
+    sessions: list[SyncSession] = field(default_factory=list)
+
+
+def build_links(
+    *,
+    nodes: Sequence[NodeInfo],
+    sessions: Iterable[SyncSession],
+    timeline: LinkTimeline,
+) -> list[LinkReport]:
+    """One :class:`LinkReport` per (replica, master) pair seen in any log.
+
+    ``timeline`` must have been fed with sources as node names and peer addresses as
+    is (``LinkTimeline(peer_name=str)``): names are resolved here, once every node's
+    port is known.
+    """
+    by_source = {node.source: node for node in nodes}
+    sessions = list(sessions)
+    replid_hint = {s.source: s.replid for s in sessions if s.replid}
+    pairs: dict[tuple[str, str], _Pair] = {}
+
+    def name_of_source(source: str) -> str:
+        node = by_source.get(source)
+        return node.name if node else source
+
+    for key in timeline.links():
+        if key.observer == "replica":
+            replica = name_of_source(key.replica)
+            hint = replid_hint.get(key.replica)
+            master = resolve_address(key.master, nodes, replid=hint)
+            pair = pairs.setdefault((replica, master), _Pair())
+            pair.replica_intervals.extend(timeline.intervals(key))
+            pair.master_address = key.master
+        else:
+            replica = resolve_address(key.replica, nodes)
+            master = name_of_source(key.master)
+            pair = pairs.setdefault((replica, master), _Pair())
+            pair.master_intervals.extend(timeline.intervals(key))
+
+    masters_of: dict[str, list[str]] = {}
+    for replica, master in pairs:
+        masters_of.setdefault(replica, []).append(master)
+    for session in sessions:
+        replica = name_of_source(session.source)
+        session = replace(session, node=replica)
+        if session.peer:
+            master = resolve_address(session.peer, nodes, replid=session.replid)
+        else:
+            known = masters_of.get(replica, [])
+            master = known[0] if len(known) == 1 else "?"
+        pair = pairs.setdefault((replica, master), _Pair())
+        pair.sessions.append(session)
+        pair.master_address = pair.master_address or session.peer
+
+    return [
+        _link_report(replica, master, pair) for (replica, master), pair in sorted(pairs.items())
+    ]
+
+
+def _link_report(replica: str, master: str, pair: _Pair) -> LinkReport:
+    intervals = pair.replica_intervals or pair.master_intervals
+    observed = "replica" if pair.replica_intervals else "master"
+    if pair.replica_intervals and pair.master_intervals:
+        observed = "both"
+    entries = fold_failures(sorted(pair.sessions, key=lambda s: (s.start_ts or "", s.end_ts or "")))
+    outages = find_outages(intervals)
+    counts = {
+        "full_syncs": sum(1 for s in pair.sessions if s.outcome == "success" and s.mode == "full"),
+        "partial_syncs": sum(
+            1 for s in pair.sessions if s.outcome == "success" and s.mode == "partial"
+        ),
+        "failed_attempts": sum(1 for s in pair.sessions if s.outcome == "failed"),
+        "interrupted": sum(1 for s in pair.sessions if s.outcome == "interrupted"),
+        "outages": len(outages),
+        "down_intervals": sum(1 for i in intervals if i.state == "down"),
+    }
+    return LinkReport(
+        replica=replica,
+        master=master,
+        master_address=pair.master_address,
+        observed_by=observed,
+        sessions=tuple(entries),
+        outages=tuple(outages),
+        intervals=tuple(intervals),
+        counts=counts,
+    )
+
+
+def fold_failures(sessions: Sequence[SyncSession]) -> list[SessionEntry]:
+    """Consecutive failures with the same reason become one entry with a count."""
+    entries: list[SessionEntry] = []
+    for session in sessions:
+        last = entries[-1] if entries else None
+        same = (
+            last is not None
+            and session.outcome == "failed"
+            and last.session.outcome == "failed"
+            and last.session.reason == session.reason
+        )
+        if same and last is not None:
+            entries[-1] = replace(last, repeats=last.repeats + 1, last_ts=session.end_ts)
+        else:
+            entries.append(SessionEntry(session, 1, session.end_ts))
+    return entries
+
+
+def find_outages(intervals: Sequence[LinkInterval]) -> list[Outage]:
+    """Each time the link went from ``up`` to anything else, until ``up`` again."""
+    outages: list[Outage] = []
+    was_up = False
+    start: LinkInterval | None = None
+    for interval in intervals:
+        if interval.state == UP:
+            if start is not None:
+                outages.append(_outage(start, interval.start_ts, interval.evidence))
+                start = None
+            was_up = True
+        elif was_up and start is None:
+            start = interval
+            was_up = False
+    if start is not None:
+        outages.append(_outage(start, None, ()))
+    return outages
+
+
+def _outage(start: LinkInterval, end_ts: str | None, end_evidence: tuple) -> Outage:
+    return Outage(
+        start_ts=start.start_ts,
+        end_ts=end_ts,
+        seconds=seconds_between(start.start_ts, end_ts),
+        cause=CAUSES.get(start.cause, start.cause),
+        evidence=start.evidence + tuple(end_evidence),
+    )

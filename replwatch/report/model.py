@@ -1,0 +1,113 @@
+"""The report as plain immutable records, so every renderer reads the same facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from replwatch.sessions import SyncSession
+from replwatch.timeline import LinkInterval
+
+#: ``(file, line)`` of a log line that shows a fact.
+Evidence = tuple[tuple[str, int], ...]
+
+
+def evidence_text(evidence: Evidence, *, limit: int = 6) -> str:
+    """``a.log:12, b.log:40, ... (+3 more)``: evidence as people cite it."""
+    shown = [f"{source}:{line}" for source, line in evidence[:limit]]
+    more = len(evidence) - limit
+    return ", ".join(shown) + (f" (+{more} more)" if more > 0 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """One log file's server: its short name (the port when known) and what it did."""
+
+    name: str
+    source: str
+    port: str | None
+    version: str | None
+    roles: tuple[str, ...]
+    first_ts: str | None
+    last_ts: str | None
+    restarts: tuple[tuple[str | None, tuple[str, int]], ...]
+    replids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEntry:
+    """A sync session, or a run of identical failures folded into one line."""
+
+    session: SyncSession
+    repeats: int = 1
+    last_ts: str | None = None
+
+    def summary(self) -> str:
+        text = self.session.summary()
+        if self.repeats > 1:
+            text += f" (x{self.repeats}, last at {self.last_ts or '?'})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """The link was up, then lost, until it was up again (``end_ts`` None: never)."""
+
+    start_ts: str | None
+    end_ts: str | None
+    seconds: float | None
+    cause: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class LinkReport:
+    """One replication link: replica node -> master node, from whichever logs saw it."""
+
+    replica: str
+    master: str
+    master_address: str | None
+    observed_by: str
+    sessions: tuple[SessionEntry, ...]
+    outages: tuple[Outage, ...]
+    intervals: tuple[LinkInterval, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"{self.replica} -> {self.master}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something worth a person's attention, with why and which setting to look at."""
+
+    code: str
+    severity: str
+    title: str
+    explanation: str
+    setting: str | None
+    node: str | None
+    ts: str | None
+    evidence: Evidence
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything ``replwatch report`` found in a set of logs."""
+
+    files: tuple[str, ...]
+    nodes: tuple[NodeInfo, ...]
+    links: tuple[LinkReport, ...]
+    findings: tuple[Finding, ...]
+    start_ts: str | None
+    end_ts: str | None
+    events: int
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``report --json``."""
+        from replwatch.report.render_json import report_to_dict
+
+        return report_to_dict(self)

@@ -1,0 +1,137 @@
+"""Which server wrote which file: its port, version, roles, restarts and replication ids.
+
+A log does not say "I am 10001" in every line. The port shows up at start-up
+(``Running mode=standalone, port=10001.``, ``The server is now ready to accept
+connections on port 10001``); failing that the file name often carries it
+(``redis-10001.log``); failing that the file's base name is the node's name. Peers
+name each other by address (``Replica 127.0.0.1:10001 asks for synchronization``),
+and a master's replication id is what its replicas' ``Full resync from master: <id>``
+lines carry, which :func:`resolve_address` uses when ports do not tell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from replwatch.events import Event
+from replwatch.report.model import NodeInfo
+from replwatch.sessions import port_from_event, short_source
+from replwatch.timeline import peer_node
+
+_PORT_IN_NAME = re.compile(r"(?<!\d)(\d{4,5})(?!\d)")
+_MAX_REPLIDS = 16
+_MAX_RESTARTS = 100
+
+
+@dataclass(slots=True)
+class _NodeState:
+    source: str
+    port: str | None = None
+    version: str | None = None
+    roles: set[str] = field(default_factory=set)
+    first_ts: str | None = None
+    last_ts: str | None = None
+    start_pids: list[int | None] = field(default_factory=list)
+    active: bool = False
+    restarts: list[tuple[str | None, tuple[str, int]]] = field(default_factory=list)
+    replids: list[str] = field(default_factory=list)
+
+
+class NodeScanner:
+    """Learns, event by event, what each source's server is. Bounded per source."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, _NodeState] = {}
+
+    def feed(self, event: Event) -> None:
+        state = self._nodes.get(event.source)
+        if state is None:
+            state = self._nodes[event.source] = _NodeState(event.source)
+        if event.ts:
+            state.first_ts = state.first_ts or event.ts
+            state.last_ts = event.ts
+        if state.port is None:
+            state.port = port_from_event(event)
+        if event.role in ("master", "replica"):
+            state.roles.add(event.role)
+        kind = event.kind
+        if kind == "server_starting":
+            if event.fields.get("version"):
+                state.version = str(event.fields["version"])
+            if event.pid not in state.start_pids[-1:]:
+                if state.active and len(state.restarts) < _MAX_RESTARTS:
+                    state.restarts.append((event.ts, (event.source, event.line or 0)))
+                state.start_pids.append(event.pid)
+                state.start_pids[:] = state.start_pids[-2:]
+        elif event.is_understood:
+            state.active = True
+        for replid in _replids_of(event):
+            if replid not in state.replids and len(state.replids) < _MAX_REPLIDS:
+                state.replids.append(replid)
+
+    def nodes(self) -> list[NodeInfo]:
+        """One :class:`NodeInfo` per source, with unique names."""
+        names = self._names()
+        return [
+            NodeInfo(
+                name=names[source],
+                source=source,
+                port=state.port or _port_from_name(source),
+                version=state.version,
+                roles=tuple(sorted(state.roles)),
+                first_ts=state.first_ts,
+                last_ts=state.last_ts,
+                restarts=tuple(state.restarts),
+                replids=tuple(state.replids),
+            )
+            for source, state in self._nodes.items()
+        ]
+
+    def _names(self) -> dict[str, str]:
+        wanted = {
+            s: st.port or _port_from_name(s) or short_source(s) for s, st in self._nodes.items()
+        }
+        seen: dict[str, int] = {}
+        for name in wanted.values():
+            seen[name] = seen.get(name, 0) + 1
+        return {
+            s: name if seen[name] == 1 else f"{name} ({short_source(s)})"
+            for s, name in wanted.items()
+        }
+
+
+def _replids_of(event: Event) -> list[str]:
+    """Replication ids this node owned (as master) according to its own log line."""
+    if event.kind in ("backlog_created", "secondary_replid_set", "master_replid_changed"):
+        ids = (event.fields.get("replid"), event.fields.get("replid2"))
+        return [str(i) for i in ids if i and str(i).strip("0")]
+    return []
+
+
+def _port_from_name(source: str) -> str | None:
+    match = _PORT_IN_NAME.search(short_source(source))
+    return match.group(1) if match else None
+
+
+def resolve_address(
+    address: str,
+    nodes: Iterable[NodeInfo],
+    *,
+    replid: str | None = None,
+) -> str:
+    """The node name at ``address`` (``127.0.0.1:10000``), else the address itself.
+
+    A unique port match wins; if several nodes share the port (logs from different
+    hosts), the one whose replication ids include ``replid`` does.
+    """
+    port = peer_node(address)
+    candidates = [node for node in nodes if node.port == port]
+    if len(candidates) == 1:
+        return candidates[0].name
+    if replid:
+        owners = [node for node in (candidates or list(nodes)) if replid in node.replids]
+        if len(owners) == 1:
+            return owners[0].name
+    return address

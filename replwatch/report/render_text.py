@@ -1,0 +1,78 @@
+"""The report for people reading a terminal: sections per link, then findings."""
+
+from __future__ import annotations
+
+from replwatch.report.model import Finding, LinkReport, Report, evidence_text
+
+
+def render_text(report: Report) -> str:
+    """The whole report as plain text (no colour, stable for diffs and tests)."""
+    out: list[str] = []
+    span = f"{report.start_ts or '?'} .. {report.end_ts or '?'}"
+    out.append(f"replwatch report: {len(report.files)} file(s), {report.events} lines, {span}")
+    out.append("")
+    out.append("Nodes")
+    for node in report.nodes:
+        roles = "/".join(node.roles) or "?"
+        version = f" v{node.version}" if node.version else ""
+        restarts = f", restarted {len(node.restarts)}x" if node.restarts else ""
+        out.append(f"  {node.name:<8} {roles:<15}{version:<10} {node.source}{restarts}")
+    for link in report.links:
+        out.append("")
+        out.extend(_link_section(link))
+    out.append("")
+    out.append(f"Findings ({len(report.findings)})")
+    if not report.findings:
+        out.append("  none: every link synced and stayed up in these logs")
+    for number, finding in enumerate(report.findings, 1):
+        out.extend(_finding(number, finding))
+    for note in report.notes:
+        out.append(f"note: {note}")
+    return "\n".join(out) + "\n"
+
+
+def _link_section(link: LinkReport) -> list[str]:
+    address = f" ({link.master_address})" if link.master_address else ""
+    counts = link.counts
+    lines = [
+        f"Link {link.title}{address}, seen in the {_observed(link.observed_by)}",
+        f"  {counts.get('full_syncs', 0)} full sync(s), {counts.get('partial_syncs', 0)} "
+        f"partial, {counts.get('failed_attempts', 0)} failed attempt(s), "
+        f"{counts.get('interrupted', 0)} interrupted, {counts.get('outages', 0)} outage(s)",
+    ]
+    if link.sessions:
+        lines.append("  Sync sessions")
+    for entry in link.sessions:
+        s = entry.session
+        lines.append(f"    {s.start_ts or '?'}  {s.outcome:<11} {entry.summary()}")
+        lines.append(f"      evidence: {evidence_text(s.evidence, limit=4)}")
+    if link.outages:
+        lines.append("  Outages")
+    for outage in link.outages:
+        length = f"{outage.seconds:.1f} s" if outage.seconds is not None else "not restored"
+        lines.append(
+            f"    {outage.start_ts or '?'} .. {outage.end_ts or '(end of logs)'}  {length}: "
+            f"{outage.cause}"
+        )
+        lines.append(f"      evidence: {evidence_text(outage.evidence)}")
+    return lines
+
+
+def _finding(number: int, finding: Finding) -> list[str]:
+    times = f" (x{finding.count})" if finding.count > 1 else ""
+    lines = [f"  {number}. [{finding.severity}] {finding.title}{times}"]
+    lines.extend(f"     {line}" for line in _wrap(finding.explanation, 92))
+    if finding.setting:
+        lines.append(f"     setting: {finding.setting}")
+    lines.append(f"     evidence: {evidence_text(finding.evidence)}")
+    return lines
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]
+
+
+def _observed(observer: str) -> str:
+    return {"both": "master's and replica's logs"}.get(observer, f"{observer}'s log")

@@ -1,0 +1,42 @@
+"""The HTML report: self-contained, and its timeline really renders in a browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from replwatch.report import build_report
+from replwatch.report.render_html import COLOURS, render_html
+
+from .chromium import chromium_or_skip, count_colour, dump_dom, png_pixels, screenshot
+from .test_report_unit import seed_like
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def test_html_is_self_contained_and_escaped() -> None:
+    html = render_html(build_report(seed_like()))
+    assert html.startswith("<!DOCTYPE html>")
+    # no network: nothing is loaded from anywhere
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
+    assert "<link" not in html and "@import" not in html
+    assert html.count('class="bar ') == 5  # syncing, up, down, syncing... per link intervals
+    assert "10001 -&gt; 10000" in html
+
+
+def test_timeline_renders_in_headless_chromium(tmp_path: Path) -> None:
+    browser = chromium_or_skip()
+    report = build_report(seed_like())
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    bars = sum(len(link.intervals) for link in report.links)
+
+    dom = dump_dom(browser, page, tmp_path)
+    assert f'data-rendered-bars="{bars}"' in dom  # the script saw every bar laid out
+    assert '<svg id="timeline"' in dom
+
+    _w, _h, rows = png_pixels(screenshot(browser, page, tmp_path, size="1100,420"))
+    for state in ("up", "syncing", "down"):
+        assert count_colour(rows, _rgb(COLOURS[state])) > 100, f"no {state} bar on screen"
