@@ -7,6 +7,7 @@ Replay rebuilds it from the start of a recording to jump back in time.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
@@ -16,7 +17,7 @@ from replwatch.addresses import address_key
 from replwatch.events import Event
 from replwatch.logsources import guess_node
 from replwatch.model import NODE_AUTH_REQUIRED, NODE_OK, LinkState, NodeState, Snapshot
-from replwatch.timeline import DOWN, LinkTimeline, seconds_between
+from replwatch.timeline import UP, LinkTimeline, seconds_between
 from replwatch.tui.view import Frame, LinkView, NodeView
 
 #: Lag samples kept per replica: 5 minutes at the default 1 s poll interval.
@@ -118,13 +119,16 @@ class DashboardState:
         return {replica: tuple(samples) for replica, samples in self.lag_history.items()}
 
     def flaps(self) -> dict[str, int]:
-        """Replica -> how many times its logs said its link went down.
+        """Replica -> how many times its logs said its link, once up, was lost.
 
         Counted from whichever side's log saw more (the replica's own log, or its
         master's), so a flap shows even when only one of the two logs is tailed.
         """
         counts: dict[str, int] = {}
         for key in self._timeline.links():
-            downs = sum(1 for iv in self._timeline.intervals(key) if iv.state == DOWN)
-            counts[key.replica] = max(counts.get(key.replica, 0), downs)
+            states = [iv.state for iv in self._timeline.intervals(key)]
+            # A drop is an up link that stopped being up; the retries of a link
+            # that never came up are not drops.
+            drops = sum(1 for a, b in itertools.pairwise(states) if a == UP and b != UP)
+            counts[key.replica] = max(counts.get(key.replica, 0), drops)
         return {replica: n for replica, n in counts.items() if n}

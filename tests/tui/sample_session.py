@@ -2,8 +2,8 @@
 
 Master 10000 with replicas 10001 (up, lagging a little) and 10002 (a full sync
 under way, 40% read), plus log lines from 10002's file showing a link flap that
-came and went between two polls. Built from INFO text the way the poller reads
-it, so the snapshots are real model objects.
+came and went between two polls (up, lost, syncing again). Built from INFO
+text the way the poller reads it, so the snapshots are real model objects.
 """
 
 from __future__ import annotations
@@ -128,15 +128,21 @@ def log_events() -> list[Event]:
             peer="127.0.0.1:10000",
         ),
         log_event(2, "2026-11-25T10:00:01.210", "sync_started", "MASTER <-> REPLICA sync started"),
-        log_event(3, "2026-11-25T10:00:01.500", "master_link_lost", "Connection with master lost."),
         log_event(
-            4,
+            3,
+            "2026-11-25T10:00:01.400",
+            "sync_finished",
+            "MASTER <-> REPLICA sync: Finished with success",
+        ),
+        log_event(4, "2026-11-25T10:00:01.500", "master_link_lost", "Connection with master lost."),
+        log_event(
+            5,
             "2026-11-25T10:00:01.600",
             "master_connecting",
             "Connecting to MASTER 127.0.0.1:10000",
             peer="127.0.0.1:10000",
         ),
-        log_event(5, "2026-11-25T10:00:01.610", "sync_started", "MASTER <-> REPLICA sync started"),
+        log_event(6, "2026-11-25T10:00:01.610", "sync_started", "MASTER <-> REPLICA sync started"),
     ]
 
 

@@ -17,9 +17,9 @@ def test_round_trip_keeps_snapshots_and_events_in_order(tmp_path: Path) -> None:
     assert recording.header.interval == 0.5
     assert recording.header.nodes == ("127.0.0.1:10000", "127.0.0.1:10001", "127.0.0.1:10002")
     kinds = [r.kind for r in recording.records]
-    assert kinds == ["snapshot"] + ["event"] * 6 + ["snapshot", "snapshot"]
+    assert kinds == ["snapshot"] + ["event"] * 7 + ["snapshot", "snapshot"]
     assert Snapshot.from_dict(recording.records[-1].data) == snapshots()[-1]
-    assert [r.event() for r in recording.records[2:7]] == log_events()
+    assert [r.event() for r in recording.records[2:8]] == log_events()
     assert recording.duration == 1.5
 
 
@@ -36,7 +36,7 @@ def test_torn_last_line_and_garbage_are_skipped(tmp_path: Path) -> None:
     with path.open("a", encoding="utf-8") as stream:
         stream.write("not json at all\n[1,2]\n")
         stream.write('{"type":"snapshot","t":2.0,"snapsh')  # killed mid-write
-    assert len(load_recording(path).records) == 9
+    assert len(load_recording(path).records) == 10
 
 
 @pytest.mark.parametrize(

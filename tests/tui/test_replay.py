@@ -17,7 +17,7 @@ from tests.tui.sample_session import R2, write_recording
 def test_clock_steps_poll_by_poll_and_seeks_back(tmp_path: Path) -> None:
     clock = ReplayClock(load_recording(write_recording(tmp_path / "s.jsonl")).records)
     assert [r.kind for r in clock.step()] == ["snapshot"]
-    assert [r.kind for r in clock.step()] == ["event"] * 6 + ["snapshot"]
+    assert [r.kind for r in clock.step()] == ["event"] * 7 + ["snapshot"]
     assert clock.now == 1.0
     reset, due = clock.seek(0.55)
     assert reset and [r.kind for r in due] == ["snapshot", "event"]

@@ -1,0 +1,104 @@
+"""The live dashboard on a real lab: master and two replicas, password "foobared".
+
+Polls every 0.2 s so a stopped replica must show as down within 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from replwatch.addresses import Address
+from replwatch.auth import Credentials
+from replwatch.lab import Lab, free_ports
+from replwatch.tui.live import LiveApp, LiveSettings
+from replwatch.tui.widgets.event_feed import EventFeed
+from replwatch.tui.widgets.notes import NotesBar
+from tests.tui.test_replay import tree_labels
+
+
+def settings_for(
+    lab: Lab, *, password: str | None = "foobared", extra: list[int] = ()
+) -> LiveSettings:  # type: ignore[assignment]
+    return LiveSettings(
+        targets=[Address("127.0.0.1", port) for port in [*lab.ports, *extra]],
+        credentials=Credentials(password=password),
+        interval=0.2,
+        start="start",
+    )
+
+
+async def wait_for(pilot, check: Callable[[], bool], timeout: float) -> float:  # type: ignore[no-untyped-def]
+    """Seconds until ``check()`` held; fails the test after ``timeout``."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"not within {timeout} s")
+        await pilot.pause(0.05)
+    return time.monotonic() - started
+
+
+def link_state(app: LiveApp, port: int) -> str | None:
+    for link in app.state.frame.links:
+        if link.replica.endswith(f":{port}"):
+            return link.state
+    return None
+
+
+async def test_live_topology_follows_stop_start_and_master_restart(seed_lab: Lab) -> None:
+    lab = seed_lab
+    replica = lab.replica_ports[0]
+    app = LiveApp(settings_for(lab))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(app.state.frame.links) == 2, 5)
+        labels = tree_labels(app)
+        assert labels[0].startswith(f"● :{lab.master_port} master")
+        assert sorted(label.split()[1] for label in labels[1:]) == [
+            f":{port}" for port in sorted(lab.replica_ports)
+        ]
+        assert all(" up" in label for label in labels[1:])
+
+        await asyncio.to_thread(lab.stop, replica)
+        await wait_for(pilot, lambda: link_state(app, replica) == "down", 3)
+        await pilot.pause()
+        assert any(f":{replica} down" in label for label in tree_labels(app))
+
+        await asyncio.to_thread(lab.start, replica)
+        await wait_for(pilot, lambda: link_state(app, replica) == "up", 10)
+
+        # A master restart: the replicas' own logs tell the story, read from their files.
+        await asyncio.to_thread(lab.stop, lab.master_port)
+        await asyncio.to_thread(lab.start, lab.master_port)
+        feed = app.query_one(EventFeed)
+
+        def replica_saw(kind: str) -> bool:
+            return any(
+                e.kind == kind and e.source == str(lab.log_path(replica)) for e in feed.all_events()
+            )
+
+        await wait_for(
+            pilot,
+            lambda: all(
+                replica_saw(k) for k in ("master_link_lost", "sync_started", "sync_finished")
+            ),
+            10,
+        )
+        # The log's "link lost" marks the link, whatever the polls caught.
+        await pilot.pause()
+        assert app.state.flaps().get(f"127.0.0.1:{replica}", 0) >= 1
+        assert any(f":{replica}" in label and "⚡" in label for label in tree_labels(app))
+
+
+async def test_wrong_password_and_dead_node_show_as_notes_not_crashes(lab_factory) -> None:  # type: ignore[no-untyped-def]
+    lab = lab_factory(1, password="foobared")
+    dead = free_ports(1)[0]
+    app = LiveApp(settings_for(lab, password="wrong", extra=[dead]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.state.frame.nodes) == 2, 5)
+        statuses = {n.address: n.status for n in app.state.frame.nodes}
+        assert statuses == {f"127.0.0.1:{lab.master_port}": "auth", f"127.0.0.1:{dead}": "down"}
+        notes = " ".join(app.query_one(NotesBar).notes.values())
+        assert "needs a password" in notes and f"127.0.0.1:{dead} is down" in notes
+        assert "wrong" not in notes
+        await pilot.press("q")
