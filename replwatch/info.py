@@ -405,9 +405,12 @@ def auth_error_kind(text: str) -> str | None:
 
     Returns ``"noauth"`` (a password is needed and none was given),
     ``"wrongpass"`` (one was given and refused: ``WRONGPASS`` on 6.0+,
-    ``ERR invalid password`` before) or ``None`` for any other error.
+    ``ERR invalid password`` before), ``"noperm"`` (the ACL user may not run
+    the command) or ``None`` for any other error.
     """
     upper = text.upper()
+    if "NOPERM" in upper:
+        return "noperm"
     if "WRONGPASS" in upper or "INVALID PASSWORD" in upper or "INVALID USERNAME-PASSWORD" in upper:
         return "wrongpass"
     if "NOAUTH" in upper or "AUTHENTICATION REQUIRED" in upper:

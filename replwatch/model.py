@@ -96,7 +96,7 @@ class NodeState:
 
     @property
     def auth_problem(self) -> str | None:
-        """``noauth`` or ``wrongpass`` for an ``auth_required`` node."""
+        """``noauth``, ``wrongpass`` or ``noperm`` for an ``auth_required`` node."""
         if self.status != NODE_AUTH_REQUIRED:
             return None
         return auth_error_kind(self.error or "") or "noauth"
@@ -398,4 +398,13 @@ def build_snapshot(
         ):
             rate = (old.lag_bytes - link.lag_bytes) / elapsed
         finished.append(replace(link, since=since, catch_up_rate=rate))
+    order = {node.address: index for index, node in enumerate(nodes)}
+    finished.sort(
+        key=lambda link: (
+            order.get(link.master, len(order)),
+            order.get(link.replica, len(order)),
+            link.master,
+            link.replica,
+        )
+    )
     return Snapshot(ts=ts, nodes=nodes, links=tuple(finished))

@@ -74,8 +74,8 @@ def test_first_diff_reports_everything_as_it_is() -> None:
     assert kinds(events) == [
         ("node_up", "127.0.0.1:22450"),
         ("node_up", "127.0.0.1:22451"),
+        ("link_up", "127.0.0.1:22451"),  # polled replicas first, then by address
         ("link_up", "127.0.0.1:22452"),
-        ("link_up", "127.0.0.1:22451"),
     ]
     assert all(e.ts == T0 and e.line is None for e in events)
     assert events[0].role == "master" and events[1].role == "replica"

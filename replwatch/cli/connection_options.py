@@ -1,0 +1,210 @@
+"""The connection options shared by ``status`` and ``tui``: which nodes, how to log in.
+
+``@connection_options`` adds redis-cli-like options to a click command and hands the
+command one :class:`ConnectionConfig` (keyword ``connection``) instead of a dozen
+loose values; ``@interval_option`` adds ``--interval``. Both commands thus accept
+the same spelling, and the password handling (warning for ``-a``, ``REDISCLI_AUTH``,
+``--askpass`` on the terminal) lives in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from replwatch.addresses import DEFAULT_HOST, Address, AddressError, parse_nodes, parse_ports
+from replwatch.addresses import resolve_targets as _resolve_targets
+from replwatch.auth import ARGV_PASSWORD_WARNING, Credentials, TlsOptions, resolve_credentials
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The option names ``@connection_options`` consumes.
+_OPTION_NAMES = (
+    "host",
+    "ports",
+    "nodes",
+    "password",
+    "user",
+    "askpass",
+    "no_auth_warning",
+    "tls",
+    "cacert",
+    "cacertdir",
+    "cert",
+    "key",
+    "insecure",
+    "connect_timeout",
+    "read_timeout",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionConfig:
+    """Everything needed to poll: the nodes, the credentials, TLS and timeouts."""
+
+    targets: tuple[Address, ...]
+    credentials: Credentials
+    tls: TlsOptions
+    connect_timeout: float = 1.0
+    read_timeout: float = 2.0
+
+    def poll_settings(self) -> Any:
+        """:class:`replwatch.poller.PollSettings` for these timeouts (imports redis-py)."""
+        from replwatch.poller import PollSettings
+
+        return PollSettings(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
+
+    def poller(self) -> Any:
+        """A :class:`replwatch.poller.Poller` for these nodes (imports redis-py lazily)."""
+        from replwatch.poller import Poller
+
+        return Poller(
+            self.targets,
+            credentials=self.credentials,
+            tls=self.tls,
+            settings=self.poll_settings(),
+        )
+
+
+def build_connection(
+    *,
+    host: str = DEFAULT_HOST,
+    ports: str | None = None,
+    nodes: str | None = None,
+    password: str | None = None,
+    user: str | None = None,
+    askpass: bool = False,
+    no_auth_warning: bool = False,
+    tls: bool = False,
+    cacert: str | None = None,
+    cacertdir: str | None = None,
+    cert: str | None = None,
+    key: str | None = None,
+    insecure: bool = False,
+    connect_timeout: float = 1.0,
+    read_timeout: float = 2.0,
+) -> ConnectionConfig:
+    """Turn the option values into a :class:`ConnectionConfig` (click errors on bad input)."""
+    try:
+        port_list = parse_ports(ports) if ports else []
+        node_list = parse_nodes(nodes) if nodes else []
+    except AddressError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if password is not None and not no_auth_warning and not askpass:
+        click.echo(ARGV_PASSWORD_WARNING, err=True)
+    if (cert is None) != (key is None):
+        raise click.UsageError("--cert and --key go together")
+    if not tls and any(v is not None for v in (cacert, cacertdir, cert, key)):
+        tls = True  # giving certificates means TLS, as it does for redis-cli
+    credentials = resolve_credentials(
+        password=password,
+        username=user,
+        askpass=askpass,
+        environ=os.environ,
+        prompt=getpass.getpass if askpass else None,
+    )
+    return ConnectionConfig(
+        targets=tuple(_resolve_targets(host=host, ports=port_list, nodes=node_list)),
+        credentials=credentials,
+        tls=TlsOptions(
+            enabled=tls, cacert=cacert, cacertdir=cacertdir, cert=cert, key=key, insecure=insecure
+        ),
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    )
+
+
+def connection_options(func: F) -> F:
+    """Add the node, auth, TLS and timeout options; pass ``connection=ConnectionConfig``."""
+    file_path = click.Path(exists=True, dir_okay=False)
+    options = [
+        click.option(
+            "--host",
+            default=DEFAULT_HOST,
+            show_default=True,
+            help="Host for the --ports nodes.",
+        ),
+        click.option(
+            "-p",
+            "--ports",
+            metavar="PORTS",
+            help="Ports to poll on --host: 10000-10002, or 6379,6380.",
+        ),
+        click.option(
+            "--nodes",
+            metavar="HOST:PORT,...",
+            help="Nodes to poll, e.g. 10.0.0.5:6379,[::1]:6380 (with --ports or alone).",
+        ),
+        click.option(
+            "-a",
+            "--password",
+            metavar="PASSWORD",
+            help="Password (visible in ps; prefer REDISCLI_AUTH or --askpass).",
+        ),
+        click.option("--user", metavar="USERNAME", help="ACL user name (Redis 6+)."),
+        click.option(
+            "--askpass",
+            is_flag=True,
+            help="Prompt for the password on the terminal, without echo.",
+        ),
+        click.option(
+            "--no-auth-warning",
+            is_flag=True,
+            help="Do not warn about -a on the command line.",
+        ),
+        click.option("--tls", is_flag=True, help="Connect with TLS."),
+        click.option("--cacert", type=file_path, help="CA certificate file to verify with."),
+        click.option(
+            "--cacertdir",
+            type=click.Path(exists=True, file_okay=False),
+            help="Directory of CA certificates.",
+        ),
+        click.option("--cert", type=file_path, help="Client certificate (with --key)."),
+        click.option("--key", type=file_path, help="Client private key (with --cert)."),
+        click.option(
+            "--insecure",
+            is_flag=True,
+            help="Do not verify the server's certificate.",
+        ),
+        click.option(
+            "--connect-timeout",
+            type=click.FloatRange(min=0.01),
+            default=1.0,
+            show_default=True,
+            help="Seconds to wait for a connection.",
+        ),
+        click.option(
+            "--read-timeout",
+            type=click.FloatRange(min=0.01),
+            default=2.0,
+            show_default=True,
+            help="Seconds to wait for an answer.",
+        ),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in _OPTION_NAMES if name in kwargs}
+        kwargs["connection"] = build_connection(**values)
+        return func(*args, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def interval_option(func: F) -> F:
+    """Add ``--interval SECONDS`` (default 1)."""
+    return click.option(
+        "--interval",
+        type=click.FloatRange(min=0.05),
+        default=1.0,
+        show_default=True,
+        help="Seconds between poll rounds.",
+    )(func)

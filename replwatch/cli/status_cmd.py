@@ -1,0 +1,315 @@
+"""``replwatch status``: one poll of the topology, as a table or JSON, for scripts and cron.
+
+With ``--watch`` it keeps polling and prints the poll events as they happen.
+The exit code says how healthy the topology is (see :class:`StatusExit`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Iterable
+from enum import IntEnum
+from typing import Any
+
+import click
+
+from replwatch.changes import Problem, Thresholds, assess, diff
+from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
+from replwatch.cli.errors import fail
+from replwatch.events import Event
+from replwatch.model import LinkState, NodeState, Snapshot
+
+
+class StatusExit(IntEnum):
+    """Exit codes of ``replwatch status``."""
+
+    OK = 0  # every link up (and within the lag limits)
+    DEGRADED = 1  # a link down or syncing, or lag over a limit
+    UNREACHABLE = 2  # a node unreachable, timed out, or refusing auth
+    USAGE = 3  # bad command line
+    INTERRUPTED = 130
+
+
+class StatusCommand(click.Command):
+    """A click command whose usage errors exit 3, so 2 can mean "node unreachable"."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.exit_code = StatusExit.USAGE
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = StatusExit.USAGE
+            raise
+
+
+def exit_code(problems: Iterable[Problem]) -> StatusExit:
+    """The worst problem decides: a node problem is 2, a link problem 1."""
+    severities = {problem.severity for problem in problems}
+    if "node" in severities:
+        return StatusExit.UNREACHABLE
+    return StatusExit.DEGRADED if "link" in severities else StatusExit.OK
+
+
+def auth_hints(snapshot: Snapshot) -> list[str]:
+    """One line per kind of authentication trouble, naming the option to use."""
+    by_problem: dict[str, list[str]] = {}
+    for node in snapshot.nodes:
+        if node.auth_problem is not None:
+            by_problem.setdefault(node.auth_problem, []).append(node.address)
+    lines = []
+    if "noauth" in by_problem:
+        nodes = ", ".join(by_problem["noauth"])
+        lines.append(
+            f"{nodes}: a password is required (NOAUTH); give it with the REDISCLI_AUTH "
+            "environment variable, --askpass or -a PASSWORD"
+        )
+    if "wrongpass" in by_problem:
+        nodes = ", ".join(by_problem["wrongpass"])
+        lines.append(
+            f"{nodes}: the password was refused (WRONGPASS); check REDISCLI_AUTH, "
+            "--askpass or -a, and --user for an ACL user"
+        )
+    if "noperm" in by_problem:
+        nodes = ", ".join(by_problem["noperm"])
+        lines.append(
+            f"{nodes}: the ACL user may not run INFO or ROLE (NOPERM); grant it "
+            "+info +role +ping +config|get"
+        )
+    return lines
+
+
+def _size(value: int | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) < 1024:
+        return f"{value} B"
+    size = float(value)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        size /= 1024
+        if abs(size) < 1024 or unit == "TiB":
+            break
+    return f"{size:.1f} {unit}"
+
+
+def _duration(seconds: float | None) -> str:
+    """``42s``, ``5m3s``, ``2h5m``, ``3d4h``: two units are enough for an uptime."""
+    if seconds is None:
+        return "-"
+    left = int(seconds)
+    days, left = divmod(left, 86400)
+    hours, left = divmod(left, 3600)
+    minutes, secs = divmod(left, 60)
+    if days:
+        return f"{days}d{hours}h"
+    if hours:
+        return f"{hours}h{minutes}m"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+def _dash(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return lines
+
+
+def _node_row(node: NodeState) -> list[str]:
+    server = node.server.product if node.server else "-"
+    return [
+        node.address,
+        node.role or "-",
+        node.status,
+        server,
+        _dash(node.offset),
+        (node.replid or "-")[:8],
+        _duration(node.uptime_seconds),
+        _dash(node.failover_state if node.failover_state != "no-failover" else None),
+    ]
+
+
+def _link_detail(link: LinkState) -> str:
+    if link.state == "syncing":
+        if link.sync_total_bytes:
+            done = link.sync_read_bytes or 0
+            return f"{_size(done)} of {_size(link.sync_total_bytes)}"
+        return f"{_size(link.sync_left_bytes)} left" if link.sync_left_bytes else "starting"
+    return ""
+
+
+def _link_row(link: LinkState) -> list[str]:
+    rate = "-" if link.catch_up_rate is None else f"{link.catch_up_rate:+.0f} B/s"
+    return [
+        f"{link.master} -> {link.replica}",
+        link.state,
+        _dash(link.lag_bytes),
+        _dash(None if link.lag_seconds is None else f"{link.lag_seconds:g}"),
+        _size(link.backlog_headroom),
+        rate,
+        link.seen_from,
+        _link_detail(link),
+    ]
+
+
+def render_table(snapshot: Snapshot) -> str:
+    """The human view of one snapshot: nodes, then links, then node errors."""
+    lines = _table(
+        ["NODE", "ROLE", "STATUS", "SERVER", "OFFSET", "REPLID", "UPTIME", "FAILOVER"],
+        [_node_row(node) for node in snapshot.nodes],
+    )
+    lines.append("")
+    if snapshot.links:
+        lines += _table(
+            ["LINK", "STATE", "LAG_B", "LAG_S", "HEADROOM", "CATCH_UP", "SEEN_FROM", "SYNC"],
+            [_link_row(link) for link in snapshot.links],
+        )
+    else:
+        lines.append("no replication links")
+    return "\n".join(lines)
+
+
+def status_document(snapshot: Snapshot, problems: list[Problem]) -> dict[str, Any]:
+    """The ``--json`` document: the snapshot plus the verdict."""
+    document = snapshot.to_dict()
+    document["exit_code"] = int(exit_code(problems))
+    document["problems"] = [problem.to_dict() for problem in problems]
+    return document
+
+
+_EVENT_COLORS = {"warning": "red", "notice": "green"}
+
+
+def render_event(event: Event) -> str:
+    fields = " ".join(f"{k}={v}" for k, v in event.fields.items() if k != "error")
+    text = f"{event.ts} {event.source} {event.kind}: {event.message}"
+    if fields:
+        text += f" ({fields})"
+    return click.style(text, fg=_EVENT_COLORS.get(event.level or ""))
+
+
+def _report_errors(snapshot: Snapshot) -> None:
+    for line in auth_hints(snapshot):
+        click.echo(f"replwatch: error: {line}", err=True)
+    for node in snapshot.nodes:
+        if not node.ok and node.auth_problem is None and node.error:
+            click.echo(f"replwatch: error: {node.error}", err=True)
+
+
+async def _status_once(connection: ConnectionConfig) -> Snapshot:
+    async with connection.poller() as poller:
+        return await poller.poll()
+
+
+async def _watch(
+    connection: ConnectionConfig,
+    *,
+    as_json: bool,
+    interval: float,
+    thresholds: Thresholds,
+    count: int | None,
+) -> Snapshot | None:
+    prev: Snapshot | None = None
+    async with connection.poller() as poller:
+        rounds = 0
+        async for snapshot in poller.watch(interval):
+            for event in diff(prev, snapshot, thresholds=thresholds):
+                click.echo(event.to_json() if as_json else render_event(event))
+            sys.stdout.flush()
+            prev = snapshot
+            rounds += 1
+            if count is not None and rounds >= count:
+                break
+    return prev
+
+
+def _quiet_broken_pipe() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+@click.command(cls=StatusCommand)
+@connection_options
+@interval_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON document (JSON Lines with --watch)."
+)
+@click.option("--watch", is_flag=True, help="Keep polling; print poll events as they happen.")
+@click.option("--count", type=click.IntRange(min=1), help="With --watch: stop after N rounds.")
+@click.option(
+    "--max-lag-bytes",
+    type=click.IntRange(min=0),
+    help="A link lagging more bytes than this is a problem (exit 1).",
+)
+@click.option(
+    "--max-lag-seconds",
+    type=click.FloatRange(min=0),
+    help="A link whose last ACK is older than this is a problem (exit 1).",
+)
+def status(
+    connection: ConnectionConfig,
+    interval: float,
+    as_json: bool,
+    watch: bool,
+    count: int | None,
+    max_lag_bytes: int | None,
+    max_lag_seconds: float | None,
+) -> None:
+    """Poll INFO replication and ROLE of every node once and print nodes and links.
+
+    \b
+    Exit codes:
+      0  every link is up (and within --max-lag-bytes / --max-lag-seconds)
+      1  a link is down or syncing, or lags more than a limit
+      2  a node is unreachable, timed out, or refuses the password
+      3  usage error
+    With --watch the code is that of the last round (130 on Ctrl-C).
+
+    \b
+    Passwords, as in redis-cli: REDISCLI_AUTH=... (preferred), --askpass,
+    or -a PASSWORD (visible in ps). --user for an ACL user.
+    """
+    thresholds = Thresholds(max_lag_bytes=max_lag_bytes, max_lag_seconds=max_lag_seconds)
+    try:
+        if watch:
+            last = asyncio.run(
+                _watch(
+                    connection,
+                    as_json=as_json,
+                    interval=interval,
+                    thresholds=thresholds,
+                    count=count,
+                )
+            )
+        else:
+            last = asyncio.run(_status_once(connection))
+            problems = assess(last, thresholds)
+            if as_json:
+                click.echo(json.dumps(status_document(last, problems), ensure_ascii=False))
+            else:
+                click.echo(render_table(last))
+    except KeyboardInterrupt:
+        sys.exit(StatusExit.INTERRUPTED)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(StatusExit.OK)
+    if last is None:
+        fail("no poll round completed", StatusExit.UNREACHABLE)
+        return
+    _report_errors(last)
+    sys.exit(exit_code(assess(last, thresholds)))

@@ -1,0 +1,172 @@
+"""The poller against real servers started by the lab (Debian redis 7.0, valkey 8.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable
+
+from replwatch.addresses import Address
+from replwatch.auth import ACL_RULES, Credentials
+from replwatch.changes import diff
+from replwatch.lab import Lab
+from replwatch.model import LINK_DOWN, LINK_UP, NODE_AUTH_REQUIRED, NODE_OK, Snapshot
+from replwatch.poller import Poller, PollSettings
+
+PASSWORD = "foobared"
+FAST = PollSettings(connect_timeout=0.5, read_timeout=0.5)
+
+
+def targets(lab: Lab) -> list[Address]:
+    return [Address("127.0.0.1", port) for port in lab.ports]
+
+
+def addr(port: int) -> str:
+    return f"127.0.0.1:{port}"
+
+
+async def poll_until(
+    poller: Poller, wanted: Callable[[Snapshot], bool], *, timeout: float = 15
+) -> Snapshot:
+    """Poll every 0.1 s until ``wanted(snapshot)``; the last snapshot if it never is."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        snapshot = await poller.poll()
+        if wanted(snapshot) or loop.time() > deadline:
+            return snapshot
+        await asyncio.sleep(0.1)
+
+
+async def test_seed_topology_through_master_restart(seed_lab: Lab) -> None:
+    lab = seed_lab
+    master, replicas = lab.master_port, lab.replica_ports
+    fast_retry = PollSettings(connect_timeout=0.5, read_timeout=1.0)
+    creds = Credentials(password=PASSWORD, source="environment")
+    async with Poller(targets(lab), credentials=creds, settings=fast_retry) as poller:
+        lab.write("greeting", "hello")
+
+        def settled(snap: Snapshot) -> bool:
+            offsets = {node.offset for node in snap.nodes}
+            return len(offsets) == 1 and all(link.state == LINK_UP for link in snap.links)
+
+        snap = await poll_until(poller, settled)
+        assert [node.status for node in snap.nodes] == [NODE_OK] * 3
+        assert [node.role for node in snap.nodes] == ["master", "replica", "replica"]
+        assert len({node.offset for node in snap.nodes}) == 1
+        assert snap.nodes[0].offset > 0
+        assert len(snap.links) == 2
+        for port in replicas:
+            link = snap.link(addr(master), addr(port))
+            assert link is not None
+            assert (link.state, link.seen_from, link.lag_bytes) == (LINK_UP, "both", 0)
+            assert link.backlog_headroom is not None and link.backlog_headroom > 0
+        assert snap.nodes[0].config["logfile"] == str(lab.log_path(master))
+        assert snap.nodes[0].version and snap.nodes[0].run_id
+        old_run_id = snap.nodes[0].run_id
+
+        lab.stop(master)
+        down = await poll_until(
+            poller, lambda s: all(link.state == LINK_DOWN for link in s.links) and not s.nodes[0].ok
+        )
+        assert down.nodes[0].status in {"unreachable", "timeout"}
+        assert addr(master) in (down.nodes[0].error or "")
+        assert all(link.state == LINK_DOWN for link in down.links) and len(down.links) == 2
+        kinds = {(e.kind, e.source) for e in diff(snap, down)}
+        assert ("node_down", addr(master)) in kinds
+        assert {("link_down", addr(port)) for port in replicas} <= kinds
+
+        lab.start(master)
+        back = await poll_until(poller, settled)
+        assert all(link.state == LINK_UP for link in back.links) and len(back.links) == 2
+        assert back.nodes[0].ok and back.nodes[0].run_id != old_run_id
+        kinds = {(e.kind, e.source) for e in diff(down, back)}
+        assert ("node_up", addr(master)) in kinds
+        assert {("link_up", addr(port)) for port in replicas} <= kinds
+
+
+async def test_stopped_replica_leaves_the_master_and_stays_down(lab_factory) -> None:
+    lab = lab_factory(3)
+    master, (gone, kept) = lab.master_port, lab.replica_ports
+    async with Poller(targets(lab), settings=FAST) as poller:
+        before = await poll_until(poller, lambda s: len(s.links) == 2)
+        lab.stop(gone)
+        after = await poll_until(
+            poller, lambda s: all(e.port != gone for e in s.nodes[0].replication.replicas)
+        )
+    assert [e.port for e in after.nodes[0].replication.replicas] == [kept]
+    assert after.node(addr(gone)).status == "unreachable"
+    link = after.link(addr(master), addr(gone))
+    assert link is not None and link.state == LINK_DOWN
+    assert after.link(addr(master), addr(kept)).state == LINK_UP
+    assert ("link_down", addr(gone)) in {(e.kind, e.source) for e in diff(before, after)}
+
+
+async def test_hung_node_times_out_while_the_others_report(lab_factory) -> None:
+    lab = lab_factory(3)
+    hung = lab.replica_ports[0]
+    pid = lab.pid(hung)
+    assert pid is not None
+    async with Poller(targets(lab), settings=FAST) as poller:
+        await poll_until(poller, lambda s: len(s.links) == 2)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            snap = await poller.poll()
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    statuses = {node.address: node.status for node in snap.nodes}
+    assert statuses == {
+        addr(lab.master_port): "ok",
+        addr(hung): "timeout",
+        addr(lab.ports[2]): "ok",
+    }
+    assert addr(hung) in (snap.node(addr(hung)).error or "")
+    assert snap.node(addr(lab.master_port)).replication.connected_replicas >= 1
+
+
+async def test_auth_states(lab_factory) -> None:
+    lab = lab_factory(1, password=PASSWORD)
+    for creds, problem in [
+        (Credentials(), "noauth"),
+        (Credentials(password="not-the-password", source="argument"), "wrongpass"),
+    ]:
+        async with Poller(targets(lab), credentials=creds, settings=FAST) as poller:
+            (node,) = (await poller.poll()).nodes
+        assert node.status == NODE_AUTH_REQUIRED and node.auth_problem == problem
+        assert node.error.startswith(addr(lab.master_port))
+        assert "not-the-password" not in repr(node) + str(node.to_dict())
+    # the password given to a server that has none is dropped, as redis-cli does
+    open_lab = lab_factory(1)
+    creds = Credentials(password="unneeded", source="argument")
+    async with Poller(targets(open_lab), credentials=creds, settings=FAST) as poller:
+        assert (await poller.poll()).nodes[0].ok
+
+
+async def test_minimal_acl_user_can_poll_and_nothing_more(lab_factory, server_kind) -> None:
+    lab = lab_factory(1, password=PASSWORD, server_kind=server_kind)
+    admin = lab.client(lab.master_port)
+    try:
+        admin.execute_command("ACL", "SETUSER", "replwatch", "reset", ">s3cret", *ACL_RULES)
+        admin.execute_command("ACL", "SETUSER", "noconfig", "reset", ">s3cret", *ACL_RULES[:-1])
+    finally:
+        admin.close()
+    for user, config_allowed in [("replwatch", True), ("noconfig", False)]:
+        creds = Credentials(username=user, password="s3cret", source="prompt")
+        async with Poller(targets(lab), credentials=creds, settings=FAST) as poller:
+            (node,) = (await poller.poll()).nodes
+            client = poller.nodes[0]._make_client()
+            try:
+                assert await client.execute_command("PING") in ("PONG", True)
+                denied = await client.execute_command("SET", "k", "v")
+            except Exception as exc:  # the ACL refuses writes
+                denied = exc
+            finally:
+                await client.aclose()
+        assert node.ok and node.role == "master", node.error
+        assert "NOPERM" in str(denied) or "permission" in str(denied).lower()
+        if config_allowed:
+            assert node.config["logfile"] == str(lab.log_path(lab.master_port))
+            assert node.config_error is None
+        else:
+            assert node.config == {} and "NOPERM" in (node.config_error or "").upper()
