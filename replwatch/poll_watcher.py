@@ -3,7 +3,7 @@
 Used with ``--poll`` (network filesystems, containers whose bind mounts do not
 deliver inotify events) and as the fallback when inotify cannot be had. The tailer
 waits at most :attr:`PollWatcher.interval` between polls, and each poll is one
-``stat`` per followed file, so a 150 ms interval costs next to no CPU.
+``stat`` per followed file, so an 80 ms interval (a median delay of ~40 ms) costs next to no CPU.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from replwatch.watcher import Watcher
 
 #: Default seconds between polls in polling mode.
-POLL_INTERVAL = 0.15
+POLL_INTERVAL = 0.08
 
 
 class PollWatcher(Watcher):
