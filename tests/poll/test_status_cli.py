@@ -1,0 +1,139 @@
+"""``replwatch status``: exit codes, table, JSON, --watch, and secrets kept out of output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from replwatch.auth import ARGV_PASSWORD_WARNING, Credentials, resolve_credentials
+from replwatch.cli.status_cmd import status
+
+SECRET = "pw-Zq81-secret"
+
+
+def run_status(*args: str, password_env: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command in a subprocess (the password, if any, only in its environment)."""
+    env = {k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"}
+    if password_env is not None:
+        env["REDISCLI_AUTH"] = password_env
+    return subprocess.run(
+        [sys.executable, "-m", "replwatch", "status", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--ports", "10002-10000"],
+        ["--ports", "http"],
+        ["--nodes", "[::1:6379"],
+        ["--no-such-option"],
+        ["--max-lag-bytes", "-5"],
+        ["--cert", __file__],
+    ],
+)
+def test_usage_errors_exit_3(args: list[str]) -> None:
+    result = CliRunner().invoke(status, args)
+    assert result.exit_code == 3, result.output
+
+
+def test_help_documents_exit_codes() -> None:
+    result = CliRunner().invoke(status, ["--help"])
+    assert result.exit_code == 0
+    for line in [
+        "0  every link is up",
+        "1  a link is down",
+        "2  a node is unreachable",
+        "3  usage",
+    ]:
+        assert line in result.output
+
+
+def test_unreachable_node_exits_2_with_one_line(tmp_path) -> None:
+    from replwatch.lab import free_ports
+
+    (port,) = free_ports(1)
+    result = CliRunner().invoke(status, ["--ports", str(port)])
+    assert result.exit_code == 2
+    assert f"127.0.0.1:{port}: connection refused (is the server running?)" in result.output
+
+
+def test_credentials_never_show_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    creds = resolve_credentials(environ={"REDISCLI_AUTH": SECRET})
+    assert creds.source == "environment" and creds.password == SECRET
+    assert SECRET not in repr(creds) + str(creds)
+    prompts = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or SECRET)
+    assert resolve_credentials(password="argv", askpass=True, prompt=__import__("getpass").getpass)
+    assert prompts == ["Please input password: "]
+    assert resolve_credentials(password="argv", environ={"REDISCLI_AUTH": SECRET}).password == (
+        "argv"
+    )
+    assert Credentials().password is None
+
+
+def test_status_against_a_password_protected_lab(lab_factory) -> None:
+    lab = lab_factory(3, password=SECRET)
+    ports = f"{lab.master_port}-{max(lab.ports)}" if _consecutive(lab.ports) else None
+    port_args = ["--ports", ports] if ports else ["--ports", ",".join(map(str, lab.ports))]
+    lab.write("k", "v")
+
+    ok = run_status(*port_args, password_env=SECRET)
+    assert ok.returncode == 0, ok.stderr
+    assert "master" in ok.stdout and ok.stdout.count(" up ") == 2
+    assert ok.stderr == ""
+
+    as_json = run_status(*port_args, "--json", "--max-lag-seconds", "30", password_env=SECRET)
+    document = json.loads(as_json.stdout)
+    assert as_json.returncode == 0 and document["exit_code"] == 0 and document["problems"] == []
+    assert [n["status"] for n in document["nodes"]] == ["ok", "ok", "ok"]
+    assert {link["state"] for link in document["links"]} == {"up"}
+
+    watch = run_status(
+        *port_args, "--watch", "--count", "2", "--json", "--interval", "0.2", password_env=SECRET
+    )
+    events = [json.loads(line) for line in watch.stdout.splitlines()]
+    assert watch.returncode == 0
+    assert sorted(e["kind"] for e in events) == [
+        "link_up",
+        "link_up",
+        "node_up",
+        "node_up",
+        "node_up",
+    ]
+    assert all(e["line"] is None for e in events)
+
+    no_password = run_status(*port_args)
+    assert no_password.returncode == 2
+    (hint,) = no_password.stderr.splitlines()
+    assert "NOAUTH" in hint and "REDISCLI_AUTH" in hint and "--askpass" in hint and "-a" in hint
+
+    wrong = run_status(*port_args, "-a", "wrong-one")
+    assert wrong.returncode == 2
+    assert wrong.stderr.splitlines()[0] == ARGV_PASSWORD_WARNING
+    assert "WRONGPASS" in wrong.stderr and "wrong-one" not in wrong.stdout + wrong.stderr
+
+    for result in (ok, as_json, watch, no_password):
+        assert SECRET not in result.stdout + result.stderr
+
+    # only the replicas, with their master stopped: links down but every polled node is fine
+    lab.stop(lab.master_port)
+    replicas_only = ["--ports", ",".join(map(str, lab.replica_ports))]
+    degraded = run_status(*replicas_only, "--json", password_env=SECRET)
+    document = json.loads(degraded.stdout)
+    assert degraded.returncode == 1 and document["exit_code"] == 1
+    assert {link["state"] for link in document["links"]} == {"down"}
+    assert run_status(*port_args, password_env=SECRET).returncode == 2
+
+
+def _consecutive(ports: list[int]) -> bool:
+    return sorted(ports) == list(range(min(ports), min(ports) + len(ports)))
