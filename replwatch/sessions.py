@@ -205,9 +205,15 @@ class SessionTracker:
             peer = event.fields.get("peer")
             if peer:
                 self._peer[source] = str(peer)
+            if kind == "replicaof_enabled":
+                # Redis logs "Connecting to MASTER <new>" before "REPLICAOF <new> enabled":
+                # the attempt already under way is the one this command asked for.
+                if session is not None and session.peer != self._peer.get(source):
+                    why = "replica pointed at another master"
+                    done.append(self._close(source, event, "interrupted", why))
+                return done
             if session is not None:
-                why = "replica pointed at another master" if kind == "replicaof_enabled" else None
-                done.append(self._close(source, event, "interrupted", why or "new attempt began"))
+                done.append(self._close(source, event, "interrupted", "new attempt began"))
             if kind == "master_connecting":
                 self._begin(event).add(event)
             return done
@@ -249,8 +255,7 @@ class SessionTracker:
                 session.mode = "full"
             done.append(self._close(source, event, "success", session.reason))
         elif kind in _FAILING:
-            error = event.fields.get("error")
-            done.append(self._close(source, event, "failed", str(error or _FAILING[kind])))
+            done.append(self._close(source, event, "failed", _error_text(event, kind)))
         elif kind == "master_link_lost":
             done.append(self._close(source, event, "interrupted", "connection with master lost"))
         return done
@@ -315,6 +320,15 @@ class SessionTracker:
         if gap is None or abs(gap) > MASTER_FACT_WINDOW:
             return None
         return fact
+
+
+def _error_text(event: Event, kind: str) -> str:
+    """The error a failure line reports; the whole message when the error text is an
+    errno word that says nothing (``Failed to read response from the server: Success``)."""
+    error = str(event.fields.get("error") or "").strip()
+    if not error or error.lower() in ("success", "unknown error"):
+        return event.message.strip() or _FAILING[kind]
+    return error
 
 
 def _int_or_none(value: object) -> int | None:

@@ -184,6 +184,7 @@ class LinkTimeline:
         self._max = max_intervals
         self._intervals: dict[LinkKey, list[LinkInterval]] = {}
         self._current_master: dict[str, str] = {}
+        self._endings: dict[LinkKey, tuple[str | None, str]] = {}
         self.dropped = 0
 
     # -- feeding
@@ -267,7 +268,9 @@ class LinkTimeline:
                 return
             intervals[-1] = replace(last, end_ts=event.ts or last.start_ts)
         if state is None:
+            self._endings[key] = (event.ts, cause)
             return
+        self._endings.pop(key, None)
         intervals.append(LinkInterval(state, event.ts, None, cause, where))
         if len(intervals) > self._max:
             del intervals[0]
@@ -282,6 +285,10 @@ class LinkTimeline:
     def intervals(self, key: LinkKey) -> list[LinkInterval]:
         """The intervals of ``key``, oldest first; the last may still be open."""
         return list(self._intervals.get(key, ()))
+
+    def ending(self, key: LinkKey) -> tuple[str | None, str] | None:
+        """``(ts, cause)`` when the link was ended on purpose (promotion, new master)."""
+        return self._endings.get(key)
 
     def close(self, ts: str | None) -> None:
         """End every open interval at ``ts`` (the end of the input)."""

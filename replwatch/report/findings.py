@@ -52,7 +52,7 @@ def _first_ts(group: NotableGroup) -> str | None:
 def _recovered_after(ctx: Context, replica: str, ts: str | None) -> SyncSession | None:
     """The first successful sync of ``replica`` after ``ts``, if any."""
     for session in ctx.sessions_of(replica):
-        if session.outcome == "success" and (ts is None or (session.end_ts or "") > ts):
+        if session.outcome == "success" and (ts is None or (session.start_ts or "") >= ts):
             return session
     return None
 
@@ -282,7 +282,7 @@ def role_changes(ctx: Context) -> list[Finding]:
             parts.append("changed replication id")
         if not parts:
             continue
-        evidence = tuple(ev for g in groups for ev in g.evidence)
+        evidence = tuple(sorted(ev for g in groups for ev in g.evidence))
         first = min((_first_ts(g) or "" for g in groups), default="") or None
         findings.append(
             Finding(
@@ -310,20 +310,21 @@ def restarts(ctx: Context) -> list[Finding]:
     for node in ctx.nodes:
         for ts, where in node.restarts:
             outcomes = []
-            for link in ctx.links:
-                if node.name not in (link.replica, link.master):
-                    continue
-                after = _recovered_after(ctx, link.replica, ts)
+            own = [link for link in ctx.links if link.replica == node.name]
+            served = [link for link in ctx.links if link.master == node.name]
+            replicas = sorted({link.replica for link in (own or served)})
+            for replica in replicas:
+                after = _recovered_after(ctx, replica, ts)
                 if after is not None:
                     took = seconds_between(ts, after.end_ts)
                     when = f" {took:.1f} s later" if took is not None else ""
                     how = {"full": "fully", "partial": "partially"}.get(after.mode, "")
-                    outcomes.append(f"{link.replica} resynced {how}{when}".replace("  ", " "))
+                    outcomes.append(f"{replica} resynced {how}{when}".replace("  ", " "))
                 else:
-                    outcomes.append(f"{link.replica} did not resync in these logs")
+                    outcomes.append(f"{replica} did not resync in these logs")
             full = any("fully" in o for o in outcomes)
             explanation = (
-                f"{node.name} restarted at {ts or '?'}. "
+                f"{node.name} (re)started at {ts or '?'}. "
                 + ("; ".join(outcomes) + ". " if outcomes else "")
                 + (
                     "A full resync after a restart means the replication state was not "
@@ -332,6 +333,8 @@ def restarts(ctx: Context) -> list[Finding]:
                     "enough to cover the downtime."
                     if full
                     else "A partial resync means the replication state survived the restart."
+                    if outcomes and all("partially" in o for o in outcomes)
+                    else ""
                 )
             )
             findings.append(

@@ -39,6 +39,7 @@ class _Pair:
     master_intervals: list[LinkInterval] = field(default_factory=list)
     master_address: str | None = None
     sessions: list[SyncSession] = field(default_factory=list)
+    ended: tuple[str | None, str] | None = None
 
 
 def build_links(
@@ -70,6 +71,7 @@ def build_links(
             pair = pairs.setdefault((replica, master), _Pair())
             pair.replica_intervals.extend(timeline.intervals(key))
             pair.master_address = key.master
+            pair.ended = timeline.ending(key) or pair.ended
         else:
             replica = resolve_address(key.replica, nodes)
             master = name_of_source(key.master)
@@ -98,11 +100,13 @@ def build_links(
 
 def _link_report(replica: str, master: str, pair: _Pair) -> LinkReport:
     intervals = pair.replica_intervals or pair.master_intervals
+    if pair.replica_intervals and pair.master_intervals:
+        intervals = merge_master_view(pair.replica_intervals, pair.master_intervals)
     observed = "replica" if pair.replica_intervals else "master"
     if pair.replica_intervals and pair.master_intervals:
         observed = "both"
     entries = fold_failures(sorted(pair.sessions, key=lambda s: (s.start_ts or "", s.end_ts or "")))
-    outages = find_outages(intervals)
+    outages = find_outages(intervals, ended=pair.ended)
     counts = {
         "full_syncs": sum(1 for s in pair.sessions if s.outcome == "success" and s.mode == "full"),
         "partial_syncs": sum(
@@ -122,6 +126,7 @@ def _link_report(replica: str, master: str, pair: _Pair) -> LinkReport:
         outages=tuple(outages),
         intervals=tuple(intervals),
         counts=counts,
+        ended=pair.ended,
     )
 
 
@@ -143,8 +148,14 @@ def fold_failures(sessions: Sequence[SyncSession]) -> list[SessionEntry]:
     return entries
 
 
-def find_outages(intervals: Sequence[LinkInterval]) -> list[Outage]:
-    """Each time the link went from ``up`` to anything else, until ``up`` again."""
+def find_outages(
+    intervals: Sequence[LinkInterval], *, ended: tuple[str | None, str] | None = None
+) -> list[Outage]:
+    """Each time the link went from ``up`` to anything else, until ``up`` again.
+
+    An outage still open when the link was ended on purpose (``ended``: the replica
+    was promoted or pointed elsewhere) ends there, its cause saying so.
+    """
     outages: list[Outage] = []
     was_up = False
     start: LinkInterval | None = None
@@ -158,7 +169,15 @@ def find_outages(intervals: Sequence[LinkInterval]) -> list[Outage]:
             start = interval
             was_up = False
     if start is not None:
-        outages.append(_outage(start, None, ()))
+        outage = _outage(start, None, ())
+        if ended is not None and (ended[0] or "") >= (start.start_ts or ""):
+            outage = replace(
+                outage,
+                end_ts=ended[0],
+                seconds=seconds_between(start.start_ts, ended[0]),
+                cause=f"{outage.cause}; then the link was ended: {ended[1]}",
+            )
+        outages.append(outage)
     return outages
 
 
@@ -170,3 +189,45 @@ def _outage(start: LinkInterval, end_ts: str | None, end_evidence: tuple) -> Out
         cause=CAUSES.get(start.cause, start.cause),
         evidence=start.evidence + tuple(end_evidence),
     )
+
+
+#: A master-side "link lost" this close to the end of the replica's "up" adds nothing.
+_SAME_MOMENT = 1.0
+
+
+def merge_master_view(
+    replica_view: Sequence[LinkInterval], master_view: Sequence[LinkInterval]
+) -> list[LinkInterval]:
+    """The replica's intervals, cut where the master saw the link drop first.
+
+    A replica killed with SIGKILL writes nothing: its log shows the link ``up`` until
+    it starts again. The master's ``Connection with replica ... lost`` says when it
+    really went; that moment splits the replica's ``up`` interval, and the rest of it
+    becomes ``down``.
+    """
+    cuts = [
+        (interval.start_ts, interval)
+        for interval in master_view
+        if interval.state == "down" and interval.start_ts
+    ]
+    merged: list[LinkInterval] = []
+    for interval in replica_view:
+        if interval.state != UP or interval.start_ts is None:
+            merged.append(interval)
+            continue
+        cut = next(
+            (
+                master_interval
+                for ts, master_interval in cuts
+                if ts > interval.start_ts
+                and (interval.end_ts is None or ts < interval.end_ts)
+                and (seconds_between(ts, interval.end_ts) or _SAME_MOMENT + 1) > _SAME_MOMENT
+            ),
+            None,
+        )
+        if cut is None:
+            merged.append(interval)
+            continue
+        merged.append(replace(interval, end_ts=cut.start_ts))
+        merged.append(LinkInterval("down", cut.start_ts, interval.end_ts, cut.cause, cut.evidence))
+    return merged

@@ -72,6 +72,7 @@ class LinkReport:
     outages: tuple[Outage, ...]
     intervals: tuple[LinkInterval, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    ended: tuple[str | None, str] | None = None
 
     @property
     def title(self) -> str:

@@ -69,12 +69,14 @@ class Notables:
     """Groups notable events by (source, kind)."""
 
     def __init__(self) -> None:
-        self.groups: dict[tuple[str, str], NotableGroup] = {}
+        self.groups: dict[tuple[str, str, str], NotableGroup] = {}
 
     def feed(self, event: Event) -> None:
         if event.kind not in NOTABLE_KINDS:
             return
-        key = (event.source, event.kind)
+        # psync refusals differ by reason (backlog vs replication id): count them apart
+        variant = str(event.fields.get("reason") or "") if event.kind == "psync_rejected" else ""
+        key = (event.source, event.kind, variant)
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = NotableGroup(event.source, event.kind)
