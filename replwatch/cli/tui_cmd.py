@@ -7,11 +7,153 @@ imported here, when one of these commands runs.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import click
 
+from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
 from replwatch.cli.errors import ExitCode, fail
+
+#: The seed's ports: master 10000, replicas 10001 and 10002.
+DEMO_PORTS = (10000, 10001, 10002)
+DEMO_PASSWORD = "foobared"
+
+
+@click.command()
+@connection_options
+@interval_option
+@click.option(
+    "--logs",
+    "logs",
+    multiple=True,
+    metavar="[HOST:PORT=]PATH",
+    help="A log file to tail (repeatable); HOST:PORT= says whose it is and overrides the "
+    "path the server reports. Local servers' logs are found by themselves.",
+)
+@click.option(
+    "--no-discover",
+    is_flag=True,
+    help="Do not ask local servers where their log is (CONFIG GET logfile/dir).",
+)
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write every poll snapshot and log event of the session to FILE (JSON Lines).",
+)
+def tui(
+    *,
+    connection: ConnectionConfig,
+    interval: float,
+    logs: tuple[str, ...],
+    no_discover: bool,
+    record: Path | None,
+) -> None:
+    """The live dashboard: topology, links, lag history and merged events.
+
+    Polls INFO replication of the nodes given (as `status` does) and tails their
+    logs. Keys: enter node details, f filter, / search, p pause the feed, ? help,
+    q quit.
+    """
+    from replwatch.logsources import parse_log_option
+    from replwatch.recording import RecordingHeader, RecordingWriter
+    from replwatch.tui.live import LiveApp, LiveSettings
+
+    settings = LiveSettings(
+        targets=connection.targets,
+        credentials=connection.credentials,
+        tls=connection.tls,
+        poll=connection.poll_settings(),
+        interval=interval,
+        logs=tuple(parse_log_option(value) for value in logs),
+        discover_logs=not no_discover,
+    )
+    recorder = None
+    if record is not None:
+        header = RecordingHeader(
+            started=datetime.now().isoformat(timespec="milliseconds"),
+            interval=interval,
+            nodes=tuple(target.key for target in connection.targets),
+        )
+        try:
+            recorder = RecordingWriter.create(record, header)
+        except OSError as exc:
+            fail(f"cannot write {record}: {exc.strerror or exc}")
+    try:
+        LiveApp(settings, recorder=recorder).run()
+    finally:
+        if recorder is not None:
+            recorder.close()
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "lab_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Lab directory (default: a temporary one, removed on exit).",
+)
+@click.option("--server", metavar="PATH", help="redis-server / valkey-server to run.")
+@interval_option
+def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
+    """Start the seed's topology (master 10000 with a password, replicas 10001 and
+    10002; other free ports when those are taken) and watch it live.
+
+    Keys: 1/2/3 stop or start a node, k kill the master, w write on the master,
+    plus the dashboard's keys. Every server it started is stopped on exit.
+    """
+    from replwatch.addresses import Address
+    from replwatch.auth import Credentials
+    from replwatch.lab import Lab, LabError, find_server, free_ports, port_in_use
+    from replwatch.tui.demo import DemoApp
+    from replwatch.tui.live import LiveSettings
+
+    try:
+        binary = find_server(server)
+    except LabError as exc:
+        fail(str(exc))
+    ports = list(DEMO_PORTS)
+    if any(port_in_use(port) for port in ports):
+        ports = free_ports(3)
+    with tempfile.TemporaryDirectory(prefix="replwatch-demo-") as tmp:
+        lab = Lab(lab_dir or Path(tmp) / "lab", ports, password=DEMO_PASSWORD, server=binary)
+        click.echo(f"starting {binary.product} {binary.version} on ports {ports} in {lab.dir} …")
+        try:
+            lab.up()
+        except LabError as exc:
+            fail(str(exc))
+        try:
+            settings = LiveSettings(
+                targets=[Address("127.0.0.1", port) for port in ports],
+                credentials=Credentials(password=DEMO_PASSWORD, source="demo"),
+                interval=interval,
+                start="start",
+            )
+            with _exit_on_signals():
+                DemoApp(lab, settings).run()
+        finally:
+            lab.down(purge=lab_dir is None)
+            click.echo("demo servers stopped")
+
+
+@contextlib.contextmanager
+def _exit_on_signals() -> Iterator[None]:
+    """Turn SIGTERM / SIGHUP (a closed terminal) into an exit that runs ``finally``
+    blocks, so the demo's servers are stopped however it ends."""
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @click.command()

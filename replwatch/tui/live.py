@@ -27,6 +27,7 @@ from replwatch.addresses import Address
 from replwatch.auth import Credentials, TlsOptions
 from replwatch.logsources import LogSource, is_local, log_path_from_config, resolve_sources
 from replwatch.model import Snapshot, diff
+from replwatch.poller import Poller, PollSettings
 from replwatch.recording import RecordingWriter
 from replwatch.tailer import LineRecord, MultiTailer
 from replwatch.tui.app import DashboardApp
@@ -48,6 +49,7 @@ class LiveSettings:
     targets: Sequence[Address]
     credentials: Credentials = field(default_factory=Credentials)
     tls: TlsOptions = field(default_factory=TlsOptions)
+    poll: PollSettings = field(default_factory=PollSettings)
     interval: float = 1.0
     logs: tuple[LogSource, ...] = ()
     discover_logs: bool = True
@@ -99,13 +101,14 @@ class LiveApp(DashboardApp):
     @work(exclusive=True, group="poller")
     async def poll_loop(self) -> None:
         """Poll forever; each round becomes a SnapshotPolled and its poll events."""
-        from replwatch.poller import Poller  # redis-py is imported only when polling
-
         settings = self.settings
         nodes = [target.key for target in settings.targets]
         prev: Snapshot | None = None
         async with Poller(
-            settings.targets, credentials=settings.credentials, tls=settings.tls
+            settings.targets,
+            credentials=settings.credentials,
+            tls=settings.tls,
+            settings=settings.poll,
         ) as poller:
             async for snapshot in poller.watch(settings.interval):
                 events = diff(prev, snapshot)

@@ -1,0 +1,84 @@
+"""``replwatch demo``: keys that act on the lab, and nothing left running on exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from replwatch.addresses import Address
+from replwatch.auth import Credentials
+from replwatch.lab import Lab
+from replwatch.tui.demo import DemoApp
+from replwatch.tui.live import LiveSettings
+from tests.tui.test_live import link_state, wait_for
+
+
+async def test_demo_keys_stop_start_write_and_kill(lab_factory) -> None:  # type: ignore[no-untyped-def]
+    lab: Lab = lab_factory(3, password="foobared")
+    settings = LiveSettings(
+        targets=[Address("127.0.0.1", port) for port in lab.ports],
+        credentials=Credentials(password="foobared"),
+        interval=0.2,
+    )
+    replica = lab.replica_ports[0]
+    app = DemoApp(lab, settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: link_state(app, replica) == "up", 5)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: link_state(app, replica) == "down", 5)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: link_state(app, replica) == "up", 10)
+
+        def master_offset() -> int:
+            links = app.state.frame.links
+            return max((link.master_offset or 0) for link in links) if links else 0
+
+        before = master_offset()
+        await pilot.press("w")
+        await wait_for(pilot, lambda: master_offset() > before, 5)
+
+        await pilot.press("k")
+        master = f"127.0.0.1:{lab.master_port}"
+        await wait_for(
+            pilot,
+            lambda: any(n.address == master and n.status == "down" for n in app.state.frame.nodes),
+            5,
+        )
+        assert lab.pid(lab.master_port) is None
+
+
+def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
+    lab_dir = tmp_path / "demo"
+    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replwatch", "demo", "--dir", str(lab_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        lab = None
+        while time.monotonic() < deadline:
+            if (lab_dir / "lab.json").exists():
+                lab = Lab.load(lab_dir)
+                if all(lab.pid(port) for port in lab.ports):
+                    break
+            time.sleep(0.2)
+        assert lab is not None, "the demo never started its lab"
+        ports = json.loads((lab_dir / "lab.json").read_text())["ports"]
+        assert len(ports) == 3
+        time.sleep(1)  # the dashboard is up and polling
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert b"demo servers stopped" in out
+    assert b"Traceback" not in out
+    assert [lab.pid(port) for port in ports] == [None, None, None]
