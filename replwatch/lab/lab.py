@@ -8,10 +8,8 @@ The server still writes its own pid file, which is how a later, stateless CLI ru
 :meth:`Lab.load`) finds it again. Nodes are stopped by that pid, after checking
 ``/proc/<pid>/cmdline`` (see :mod:`replwatch.lab.process`), never by name.
 
-Files in the lab dir, per port: ``<port>.conf`` (0600, holds any password),
-``<port>.log`` (the server's own log), ``<port>.out`` (its stdout/stderr: config errors
-land there), ``<port>.pid``, ``<port>/`` (data dir); plus ``lab.json`` (ports, binary;
-no password).
+The files it keeps are listed in :mod:`replwatch.lab.layout`; ``lab.json`` holds the
+ports and the binary, never the password.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
-import shutil
 import signal
 import subprocess
 import time
@@ -31,11 +28,10 @@ import redis
 from replwatch.lab import config as cfg
 from replwatch.lab import process
 from replwatch.lab.errors import LabError
+from replwatch.lab.layout import LAB_FILE, LabLayout, tail
 from replwatch.lab.ports import HOST, port_in_use
 from replwatch.lab.server import ServerBinary, find_server, probe
 from replwatch.lab.status import NodeStatus, from_info
-
-LAB_FILE = "lab.json"
 
 
 class _Same(enum.Enum):
@@ -46,7 +42,7 @@ class _Same(enum.Enum):
 SAME = _Same.SAME
 
 
-class Lab:
+class Lab(LabLayout):
     """A master on ``ports[0]`` and replicas of it on the other ports, in ``dir``.
 
     ``password`` sets ``requirepass`` on every node (and ``masterauth`` on the master,
@@ -68,12 +64,7 @@ class Lab:
         config: Mapping[str, str] | None = None,
         node_config: Mapping[int, Mapping[str, str]] | None = None,
     ) -> None:
-        if not ports:
-            raise LabError("a lab needs at least one port")
-        if len(set(ports)) != len(ports):
-            raise LabError(f"ports must be distinct: {list(ports)}")
-        self.dir = Path(dir).absolute()
-        self.ports = [int(port) for port in ports]
+        super().__init__(dir, ports)
         self.server = server if server is not None else find_server()
         self._password = password
         self._replica_password = password if replica_password is SAME else replica_password
@@ -81,45 +72,6 @@ class Lab:
         self._node_config = {self._port_of(key): dict(v) for key, v in (node_config or {}).items()}
         self._loaded = False
         self._children: dict[int, subprocess.Popen[bytes]] = {}
-
-    # -- layout -------------------------------------------------------------------------
-
-    @property
-    def master_port(self) -> int:
-        """The port of the node started as master."""
-        return self.ports[0]
-
-    @property
-    def replica_ports(self) -> list[int]:
-        """The ports of the nodes started as replicas."""
-        return self.ports[1:]
-
-    def log_path(self, port: int) -> Path:
-        """The server's own log file for ``port``."""
-        return self.dir / f"{port}.log"
-
-    def config_path(self, port: int) -> Path:
-        return self.dir / f"{port}.conf"
-
-    def pid_path(self, port: int) -> Path:
-        return self.dir / f"{port}.pid"
-
-    def output_path(self, port: int) -> Path:
-        return self.dir / f"{port}.out"
-
-    def data_dir(self, port: int) -> Path:
-        return self.dir / str(port)
-
-    def _port_of(self, key: int) -> int:
-        if key in self.ports:
-            return key
-        if 0 <= key < len(self.ports):
-            return self.ports[key]
-        raise LabError(f"node_config key {key} is neither a lab port nor a node index")
-
-    def _check_port(self, port: int) -> None:
-        if port not in self.ports:
-            raise LabError(f"port {port} is not part of the lab in {self.dir} ({self.ports})")
 
     # -- persistence --------------------------------------------------------------------
 
@@ -189,9 +141,9 @@ class Lab:
         self._children[port] = child
 
     def _startup_failure(self, port: int, what: str) -> LabError:
-        output = _tail(self.output_path(port), 3)
-        tail = [*output, *_tail(self.log_path(port), 4)]
-        details = " | ".join(tail) or "(log is empty)"
+        output = tail(self.output_path(port), 3)
+        lines = [*output, *tail(self.log_path(port), 4)]
+        details = " | ".join(lines) or "(log is empty)"
         where = str(self.log_path(port))
         if output:  # config errors are printed before the log file is opened
             where += f" and {self.output_path(port)}"
@@ -240,9 +192,7 @@ class Lab:
         Refuses busy ports and an already running lab; on any failure, stops the
         nodes it started and raises :class:`LabError` naming the log to read.
         """
-        for port in self.ports:
-            if self.pid(port) is not None:
-                raise LabError(f"lab node {port} is already running in {self.dir}; stop it first")
+        self._refuse_running_lab()
         busy = [port for port in self.ports if port_in_use(port)]
         if busy:
             raise LabError(f"port {', '.join(map(str, busy))} already in use on {HOST}")
@@ -266,6 +216,20 @@ class Lab:
                 if child is not None and child.poll() is None:
                     self._signal_and_wait(port, child.pid, signal.SIGKILL, 5)
             raise
+
+    def _refuse_running_lab(self) -> None:
+        """Refuse to start over a lab (of any ports) still running in the same dir."""
+        previous = self
+        if not self._loaded and (self.dir / LAB_FILE).exists():
+            with contextlib.suppress(LabError):
+                previous = Lab.load(self.dir)
+        for lab in {id(previous): previous, id(self): self}.values():
+            running = [port for port in lab.ports if lab.pid(port) is not None]
+            if running:
+                raise LabError(
+                    f"a lab is already running in {self.dir} (ports "
+                    f"{', '.join(map(str, running))}); take it down first"
+                )
 
     def start(self, port: int, *, timeout: float = 15, wait_link: bool = True) -> None:
         """Start one stopped node with its config; for a replica, wait until its link is up."""
@@ -328,21 +292,7 @@ class Lab:
         for port in self.ports:
             self._clear_stale_pidfile(port)
         if purge:
-            self._purge()
-
-    def _purge(self) -> None:
-        for port in self.ports:
-            for path in (
-                self.config_path(port),
-                self.log_path(port),
-                self.output_path(port),
-                self.pid_path(port),
-            ):
-                path.unlink(missing_ok=True)
-            shutil.rmtree(self.data_dir(port), ignore_errors=True)
-        (self.dir / LAB_FILE).unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            self.dir.rmdir()  # only when nothing else lives there
+            self.purge()
 
     # -- talking to nodes ---------------------------------------------------------------
 
@@ -417,13 +367,3 @@ class Lab:
                     f"(last: {last}); read {self.log_path(port)}"
                 )
             time.sleep(0.05)
-
-
-def _tail(path: Path, n: int) -> list[str]:
-    """The last ``n`` non-empty lines of a small text file (empty when missing)."""
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return []
-    lines = [line.strip() for line in text.splitlines() if line.strip()][-n:]
-    return [line if len(line) <= 160 else line[:157] + "..." for line in lines]

