@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from replwatch.report.model import Finding, LinkReport, NodeInfo
+from replwatch.report.model import Finding, LinkReport, NodeInfo, format_seconds
 from replwatch.report.notables import NotableGroup, Notables
 from replwatch.sessions import SyncSession
 from replwatch.timeline import seconds_between
@@ -141,7 +141,11 @@ def backlog_too_small(ctx: Context) -> list[Finding]:
     if findings:
         return findings
     # Replica-side only: the replica asked for a partial resync and got a full one.
+    # With the master's log at hand its own lines tell why (the restart and role rules).
+    masters_with_logs = {node.name for node in ctx.nodes}
     for link in ctx.links:
+        if link.master in masters_with_logs:
+            continue
         refused = [
             e.session
             for e in link.sessions
@@ -308,7 +312,7 @@ def restarts(ctx: Context) -> list[Finding]:
     """A node restarted; did its replicas (or itself) resync partially or fully after?"""
     findings = []
     for node in ctx.nodes:
-        for ts, where in node.restarts:
+        for ts, where, clean in node.restarts:
             outcomes = []
             own = [link for link in ctx.links if link.replica == node.name]
             served = [link for link in ctx.links if link.master == node.name]
@@ -323,8 +327,13 @@ def restarts(ctx: Context) -> list[Finding]:
                 else:
                     outcomes.append(f"{replica} did not resync in these logs")
             full = any("fully" in o for o in outcomes)
+            how_stopped = (
+                "after a clean shutdown"
+                if clean
+                else "without a clean shutdown (killed or crashed)"
+            )
             explanation = (
-                f"{node.name} (re)started at {ts or '?'}. "
+                f"{node.name} started again at {ts or '?'}, {how_stopped}. "
                 + ("; ".join(outcomes) + ". " if outcomes else "")
                 + (
                     "A full resync after a restart means the replication state was not "
@@ -360,7 +369,7 @@ def outages(ctx: Context) -> list[Finding]:
             continue
         longest = max(link.outages, key=lambda o: o.seconds if o.seconds is not None else -1)
         open_ended = any(o.end_ts is None for o in link.outages)
-        length = f"{longest.seconds:.1f} s" if longest.seconds is not None else "unknown time"
+        length = format_seconds(longest.seconds) if longest.seconds is not None else "unknown time"
         findings.append(
             Finding(
                 "link-down",

@@ -168,7 +168,7 @@ def find_outages(
         elif was_up and start is None:
             start = interval
             was_up = False
-    if start is not None:
+    if start is not None and not _stopped_at_end(intervals, start):
         outage = _outage(start, None, ())
         if ended is not None and (ended[0] or "") >= (start.start_ts or ""):
             outage = replace(
@@ -189,10 +189,6 @@ def _outage(start: LinkInterval, end_ts: str | None, end_evidence: tuple) -> Out
         cause=CAUSES.get(start.cause, start.cause),
         evidence=start.evidence + tuple(end_evidence),
     )
-
-
-#: A master-side "link lost" this close to the end of the replica's "up" adds nothing.
-_SAME_MOMENT = 1.0
 
 
 def merge_master_view(
@@ -219,9 +215,7 @@ def merge_master_view(
             (
                 master_interval
                 for ts, master_interval in cuts
-                if ts > interval.start_ts
-                and (interval.end_ts is None or ts < interval.end_ts)
-                and (seconds_between(ts, interval.end_ts) or _SAME_MOMENT + 1) > _SAME_MOMENT
+                if ts > interval.start_ts and (interval.end_ts is None or ts < interval.end_ts)
             ),
             None,
         )
@@ -231,3 +225,14 @@ def merge_master_view(
         merged.append(replace(interval, end_ts=cut.start_ts))
         merged.append(LinkInterval("down", cut.start_ts, interval.end_ts, cut.cause, cut.evidence))
     return merged
+
+
+#: Causes that mean the node itself was stopped (see :class:`LinkTimeline`).
+_STOPPED = ("replica restarted or stopped", "master restarted or stopped")
+
+
+def _stopped_at_end(intervals: Sequence[LinkInterval], start: LinkInterval) -> bool:
+    """True when the link's last down spell ends the logs because a node was stopped:
+    the end of a recording, not an outage anyone could have fixed."""
+    tail = intervals[list(intervals).index(start) :]
+    return any(interval.cause in _STOPPED for interval in tail)

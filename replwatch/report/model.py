@@ -30,8 +30,16 @@ class NodeInfo:
     roles: tuple[str, ...]
     first_ts: str | None
     last_ts: str | None
-    restarts: tuple[tuple[str | None, tuple[str, int]], ...]
+    restarts: tuple[tuple[str | None, tuple[str, int], bool], ...]
+    """(time, evidence, whether a clean shutdown preceded it) of each restart."""
     replids: tuple[str, ...]
+
+
+def format_seconds(seconds: float | None) -> str:
+    """``3.9 s``, ``0.016 s`` (short spans keep their milliseconds), ``?``."""
+    if seconds is None:
+        return "?"
+    return f"{seconds:.1f} s" if seconds >= 1 else f"{seconds:.3f} s"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,8 @@ class _NodeState:
     last_ts: str | None = None
     start_pids: list[int | None] = field(default_factory=list)
     active: bool = False
-    restarts: list[tuple[str | None, tuple[str, int]]] = field(default_factory=list)
+    stopped_cleanly: bool = False
+    restarts: list[tuple[str | None, tuple[str, int], bool]] = field(default_factory=list)
     replids: list[str] = field(default_factory=list)
 
 
@@ -62,11 +63,15 @@ class NodeScanner:
                 state.version = str(event.fields["version"])
             if event.pid not in state.start_pids[-1:]:
                 if state.active and len(state.restarts) < _MAX_RESTARTS:
-                    state.restarts.append((event.ts, (event.source, event.line or 0)))
+                    where = (event.source, event.line or 0)
+                    state.restarts.append((event.ts, where, state.stopped_cleanly))
+                state.stopped_cleanly = False
                 state.start_pids.append(event.pid)
                 state.start_pids[:] = state.start_pids[-2:]
         elif event.is_understood:
             state.active = True
+            if kind in ("server_shutdown", "server_exit"):
+                state.stopped_cleanly = True
         for replid in _replids_of(event):
             if replid not in state.replids and len(state.replids) < _MAX_REPLIDS:
                 state.replids.append(replid)
@@ -74,7 +79,7 @@ class NodeScanner:
     def nodes(self) -> list[NodeInfo]:
         """One :class:`NodeInfo` per source, with unique names."""
         names = self._names()
-        return [
+        nodes = [
             NodeInfo(
                 name=names[source],
                 source=source,
@@ -88,6 +93,7 @@ class NodeScanner:
             )
             for source, state in self._nodes.items()
         ]
+        return sorted(nodes, key=lambda n: (_natural(n.name), n.source))
 
     def _names(self) -> dict[str, str]:
         wanted = {
@@ -108,6 +114,11 @@ def _replids_of(event: Event) -> list[str]:
         ids = (event.fields.get("replid"), event.fields.get("replid2"))
         return [str(i) for i in ids if i and str(i).strip("0")]
     return []
+
+
+def _natural(name: str) -> tuple[int, str]:
+    """Sort ports numerically, names after them."""
+    return (int(name), "") if name.isdigit() else (1 << 20, name)
 
 
 def _port_from_name(source: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from replwatch.report.model import Finding, LinkReport, Report, evidence_text
+from replwatch.report.model import Finding, LinkReport, Report, evidence_text, format_seconds
 from replwatch.timeline import parse_ts
 
 COLOURS = {"up": "#2e9e44", "syncing": "#e0a21b", "down": "#d64541"}
@@ -177,7 +177,8 @@ def _link_html(link: LinkReport) -> str:
     )
     outages = "".join(
         f"<tr><td>{escape(o.start_ts or '?')}</td><td>{escape(o.end_ts or 'not restored')}</td>"
-        f"<td>{'' if o.seconds is None else f'{o.seconds:.1f} s'}</td><td>{escape(o.cause)}</td>"
+        f"<td>{'' if o.seconds is None else format_seconds(o.seconds)}</td>"
+        f"<td>{escape(o.cause)}</td>"
         f'<td class="ev">{escape(evidence_text(o.evidence, limit=3))}</td></tr>'
         for o in link.outages
     )

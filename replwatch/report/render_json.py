@@ -55,7 +55,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             {
                 **asdict(node),
                 "restarts": [
-                    {"ts": ts, "file": where[0], "line": where[1]} for ts, where in node.restarts
+                    {"ts": ts, "file": where[0], "line": where[1], "after_clean_shutdown": clean}
+                    for ts, where, clean in node.restarts
                 ],
             }
             for node in report.nodes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from replwatch.report.model import Finding, LinkReport, Report, evidence_text
+from replwatch.report.model import Finding, LinkReport, Report, evidence_text, format_seconds
 
 
 def render_text(report: Report) -> str:
@@ -49,7 +49,7 @@ def _link_section(link: LinkReport) -> list[str]:
     if link.outages:
         lines.append("  Outages")
     for outage in link.outages:
-        length = f"{outage.seconds:.1f} s" if outage.seconds is not None else "not restored"
+        length = format_seconds(outage.seconds) if outage.seconds is not None else "not restored"
         lines.append(
             f"    {outage.start_ts or '?'} .. {outage.end_ts or '(end of logs)'}  {length}: "
             f"{outage.cause}"
