@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
+import stat
 import sys
 from collections.abc import Iterable
 from enum import IntEnum
@@ -230,11 +232,26 @@ async def _watch(
             for event in diff(prev, snapshot, thresholds=thresholds):
                 click.echo(event.to_json() if as_json else render_event(event))
             sys.stdout.flush()
+            if _reader_gone():  # `| head` exited: stop now, not at the next event
+                raise BrokenPipeError
             prev = snapshot
             rounds += 1
             if count is not None and rounds >= count:
                 break
     return prev
+
+
+def _reader_gone() -> bool:
+    """True when stdout is a pipe whose reading end has been closed."""
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, 0)  # POLLERR/POLLHUP are always reported
+        return any(mask & (select.POLLERR | select.POLLHUP) for _, mask in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _quiet_broken_pipe() -> None:

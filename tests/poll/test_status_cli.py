@@ -112,6 +112,21 @@ def test_status_against_a_password_protected_lab(lab_factory) -> None:
     ]
     assert all(e["line"] is None for e in events)
 
+    # `| head -1` ends a --watch that has nothing more to say, quietly
+    env = dict(os.environ, REDISCLI_AUTH=SECRET)
+    command = [sys.executable, "-m", "replwatch", "status", *port_args, "--watch"]
+    watcher = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert watcher.stdout is not None
+        assert b"node_up" in watcher.stdout.readline()
+        watcher.stdout.close()
+        assert watcher.wait(timeout=20) == 0
+        assert watcher.stderr is not None and watcher.stderr.read() == b""
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+
     no_password = run_status(*port_args)
     assert no_password.returncode == 2
     (hint,) = no_password.stderr.splitlines()
