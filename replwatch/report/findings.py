@@ -49,6 +49,15 @@ def _first_ts(group: NotableGroup) -> str | None:
     return group.first[0].ts if group.first else None
 
 
+def _soon_after(moments: Sequence[str], ts: str | None, *, within: float = 60.0) -> bool:
+    """True when ``ts`` falls less than ``within`` seconds after one of ``moments``."""
+    for moment in moments:
+        gap = seconds_between(moment, ts)
+        if gap is not None and 0 <= gap <= within:
+            return True
+    return False
+
+
 def _recovered_after(ctx: Context, replica: str, ts: str | None) -> SyncSession | None:
     """The first successful sync of ``replica`` after ``ts``, if any."""
     for session in ctx.sessions_of(replica):
@@ -197,15 +206,27 @@ def output_buffer(ctx: Context) -> list[Finding]:
                 group.count,
             )
         )
+    restarts = {node.name: [ts for ts, _w, _c in node.restarts if ts] for node in ctx.nodes}
     for link in ctx.links:
-        full = link.counts.get("full_syncs", 0)
-        if full >= 3:
-            sessions = [e.session for e in link.sessions if e.session.mode == "full"]
+        full = [
+            e.session
+            for e in link.sessions
+            if e.session.mode == "full" and e.session.outcome == "success"
+        ]
+        # the first full sync is the normal start; one right after a restart is explained
+        repeats = [
+            s
+            for s in full[1:]
+            if not _soon_after(restarts.get(link.replica, []), s.start_ts)
+            and not _soon_after(restarts.get(link.master, []), s.start_ts)
+        ]
+        if len(repeats) >= 2:
+            sessions = full
             findings.append(
                 Finding(
                     "full-sync-loop",
                     WARNING,
-                    f"{link.title}: {full} full resyncs",
+                    f"{link.title}: {len(full)} full resyncs",
                     "The same replica needed a complete copy of the dataset again and "
                     "again. Typical causes: the master's output buffer limit for replicas "
                     "is hit during each transfer (`client-output-buffer-limit replica`), "
@@ -215,7 +236,7 @@ def output_buffer(ctx: Context) -> list[Finding]:
                     link.replica,
                     sessions[0].start_ts if sessions else None,
                     tuple(s.evidence[0] for s in sessions if s.evidence),
-                    full,
+                    len(full),
                 )
             )
     return findings
@@ -370,10 +391,11 @@ def outages(ctx: Context) -> list[Finding]:
         longest = max(link.outages, key=lambda o: o.seconds if o.seconds is not None else -1)
         open_ended = any(o.end_ts is None for o in link.outages)
         length = format_seconds(longest.seconds) if longest.seconds is not None else "unknown time"
+        brief = all(o.seconds is not None and o.seconds < 1 for o in link.outages)
         findings.append(
             Finding(
                 "link-down",
-                WARNING,
+                INFO if brief else WARNING,
                 f"{link.title} was down {len(link.outages)} time(s), longest {length}",
                 f"The link was established, then lost ({longest.cause}); "
                 + (

@@ -153,8 +153,9 @@ def find_outages(
 ) -> list[Outage]:
     """Each time the link went from ``up`` to anything else, until ``up`` again.
 
-    An outage still open when the link was ended on purpose (``ended``: the replica
-    was promoted or pointed elsewhere) ends there, its cause saying so.
+    A down spell that the link never recovers from is not an outage when the link
+    was ended on purpose (``ended``: the replica was promoted or pointed elsewhere)
+    or the node was stopped at the end of the logs.
     """
     outages: list[Outage] = []
     was_up = False
@@ -168,16 +169,11 @@ def find_outages(
         elif was_up and start is None:
             start = interval
             was_up = False
-    if start is not None and not _stopped_at_end(intervals, start):
-        outage = _outage(start, None, ())
-        if ended is not None and (ended[0] or "") >= (start.start_ts or ""):
-            outage = replace(
-                outage,
-                end_ts=ended[0],
-                seconds=seconds_between(start.start_ts, ended[0]),
-                cause=f"{outage.cause}; then the link was ended: {ended[1]}",
-            )
-        outages.append(outage)
+    ended_on_purpose = (
+        ended is not None and start is not None and ((ended[0] or "") >= (start.start_ts or ""))
+    )
+    if start is not None and not ended_on_purpose and not _stopped_at_end(intervals, start):
+        outages.append(_outage(start, None, ()))
     return outages
 
 

@@ -35,6 +35,7 @@ class _NodeState:
     last_ts: str | None = None
     start_pids: list[int | None] = field(default_factory=list)
     active: bool = False
+    first_pid: int | None = None
     stopped_cleanly: bool = False
     restarts: list[tuple[str | None, tuple[str, int], bool]] = field(default_factory=list)
     replids: list[str] = field(default_factory=list)
@@ -57,18 +58,24 @@ class NodeScanner:
             state.port = port_from_event(event)
         if event.role in ("master", "replica"):
             state.roles.add(event.role)
+            if state.first_pid is None:
+                state.first_pid = event.pid
         kind = event.kind
         if kind == "server_starting":
             if event.fields.get("version"):
                 state.version = str(event.fields["version"])
             if event.pid not in state.start_pids[-1:]:
-                if state.active and len(state.restarts) < _MAX_RESTARTS:
+                # A start by the process that already wrote this file is its first start
+                # (Valkey writes a warning before its banner); another pid is a restart.
+                earlier = state.start_pids[-1] if state.start_pids else state.first_pid
+                new_process = event.pid is None or event.pid != earlier
+                if state.active and new_process and len(state.restarts) < _MAX_RESTARTS:
                     where = (event.source, event.line or 0)
                     state.restarts.append((event.ts, where, state.stopped_cleanly))
                 state.stopped_cleanly = False
                 state.start_pids.append(event.pid)
                 state.start_pids[:] = state.start_pids[-2:]
-        elif event.is_understood:
+        elif event.is_understood or event.kind == "unrecognized":
             state.active = True
             if kind in ("server_shutdown", "server_exit"):
                 state.stopped_cleanly = True
