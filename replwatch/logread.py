@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -36,6 +36,17 @@ class LineBatch:
     first_line: int
     lines: list[str]
     overlong: dict[int, int] = field(default_factory=dict)
+
+
+def position_reader(stream: BinaryIO) -> Callable[[], int] | None:
+    """A function giving how far into the file on disk ``stream`` has read (for a
+    progress bar): the compressed position for gzip, None for pipes."""
+    raw = getattr(stream, "fileobj", None) or stream
+    try:
+        raw.tell()
+    except (OSError, AttributeError, ValueError):
+        return None
+    return raw.tell
 
 
 def open_log(path: str | Path) -> BinaryIO:

@@ -15,19 +15,20 @@ are identical).
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event
 from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect
 from replwatch.grammar.language import GrammarError
 from replwatch.grammar.loader import Grammar, load_grammar
 from replwatch.grammar.rules import RuleSet
-from replwatch.logread import LineBatch, iter_batches, open_log, read_chunks
+from replwatch.logread import LineBatch, iter_batches, open_log, position_reader, read_chunks
 from replwatch.timestamps import (
     DateCache,
     YearPlan,
@@ -37,15 +38,21 @@ from replwatch.timestamps import (
     time_with_ms,
 )
 
-__all__ = ["GrammarError", "LogParser", "load_default_parser"]
+__all__ = ["GrammarError", "LogParser", "load_default_parser", "merge_by_time"]
+
+T = TypeVar("T")
 
 #: (ts, pid, role, level, message) read from a header.
 Header = tuple[str, int, str | None, str | None, str]
 #: Memo value: kind, fields, message text, JSON tail ``"kind":..,"message":..,"fields":..}``.
 Classified = tuple[str, dict[str, Any], str, str]
 YearFor = Callable[[int], int]
+#: Called with the bytes of the file read so far, about once per MiB.
+Progress = Callable[[int], None]
 
 _MEMO_MAX = 16_384
+#: Year given to yearless headers when no year is known (a visible placeholder).
+UNKNOWN_YEAR = 1900
 
 
 def _dumps(value: Any) -> str:
@@ -166,14 +173,14 @@ class LogParser:
             raw: the line; bytes are decoded as UTF-8 with invalid bytes replaced.
             source: the file name or ``host:port`` the line came from.
             line_no: its 1-based line number.
-            year: the year for headers that carry none (default: 1900, a visible
-                placeholder; :meth:`parse_file` infers it instead).
+            year: the year for headers that carry none (default: :data:`UNKNOWN_YEAR`,
+                a visible placeholder; :meth:`parse_file` infers it instead).
         """
         try:
             line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
             if line.endswith("\r"):
                 line = line[:-1]
-            fixed_year = year if year is not None else 1900
+            fixed_year = year if year is not None else UNKNOWN_YEAR
             return self._event(line, source=source, line_no=line_no, year_for=lambda _n: fixed_year)
         except Exception as exc:  # pragma: no cover - a parser bug must not stop a tail
             text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
@@ -202,14 +209,18 @@ class LogParser:
             yield self.parse_line(raw, source=source, line_no=start_line + offset, year=year)
 
     def _batches_and_years(
-        self, path: str | Path, year: int | None
+        self, path: str | Path, year: int | None, progress: Progress | None
     ) -> tuple[Iterator[LineBatch], YearFor]:
         stream = open_log(path)
         year_for = self._year_for(path, year)
+        position = position_reader(stream) if progress is not None else None
 
         def batches() -> Iterator[LineBatch]:
             try:
-                yield from iter_batches(stream)
+                for batch in iter_batches(stream):
+                    if position is not None:
+                        progress(position())  # type: ignore[misc]
+                    yield batch
             finally:
                 if str(path) != "-":
                     stream.close()
@@ -221,8 +232,8 @@ class LogParser:
         if year is not None:
             return lambda _n: year
         if str(path) == "-":
-            fallback = datetime.now().year  # stdin: callers pass --year; last resort
-            return lambda _n: fallback
+            # stdin cannot be scanned twice; the CLI passes the current year.
+            return lambda _n: UNKNOWN_YEAR
         plan: list[YearPlan] = []
 
         def year_for(line_no: int) -> int:
@@ -239,7 +250,12 @@ class LogParser:
             return plan_years(read_chunks(stream), end_year=mtime.year, end_month=mtime.month)
 
     def parse_file(
-        self, path_or_dash: str | Path, *, source: str | None = None, year: int | None = None
+        self,
+        path_or_dash: str | Path,
+        *,
+        source: str | None = None,
+        year: int | None = None,
+        progress: Progress | None = None,
     ) -> Iterator[Event]:
         """Stream the events of a file (``-`` for stdin; gzip read transparently).
 
@@ -250,7 +266,7 @@ class LogParser:
             OSError: the file cannot be opened or read (raised when iteration starts).
         """
         src = source if source is not None else str(path_or_dash)
-        batches, year_for = self._batches_and_years(path_or_dash, year)
+        batches, year_for = self._batches_and_years(path_or_dash, year, progress)
         for batch in batches:
             line_no = batch.first_line
             overlong = batch.overlong
@@ -264,12 +280,17 @@ class LogParser:
                 )
 
     def json_records(
-        self, path_or_dash: str | Path, *, source: str | None = None, year: int | None = None
+        self,
+        path_or_dash: str | Path,
+        *,
+        source: str | None = None,
+        year: int | None = None,
+        progress: Progress | None = None,
     ) -> Iterator[tuple[str | None, str, str]]:
         """Like :meth:`parse_file`, yielding ``(ts, kind, json)`` with ``json`` byte-identical
         to ``Event.to_json()``: the fast path behind ``replwatch parse --json``."""
         src = source if source is not None else str(path_or_dash)
-        batches, year_for = self._batches_and_years(path_or_dash, year)
+        batches, year_for = self._batches_and_years(path_or_dash, year, progress)
         line_prefix = ',"source":' + _dumps(src) + ',"line":'
         null_head = '{"ts":null' + line_prefix
         role_level_json = self._role_level_json
@@ -328,3 +349,30 @@ def load_default_parser(
         GrammarError: a grammar file is broken (message names file, line, problem).
     """
     return LogParser(load_grammar(extra_files=extra_grammar_files, user_dir=user_dir))
+
+
+def merge_by_time(
+    streams: Iterable[Iterable[tuple[str | None, T]]],
+) -> Iterator[tuple[str | None, T]]:
+    """Merge per-file ``(ts, item)`` streams into one, ordered by time.
+
+    A streaming heap merge: one item per stream is held. Equal times keep the
+    order of ``streams`` (then file order); an item without a time (a malformed
+    line) takes the time of the item before it in its own file, so it stays
+    next to its neighbours.
+    """
+
+    def carried(
+        index: int, stream: Iterable[tuple[str | None, T]]
+    ) -> Iterator[tuple[str, int, str | None, T]]:
+        last = ""
+        for ts, item in stream:
+            if ts is not None:
+                last = ts
+            yield last, index, ts, item
+
+    merged = heapq.merge(
+        *(carried(i, s) for i, s in enumerate(streams)), key=lambda t: (t[0], t[1])
+    )
+    for _, _, ts, item in merged:
+        yield ts, item

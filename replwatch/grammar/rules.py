@@ -118,6 +118,12 @@ def compile_pattern(template: str, classes: Mapping[str, tuple[str, ...]]) -> Co
             if piece.type not in classes:
                 raise ValueError(f"unknown class {{{piece.type}}} (define it with 'class')")
             parts.append("(?:" + "|".join(re.escape(a) for a in classes[piece.type]) + ")")
+        elif piece.type in classes:  # {field:CLASS}: keep the word that matched
+            if piece.field in names:
+                raise ValueError(f"field {piece.field!r} appears twice")
+            parts.append("(" + "|".join(re.escape(a) for a in classes[piece.type]) + ")")
+            names.append(piece.field)
+            converters.append(str)
         else:
             if piece.type not in MESSAGE_TYPES:
                 known = ", ".join(sorted(MESSAGE_TYPES))

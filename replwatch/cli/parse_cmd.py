@@ -1,0 +1,282 @@
+"""``replwatch parse``: log files -> events, as aligned text, JSON Lines or counts.
+
+Thin over :mod:`replwatch.parser`: this module only opens the outputs, merges
+the files, filters, and turns errors into one-line messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TextIO
+
+import click
+
+from replwatch.cli.errors import ExitCode, fail
+from replwatch.events import MALFORMED, UNRECOGNIZED, Event
+from replwatch.grammar.language import GrammarError
+from replwatch.parser import LogParser, load_default_parser, merge_by_time
+from replwatch.render import format_event
+
+EPILOG = """\b
+Exit codes:
+  0  every file was read
+  1  a file could not be read (the others are still parsed; one error line each)
+  2  usage error (bad option, bad --since/--until, broken grammar file)
+
+\b
+Examples:
+  replwatch parse 10000.log 10001.log
+  replwatch parse --json --kind full_resync_requested,psync_accepted *.log | jq .
+  zcat old.log.gz | replwatch parse --year 2019 -
+"""
+
+_PROGRESS_MIN_BYTES = 32 * 1024 * 1024
+
+
+def _iso_bound(value: str | None, option: str) -> str | None:
+    """Normalise a --since/--until time to the prefix form events use."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO time like 2026-11-25T08:49:46", param_hint=option
+        ) from None
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds")
+
+
+def _kinds(values: tuple[str, ...]) -> frozenset[str] | None:
+    kinds = {k.strip() for v in values for k in v.split(",") if k.strip()}
+    return frozenset(kinds) or None
+
+
+class _Progress:
+    """A bar on stderr for big files, redrawn at most 10 times a second."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = max(total, 1)
+        self.stream = stream
+        self.done_before = 0  # bytes of files already finished
+        self.last_draw = 0.0
+
+    def for_file(self, size: int) -> Callable[[int], None]:
+        base = self.done_before
+        self.done_before += size
+
+        def update(position: int) -> None:
+            now = time.monotonic()
+            if now - self.last_draw < 0.1:
+                return
+            self.last_draw = now
+            share = min((base + position) / self.total, 1.0)
+            bar = "#" * int(share * 30)
+            self.stream.write(f"\r[{bar:<30}] {share:4.0%}")
+            self.stream.flush()
+
+        return update
+
+    def close(self) -> None:
+        if self.last_draw:
+            self.stream.write("\r" + " " * 40 + "\r")
+            self.stream.flush()
+
+
+def _guarded(
+    stream: Iterator[tuple[str | None, str, object]], path: str, failures: list[str]
+) -> Iterator[tuple[str | None, tuple[str, object]]]:
+    """Yield ``(ts, (kind, item))``; an unreadable file becomes one error line."""
+    try:
+        for ts, kind, item in stream:
+            yield ts, (kind, item)
+    except OSError as exc:
+        failures.append(path)
+        reason = exc.strerror or str(exc)
+        warn_line = f"{path}: {reason}"
+        click.echo(f"replwatch: error: {warn_line}", err=True)
+
+
+def _event_triples(
+    parser: LogParser, path: str, year: int | None, progress: Callable[[int], None] | None
+) -> Iterator[tuple[str | None, str, object]]:
+    for ev in parser.parse_file(path, year=year, progress=progress):
+        yield ev.ts, ev.kind, ev
+
+
+def _default_year(path: str, year: int | None) -> int | None:
+    # stdin cannot be scanned for months: the current year unless --year says otherwise.
+    return year if year is not None or path != "-" else datetime.now().year
+
+
+@click.command(epilog=EPILOG)
+@click.argument("files", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (Event.to_json()).")
+@click.option("--kind", "kind_opts", multiple=True, metavar="K,...", help="Only these kinds.")
+@click.option("--since", metavar="TIME", help="Only events at or after this ISO time.")
+@click.option("--until", metavar="TIME", help="Only events at or before this ISO time.")
+@click.option("--year", type=click.IntRange(1970, 9999), help="Year for headers without one.")
+@click.option("--stats", is_flag=True, help="Print counts per kind instead of events.")
+@click.option(
+    "--grammar",
+    "grammar_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Extra grammar file (tried before the shipped rules). Repeatable.",
+)
+def parse(
+    files: tuple[str, ...],
+    as_json: bool,
+    kind_opts: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    year: int | None,
+    stats: bool,
+    grammar_files: tuple[str, ...],
+) -> None:
+    """Parse Redis/Valkey log FILES into events ('-' reads stdin, .gz is read as is).
+
+    Several files are merged by time. Text columns: time, source, role, kind and
+    the kind's key fields; colours only on a terminal.
+    """
+    since_ts = _iso_bound(since, "--since")
+    until_ts = _iso_bound(until, "--until")
+    kinds = _kinds(kind_opts)
+    try:
+        parser = load_default_parser(extra_grammar_files=grammar_files)
+    except GrammarError as exc:
+        fail(str(exc), ExitCode.USAGE)
+        return
+
+    out = sys.stdout
+    err = sys.stderr
+    sizes = {p: _size(p) for p in files}
+    progress = None
+    if err.isatty() and sum(sizes.values()) >= _PROGRESS_MIN_BYTES and not stats:
+        progress = _Progress(sum(sizes.values()), err)
+
+    failures: list[str] = []
+    streams = []
+    for path in files:
+        hook = progress.for_file(sizes[path]) if progress else None
+        y = _default_year(path, year)
+        if as_json and not stats:
+            raw = parser.json_records(path, year=y, progress=hook)
+        else:
+            raw = _event_triples(parser, path, y, hook)
+        streams.append(_guarded(raw, path, failures))  # type: ignore[arg-type]
+    merged = streams[0] if len(streams) == 1 else merge_by_time(streams)
+
+    _install_sigpipe_quiet()
+    try:
+        if stats:
+            _write_stats(_filtered(merged, kinds, since_ts, until_ts), out)
+        elif as_json:
+            _write_lines((item for _, item in _filtered(merged, kinds, since_ts, until_ts)), out)
+        else:
+            color = out.isatty() and "NO_COLOR" not in os.environ
+            width = shutil.get_terminal_size().columns if out.isatty() else None
+            _write_lines(
+                (
+                    format_event(ev, color=color, width=width)  # type: ignore[arg-type]
+                    for _, ev in _filtered(merged, kinds, since_ts, until_ts)
+                ),
+                out,
+            )
+        out.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    finally:
+        if progress:
+            progress.close()
+    if failures:
+        sys.exit(ExitCode.FAILURE)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size if path != "-" else 0
+    except OSError:
+        return 0
+
+
+def _filtered(
+    merged: Iterator[tuple[str | None, tuple[str, object]]],
+    kinds: frozenset[str] | None,
+    since: str | None,
+    until: str | None,
+) -> Iterator[tuple[str, object]]:
+    if kinds is None and since is None and until is None:
+        for _, pair in merged:
+            yield pair
+        return
+    last_ts = ""
+    for ts, (kind, item) in merged:
+        if ts is not None:
+            last_ts = ts[:23]
+        if kinds is not None and kind not in kinds:
+            continue
+        if since is not None and last_ts < since:
+            continue
+        if until is not None and last_ts > until:
+            continue
+        yield kind, item
+
+
+def _write_lines(lines: Iterator[str], out: TextIO) -> None:
+    """Write in blocks: one write per ~1000 lines keeps the CLI out of the profile."""
+    block: list[str] = []
+    for line in lines:
+        block.append(line)
+        if len(block) >= 1000:
+            block.append("")
+            out.write("\n".join(block))
+            block = []
+    if block:
+        block.append("")
+        out.write("\n".join(block))
+
+
+def _write_stats(pairs: Iterator[tuple[str, object]], out: TextIO) -> None:
+    counts: Counter[str] = Counter(kind for kind, _ in pairs)
+    total = sum(counts.values())
+    width = max((len(k) for k in counts), default=4)
+    for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.write(f"{kind:<{width}}  {n:>9}\n")
+    out.write(f"{'total':<{width}}  {total:>9}\n")
+    for kind in (UNRECOGNIZED, MALFORMED):
+        share = counts.get(kind, 0) / total if total else 0.0
+        out.write(f"{kind} share: {share:.2%}\n")
+
+
+def _install_sigpipe_quiet() -> None:
+    """Let ``| head`` end us like any Unix filter when we run as the main program."""
+    if hasattr(signal, "SIGPIPE") and _is_main_process_cli():
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def _is_main_process_cli() -> bool:
+    # Under CliRunner sys.stdout is not the real fd 1: keep Python's default there.
+    try:
+        return sys.stdout.fileno() == 1
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _quiet_broken_pipe() -> None:
+    """Python's recipe: point stdout at /dev/null so the exit flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(ExitCode.OK)
+
+
+__all__ = ["Event", "parse"]

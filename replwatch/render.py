@@ -1,0 +1,127 @@
+"""Text rendering of events: one aligned line each, coloured on a terminal.
+
+Shared by ``replwatch parse`` and ``replwatch tail``. Columns: time, source,
+role, kind, then the kind's key fields (``peer=``, ``bytes=``, ``offset=``,
+``replid=`` shortened, ``error=``...) or, when it has none, the message. Colour
+is an argument, never guessed here: the CLI decides (terminal or pipe).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from replwatch.events import MALFORMED, UNRECOGNIZED, Event
+
+#: Fields shown first, in this order; any other field follows in its own order.
+KEY_FIELDS: tuple[str, ...] = (
+    "peer", "old_peer", "event", "instance", "master_name", "target", "bytes", "offset",
+    "replid", "replid2", "child_pid", "seconds", "mb", "reason", "error",
+)  # fmt: skip
+
+_RESET = "\x1b[0m"
+_STYLE = {
+    "time": "\x1b[2m",
+    "source": "\x1b[1m",
+    "master": "\x1b[35m",
+    "replica": "\x1b[36m",
+    "sentinel": "\x1b[34m",
+    "child": "\x1b[2m",
+    "warning": "\x1b[1;33m",
+    "trouble": "\x1b[1;31m",
+    "dim": "\x1b[2m",
+    "kind": "\x1b[32m",
+}
+#: Kinds that mean something went wrong, drawn in red whatever their level.
+TROUBLE_KINDS = frozenset({
+    "sync_failed", "master_link_error", "master_timeout", "master_link_lost",
+    "master_auth_failed", "psync_rejected", "bgsave_failed", "replica_link_lost",
+    "replica_output_buffer_overflow", "replica_timeout", "replica_sync_failed",
+    "server_fatal", "rdb_load_failed", "rdb_save_failed", "node_down", "link_down",
+    "auth_required", "lag_exceeded",
+})  # fmt: skip
+
+_SOURCE_TAIL = re.compile(r"(\.log)?(\.\d+)?(\.gz)?$")
+SOURCE_WIDTH = 10
+ROLE_WIDTH = 8
+KIND_WIDTH = 24
+
+
+def short_source(source: str) -> str:
+    """A short column label: ``/x/10001.log`` -> ``10001``; ``host:port`` as is; ``-`` -> stdin."""
+    if source == "-":
+        return "stdin"
+    if "/" not in source and ":" in source:
+        return source
+    name = source.rsplit("/", 1)[-1]
+    return _SOURCE_TAIL.sub("", name) or name
+
+
+def short_time(ts: str | None) -> str:
+    """``2026-11-25T08:49:46.135`` -> ``11-25 08:49:46.135`` (date kept: logs span days)."""
+    if not ts or len(ts) < 19:
+        return "-" * 18
+    return f"{ts[5:10]} {ts[11:23]}".ljust(18)
+
+
+def _format_value(key: str, value: Any) -> str:
+    if key in ("replid", "replid2") and isinstance(value, str) and len(value) > 12:
+        return value[:8] + "…"
+    text = str(value)
+    return f'"{text}"' if " " in text else text
+
+
+def summarize_fields(fields: Mapping[str, Any]) -> str:
+    """``key=value`` pairs, key fields first."""
+    keys = [k for k in KEY_FIELDS if k in fields] + [k for k in fields if k not in KEY_FIELDS]
+    return " ".join(f"{k}={_format_value(k, fields[k])}" for k in keys)
+
+
+def _paint(text: str, style: str | None, color: bool) -> str:
+    if not color or not style:
+        return text
+    return _STYLE[style] + text + _RESET
+
+
+def format_event(
+    ev: Event,
+    *,
+    color: bool,
+    width: int | None = None,
+    source_width: int = SOURCE_WIDTH,
+) -> str:
+    """One event as one text line (no newline), cut to ``width`` characters if given."""
+    time_col = short_time(ev.ts)
+    source_col = short_source(ev.source)[:source_width].ljust(source_width)
+    role_col = (ev.role or "-")[:ROLE_WIDTH].ljust(ROLE_WIDTH)
+    kind_col = ev.kind.ljust(KIND_WIDTH)
+    if ev.kind in (UNRECOGNIZED, MALFORMED) or not ev.fields:
+        detail = ev.message
+        detail_style = "dim" if ev.kind in (UNRECOGNIZED, MALFORMED) else None
+    else:
+        detail = summarize_fields(ev.fields)
+        detail_style = None
+    detail = detail.replace("\x00", "\\0").replace("\x1b", "\\e")
+    if width is not None:
+        used = len(time_col) + len(source_col) + len(role_col) + len(kind_col) + 4
+        room = max(width - used, 10)
+        if len(detail) > room:
+            detail = detail[: room - 1] + "…"
+    if ev.kind in TROUBLE_KINDS:
+        kind_style = "trouble"
+    elif ev.level == "warning":
+        kind_style = "warning"
+    elif ev.kind in (UNRECOGNIZED, MALFORMED):
+        kind_style = "dim"
+    else:
+        kind_style = "kind"
+    return " ".join(
+        (
+            _paint(time_col, "time", color),
+            _paint(source_col, "source", color),
+            _paint(role_col, ev.role, color),
+            _paint(kind_col, kind_style, color),
+            _paint(detail, detail_style, color),
+        )
+    ).rstrip()
