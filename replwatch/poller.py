@@ -140,6 +140,7 @@ class NodePoller:
         self._rounds_since_server = 0
         self._server_fields: dict[str, str] = {}
         self._need_config = settings.fetch_config
+        self._ever_answered = False
 
     def _make_client(self) -> aioredis.Redis:
         creds = self._credentials
@@ -177,6 +178,7 @@ class NodePoller:
             state = self._failure(exc)
         if state.ok:
             self._failures = 0
+            self._ever_answered = True
         else:
             self._failures += 1
             self._retry_at = self._clock() + self._settings.backoff.delay(self._failures)
@@ -287,8 +289,18 @@ class NodePoller:
             return NodeState(address=where, status=NODE_AUTH_REQUIRED, error=error)
         if _refused(exc):
             message = f"{where}: connection refused (is the server running?)"
-        elif isinstance(exc, redis_errors.ConnectionError) and "closed" in text.lower():
-            message = f"{where}: connection closed by the server"
+        elif "CERTIFICATE_VERIFY_FAILED" in text:
+            reason = text.split("certificate verify failed:")[-1].split("(_ssl")[0].strip()
+            message = (
+                f"{where}: TLS certificate not trusted ({reason}); "
+                "give the CA with --cacert, or use --insecure"
+            )
+        elif "reset by peer" in text or "closed by server" in text.lower():
+            # a TLS port closes on a plain-text client at once; a server that has
+            # answered before and closes now is just going away.
+            first_contact = not self._tls.enabled and not self._ever_answered
+            hint = " (a TLS port? try --tls)" if first_contact else ""
+            message = f"{where}: connection closed by the server{hint}"
         else:
             message = f"{where}: {text or type(exc).__name__}"
         return NodeState(address=where, status=NODE_UNREACHABLE, error=message)

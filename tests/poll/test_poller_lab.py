@@ -72,6 +72,7 @@ async def test_seed_topology_through_master_restart(seed_lab: Lab) -> None:
         )
         assert down.nodes[0].status in {"unreachable", "timeout"}
         assert addr(master) in (down.nodes[0].error or "")
+        assert "--tls" not in (down.nodes[0].error or "")
         assert all(link.state == LINK_DOWN for link in down.links) and len(down.links) == 2
         kinds = {(e.kind, e.source) for e in diff(snap, down)}
         assert ("node_down", addr(master)) in kinds
