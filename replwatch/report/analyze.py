@@ -41,6 +41,8 @@ def build_report(
     last_ts: str | None = None
     count = 0
     current: datetime | None = None
+    first_moment: datetime | None = None
+    last_moment: datetime | None = None
     for event in merge_events(streams, clock_offsets=clock_offsets):
         moment = parse_ts(event.ts)
         current = moment or current
@@ -49,9 +51,13 @@ def build_report(
         ):
             continue
         count += 1
-        if event.ts:
-            first_ts = first_ts or event.ts
-            last_ts = event.ts
+        if moment is not None:
+            # not simply the last line: a signal handler's line can come late with
+            # whole-second time (``Received SIGTERM`` after ``bye bye``)
+            if first_moment is None or moment < first_moment:
+                first_ts, first_moment = event.ts, moment
+            if last_moment is None or moment > last_moment:
+                last_ts, last_moment = event.ts, moment
         scanner.feed(event)
         sessions.extend(tracker.feed(event))
         timeline.feed(event)

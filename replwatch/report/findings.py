@@ -342,7 +342,7 @@ def restarts(ctx: Context) -> list[Finding]:
                 after = _recovered_after(ctx, replica, ts)
                 if after is not None:
                     took = seconds_between(ts, after.end_ts)
-                    when = f" {took:.1f} s later" if took is not None else ""
+                    when = f" {format_seconds(took)} later" if took is not None else ""
                     how = {"full": "fully", "partial": "partially"}.get(after.mode, "")
                     outcomes.append(f"{replica} resynced {how}{when}".replace("  ", " "))
                 else:

@@ -86,7 +86,8 @@ def _legend() -> str:
         f'<span><i style="background:{colour}"></i>{state}</span>'
         for state, colour in COLOURS.items()
     )
-    return f'<p class="legend">{items}</p>'
+    restart = '<span><i style="border-left:2px dashed #1d2430;width:0"></i>node restart</span>'
+    return f'<p class="legend">{items}{restart}</p>'
 
 
 def _timeline_svg(report: Report) -> str:
@@ -130,6 +131,20 @@ def _timeline_svg(report: Report) -> str:
                 f'width="{max(x1 - x0, 2.0):.1f}" height="{ROW - 10}" '
                 f'fill="{COLOURS.get(interval.state, "#999")}"><title>{escape(tip)}</title></rect>'
             )
+        for node in report.nodes:
+            if node.name not in (link.replica, link.master):
+                continue
+            for ts, _where, _clean in node.restarts:
+                moment = parse_ts(ts)
+                if moment is None:
+                    continue
+                x = x_of(moment)
+                out.append(
+                    f'<line class="restart" x1="{x:.1f}" y1="{y + 1}" x2="{x:.1f}" '
+                    f'y2="{y + ROW - 1}" stroke="#1d2430" stroke-width="2" '
+                    f'stroke-dasharray="3,2"><title>{escape(node.name)} restarted at '
+                    f"{escape(ts or '')}</title></line>"
+                )
         out.append("</g>")
     axis_y = len(links) * ROW + 6
     out.append(

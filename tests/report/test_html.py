@@ -42,3 +42,26 @@ def test_timeline_renders_in_headless_chromium(tmp_path: Path) -> None:
     _w, _h, rows = png_pixels(screenshot(browser, page, tmp_path, size="1100,420"))
     for state in ("up", "syncing", "down"):
         assert count_colour(rows, _rgb(COLOURS[state])) > 100, f"no {state} bar on screen"
+
+
+def test_seed_recording_timeline_renders(tmp_path: Path) -> None:
+    """The real seed logs: two links, the master outage drawn red, restarts marked."""
+    browser = chromium_or_skip()
+    from .test_sample_logs import SERVERS, analyse, recording
+
+    if not SERVERS:
+        import pytest
+
+        pytest.skip("no sample_logs")
+    report = analyse(recording(SERVERS[0], "seed"))
+    page = tmp_path / "seed.html"
+    html = render_html(report)
+    page.write_text(html, encoding="utf-8")
+    assert html.count('class="restart"') >= 2  # master 10000 and replica 10002
+    bars = sum(len(link.intervals) for link in report.links)
+    dom = dump_dom(browser, page, tmp_path)
+    assert f'data-rendered-bars="{bars}"' in dom
+    _w, _h, rows = png_pixels(screenshot(browser, page, tmp_path, size="1100,320"))
+    timeline_rows = rows[150:300]  # the two link rows under the heading and legend
+    assert count_colour(timeline_rows, _rgb(COLOURS["down"])) > 1000  # ~4 s of 7 s outage
+    assert count_colour(timeline_rows, _rgb(COLOURS["up"])) > 1000
