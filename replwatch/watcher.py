@@ -60,15 +60,24 @@ class InotifyWatcher(Watcher):
 
     def __init__(self, *, wake: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
         super().__init__(wake=wake, on_error=on_error)
-        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog import events
         from watchdog.observers.inotify import InotifyObserver
 
-        watcher = self
+        wake_up = self._wake
 
-        class _Handler(FileSystemEventHandler):
-            def on_any_event(self, event: FileSystemEvent) -> None:
-                if event.event_type not in ("opened", "closed_no_write"):
-                    watcher._wake()
+        class _Handler(events.FileSystemEventHandler):
+            def on_any_event(self, event: events.FileSystemEvent) -> None:
+                wake_up()
+
+        # Only what can mean new lines or a new file. Not opens, reads or closes
+        # without writing: our own reads would wake us up again.
+        self._event_filter: list[type[events.FileSystemEvent]] = [
+            events.FileModifiedEvent,
+            events.FileCreatedEvent,
+            events.FileMovedEvent,
+            events.FileDeletedEvent,
+            events.FileClosedEvent,
+        ]
 
         # Creating the observer opens the inotify instance: OSError if there is none.
         self._observer = InotifyObserver()
@@ -82,7 +91,9 @@ class InotifyWatcher(Watcher):
         if not os.path.isdir(directory):
             return False  # not there yet: the safety poll covers it until it is
         try:
-            self._observer.schedule(self._handler, directory, recursive=False)
+            self._observer.schedule(
+                self._handler, directory, recursive=False, event_filter=self._event_filter
+            )
         except OSError as exc:
             # A directory that does not exist yet is covered by the safety poll;
             # anything else (watch limit reached, permission) is worth saying.
