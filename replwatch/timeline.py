@@ -129,7 +129,9 @@ _REPLICA_DOWN = frozenset(
         "sync_failed",
     }
 )
-_NODE_GONE = frozenset({"server_shutdown", "server_exit", "server_starting"})
+#: A node stopped or started again. Not ``server_shutdown``: the signal handler's
+#: ``Received SIGTERM`` line carries whole-second time and may be written late.
+_NODE_GONE = frozenset({"server_exit", "server_starting"})
 _MASTER_SYNCING = frozenset({"replica_sync_request", "full_resync_requested"})
 _MASTER_UP = frozenset({"replica_sync_succeeded", "psync_accepted"})
 _MASTER_DOWN = frozenset({"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"})

@@ -10,7 +10,7 @@ out (``data-rendered-bars`` on ``<body>``), which the tests read from the DOM.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from replwatch.report.model import Finding, LinkReport, Report, evidence_text, format_seconds
@@ -150,12 +150,10 @@ def _timeline_svg(report: Report) -> str:
     out.append(
         f'<line x1="{LABEL}" y1="{axis_y}" x2="{LABEL + plot}" y2="{axis_y}" stroke="#5a6472"/>'
     )
-    ticks = 6
-    for i in range(ticks + 1):
-        x = LABEL + plot * i / ticks
-        moment = start + (end - start) * (i / ticks)
-        label = moment.strftime("%H:%M:%S") if span < 86400 else moment.strftime("%m-%d %H:%M")
-        anchor = "start" if i == 0 else "end" if i == ticks else "middle"
+    for moment in _ticks(start, end):
+        x = x_of(moment)
+        label = _tick_label(moment, span)
+        anchor = "start" if x < LABEL + 30 else "end" if x > LABEL + plot - 30 else "middle"
         out.append(
             f'<line x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 5}" stroke="#5a6472"/>'
             f'<text class="tick" x="{x:.1f}" y="{axis_y + 20}" text-anchor="{anchor}">'
@@ -232,3 +230,31 @@ def _nodes_html(report: Report) -> str:
 
 def _observed(observer: str) -> str:
     return {"both": "master's and replica's logs"}.get(observer, f"{escape(observer)}'s log")
+
+
+#: Tick spacings in seconds, from 100 ms to a week.
+_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
+          7200, 10800, 21600, 43200, 86400, 172800, 604800)  # fmt: skip
+
+
+def _ticks(start: datetime, end: datetime, *, most: int = 8) -> list[datetime]:
+    """Round-valued tick times between ``start`` and ``end``, at most ``most`` of them."""
+    span = max((end - start).total_seconds(), 0.001)
+    step = next((s for s in _STEPS if span / s <= most), _STEPS[-1])
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    offset = (start - midnight).total_seconds()
+    first = -(-offset // step) * step  # ceil to a multiple of step
+    ticks = []
+    value = first
+    while value <= offset + span + 1e-9:
+        ticks.append(midnight + timedelta(seconds=value))
+        value += step
+    return ticks
+
+
+def _tick_label(moment: datetime, span: float) -> str:
+    if span >= 86400:
+        return moment.strftime("%m-%d %H:%M")
+    if span < 5:
+        return moment.strftime("%H:%M:%S.%f")[:-5]
+    return moment.strftime("%H:%M:%S")

@@ -67,7 +67,7 @@ def test_seed_like_links_sessions_outage_and_restart() -> None:
     assert summaries[2] == "10001 partial resync from 10000: 57 B in 0.0 s"
     (outage,) = link.outages  # starts when the master's log says it stopped
     assert (outage.start_ts, outage.end_ts, outage.seconds) == (t(10), t(15), 5.0)
-    assert outage.evidence[0] == ("logs/10000.log", 7)
+    assert outage.evidence[0] == ("logs/10000.log", 8)  # "bye bye"
     codes = {f.code for f in report.findings}
     assert {"restart", "link-down"} <= codes
     restart = next(f for f in report.findings if f.code == "restart")
@@ -78,12 +78,12 @@ def test_text_and_json_renderings_carry_the_same_facts() -> None:
     report = build_report(seed_like())
     text = render_text(report)
     assert "Link 10001 -> 10000 (127.0.0.1:10000), seen in the master's and replica's logs" in text
-    assert "logs/10000.log:7, logs/10001.log:15" in text  # outage: master stops .. psync
+    assert "logs/10000.log:8, logs/10001.log:15" in text  # outage: master exits .. psync
     doc = json.loads(render_json(report))
     link = doc["links"][0]
     assert link["counts"]["full_syncs"] == 1 and link["counts"]["partial_syncs"] == 1
     assert link["outages"][0]["seconds"] == 5.0
-    assert {"file": "logs/10000.log", "line": 7} in link["outages"][0]["evidence"]
+    assert {"file": "logs/10000.log", "line": 8} in link["outages"][0]["evidence"]
 
 
 def test_auth_missing_and_wrong() -> None:
