@@ -201,6 +201,8 @@ class LinkState:
         lag_seconds: the master's ``lag=`` (seconds since the replica's last ACK),
             else the replica's seconds since the last I/O from its master.
         last_io_seconds: the replica's ``master_last_io_seconds_ago``.
+        down_seconds: how long the replica says its link has been down
+            (``master_link_down_since_seconds``; ``None`` while up or never up).
         sync_read_bytes / sync_total_bytes / sync_left_bytes: transfer progress while syncing.
         since: ``ts`` of the first snapshot that showed this state.
         catch_up_rate: bytes/s by which the lag shrank since the previous snapshot
@@ -218,6 +220,7 @@ class LinkState:
     lag_bytes: int | None = None
     lag_seconds: float | None = None
     last_io_seconds: int | None = None
+    down_seconds: int | None = None
     sync_read_bytes: int | None = None
     sync_total_bytes: int | None = None
     sync_left_bytes: int | None = None
@@ -358,6 +361,9 @@ def _observed_links(nodes: Sequence[NodeState]) -> dict[tuple[str, str], LinkSta
             if lag_seconds is not None and state == LINK_UP
             else None,
             last_io_seconds=last_io,
+            down_seconds=repl.master_link_down_since_seconds
+            if repl is not None and state != LINK_UP
+            else None,
             sync_read_bytes=repl.sync_read_bytes if syncing else None,
             sync_total_bytes=repl.sync_total_bytes if syncing else None,
             sync_left_bytes=repl.sync_left_bytes if syncing else None,

@@ -151,6 +151,8 @@ def _link_detail(link: LinkState) -> str:
             done = link.sync_read_bytes or 0
             return f"{_size(done)} of {_size(link.sync_total_bytes)}"
         return f"{_size(link.sync_left_bytes)} left" if link.sync_left_bytes else "starting"
+    if link.state == "down" and link.down_seconds is not None:
+        return f"down for {_duration(link.down_seconds)}"
     return ""
 
 
@@ -177,7 +179,7 @@ def render_table(snapshot: Snapshot) -> str:
     lines.append("")
     if snapshot.links:
         lines += _table(
-            ["LINK", "STATE", "LAG_B", "LAG_S", "HEADROOM", "CATCH_UP", "SEEN_FROM", "SYNC"],
+            ["LINK", "STATE", "LAG_B", "LAG_S", "HEADROOM", "CATCH_UP", "SEEN_FROM", "DETAIL"],
             [_link_row(link) for link in snapshot.links],
         )
     else:

@@ -92,6 +92,7 @@ def test_master_stopped_takes_links_down(version: str) -> None:
     link = after.link(f"127.0.0.1:{base}", f"127.0.0.1:{base + 1}")
     if version == "redis-4.0.14":  # the captured replica still points at this master
         assert link is not None and link.state == LINK_DOWN and link.seen_from == "replica"
+        assert link.down_seconds == 3  # master_link_down_since_seconds at the capture
     events = diff(before, after)
     assert ("node_down", f"127.0.0.1:{base}") in kinds(events)
     node_down = next(e for e in events if e.kind == "node_down")

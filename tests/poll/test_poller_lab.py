@@ -74,6 +74,7 @@ async def test_seed_topology_through_master_restart(seed_lab: Lab) -> None:
         assert addr(master) in (down.nodes[0].error or "")
         assert "--tls" not in (down.nodes[0].error or "")
         assert all(link.state == LINK_DOWN for link in down.links) and len(down.links) == 2
+        assert all(link.down_seconds is not None for link in down.links)  # seen by replicas
         kinds = {(e.kind, e.source) for e in diff(snap, down)}
         assert ("node_down", addr(master)) in kinds
         assert {("link_down", addr(port)) for port in replicas} <= kinds
