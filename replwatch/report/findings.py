@@ -348,24 +348,17 @@ def restarts(ctx: Context) -> list[Finding]:
                 else:
                     outcomes.append(f"{replica} did not resync in these logs")
             full = any("fully" in o for o in outcomes)
+            partial = bool(outcomes) and all("partially" in o for o in outcomes)
             how_stopped = (
                 "after a clean shutdown"
                 if clean
                 else "without a clean shutdown (killed or crashed)"
             )
+            why, setting = _restart_advice(full=full, partial=partial, clean=clean, own=bool(own))
             explanation = (
                 f"{node.name} started again at {ts or '?'}, {how_stopped}. "
                 + ("; ".join(outcomes) + ". " if outcomes else "")
-                + (
-                    "A full resync after a restart means the replication state was not "
-                    "kept: persist it on shutdown (`save` / `appendonly`, RDB with "
-                    "replication info, Redis 4+) and keep `repl-backlog-size` large "
-                    "enough to cover the downtime."
-                    if full
-                    else "A partial resync means the replication state survived the restart."
-                    if outcomes and all("partially" in o for o in outcomes)
-                    else ""
-                )
+                + why
             )
             findings.append(
                 Finding(
@@ -373,13 +366,36 @@ def restarts(ctx: Context) -> list[Finding]:
                     WARNING if full else INFO,
                     f"{node.name} restarted" + (" and a full resync followed" if full else ""),
                     explanation,
-                    "repl-backlog-size" if full else None,
+                    setting,
                     node.name,
                     ts,
                     (where,),
                 )
             )
     return findings
+
+
+def _restart_advice(*, full: bool, partial: bool, clean: bool, own: bool) -> tuple[str, str | None]:
+    """Why a restart led to a full or partial resync, and the setting to look at."""
+    if partial:
+        return "A partial resync means the replication state survived the restart.", None
+    if not full:
+        return "", None
+    if not clean and not own:
+        return (
+            "A master that is killed comes back with the data and replication offset of "
+            "its last save; replicas that had received more cannot continue and take a "
+            "full copy (and the writes after that save are gone). Stop masters with "
+            "SHUTDOWN, or fail over first; see how often it saves (`save`, `appendonly`).",
+            "save",
+        )
+    return (
+        "A full resync after a restart means the saved replication state could not be "
+        "used: the offset was no longer in the master's backlog, or no RDB with "
+        "replication info was written at shutdown. Keep `repl-backlog-size` large enough "
+        "to cover the downtime and let nodes save on shutdown.",
+        "repl-backlog-size",
+    )
 
 
 def outages(ctx: Context) -> list[Finding]:

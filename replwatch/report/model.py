@@ -12,11 +12,21 @@ from replwatch.timeline import LinkInterval
 Evidence = tuple[tuple[str, int], ...]
 
 
-def evidence_text(evidence: Evidence, *, limit: int = 6) -> str:
-    """``a.log:12, b.log:40, ... (+3 more)``: evidence as people cite it."""
-    shown = [f"{source}:{line}" for source, line in evidence[:limit]]
+def evidence_text(evidence: Evidence, *, limit: int = 6, strip: str = "") -> str:
+    """``a.log:12, b.log:40, ... (+3 more)``: evidence as people cite it.
+
+    ``strip`` is a folder prefix common to every file (see :func:`common_folder`),
+    left out so that the file names stay readable.
+    """
+    shown = [f"{source.removeprefix(strip)}:{line}" for source, line in evidence[:limit]]
     more = len(evidence) - limit
     return ", ".join(shown) + (f" (+{more} more)" if more > 0 else "")
+
+
+def common_folder(files: tuple[str, ...] | list[str]) -> str:
+    """The folder prefix (with its trailing slash) that every file shares, or ``""``."""
+    folders = {f.rsplit("/", 1)[0] + "/" if "/" in f else "" for f in files}
+    return folders.pop() if len(folders) == 1 else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
-from replwatch.report.model import Finding, LinkReport, Report, evidence_text, format_seconds
+from replwatch.report.model import (
+    Finding,
+    LinkReport,
+    Report,
+    common_folder,
+    evidence_text,
+    format_seconds,
+)
 from replwatch.timeline import parse_ts
 
 COLOURS = {"up": "#2e9e44", "syncing": "#e0a21b", "down": "#d64541"}
@@ -63,7 +70,8 @@ def render_html(report: Report) -> str:
         f"<script>{_JS}</script>",
         "</head><body>",
         "<h1>replwatch report</h1>",
-        f'<p class="meta">{len(report.files)} file(s), {report.events} lines, '
+        f'<p class="meta">{len(report.files)} file(s) {escape(_folder(report))}, '
+        f"{report.events} lines, "
         f"{escape(report.start_ts or '?')} .. {escape(report.end_ts or '?')}</p>",
         "<h2>Links over time</h2>",
         _legend(),
@@ -72,9 +80,10 @@ def render_html(report: Report) -> str:
     ]
     if not report.findings:
         parts.append("<p>None: every link synced and stayed up in these logs.</p>")
-    parts.extend(_finding_html(f) for f in report.findings)
+    strip = common_folder(report.files)
+    parts.extend(_finding_html(f, strip) for f in report.findings)
     parts.append("<h2>Links</h2>")
-    parts.extend(_link_html(link) for link in report.links)
+    parts.extend(_link_html(link, strip) for link in report.links)
     parts.append("<h2>Nodes</h2>")
     parts.append(_nodes_html(report))
     parts.append("</body></html>")
@@ -163,7 +172,7 @@ def _timeline_svg(report: Report) -> str:
     return "\n".join(out)
 
 
-def _finding_html(finding: Finding) -> str:
+def _finding_html(finding: Finding, strip: str) -> str:
     times = f" (x{finding.count})" if finding.count > 1 else ""
     setting = (
         f"<p>Setting to look at: <code>{escape(finding.setting)}</code></p>"
@@ -175,24 +184,25 @@ def _finding_html(finding: Finding) -> str:
         f"<h3>{escape(finding.title)}{times}</h3>"
         f"<p>{escape(finding.explanation)}</p>{setting}"
         f'<p class="ev">{escape(finding.ts or "")} evidence: '
-        f"{escape(evidence_text(finding.evidence))}</p></div>"
+        f"{escape(evidence_text(finding.evidence, strip=strip))}</p></div>"
     )
 
 
-def _link_html(link: LinkReport) -> str:
+def _link_html(link: LinkReport, strip: str) -> str:
     c = link.counts
     rows = "".join(
         f"<tr><td>{escape(e.session.start_ts or '?')}</td>"
         f'<td class="{escape(e.session.outcome)}">{escape(e.session.outcome)}</td>'
         f"<td>{escape(e.summary())}</td>"
-        f'<td class="ev">{escape(evidence_text(e.session.evidence, limit=3))}</td></tr>'
+        f'<td class="ev">'
+        f"{escape(evidence_text(e.session.evidence, limit=3, strip=strip))}</td></tr>"
         for e in link.sessions
     )
     outages = "".join(
         f"<tr><td>{escape(o.start_ts or '?')}</td><td>{escape(o.end_ts or 'not restored')}</td>"
         f"<td>{'' if o.seconds is None else format_seconds(o.seconds)}</td>"
         f"<td>{escape(o.cause)}</td>"
-        f'<td class="ev">{escape(evidence_text(o.evidence, limit=3))}</td></tr>'
+        f'<td class="ev">{escape(evidence_text(o.evidence, limit=3, strip=strip))}</td></tr>'
         for o in link.outages
     )
     address = f" ({escape(link.master_address)})" if link.master_address else ""
@@ -258,3 +268,8 @@ def _tick_label(moment: datetime, span: float) -> str:
     if span < 5:
         return moment.strftime("%H:%M:%S.%f")[:-5]
     return moment.strftime("%H:%M:%S")
+
+
+def _folder(report: Report) -> str:
+    strip = common_folder(report.files)
+    return f"in {strip}" if strip else ""

@@ -2,36 +2,49 @@
 
 from __future__ import annotations
 
-from replwatch.report.model import Finding, LinkReport, Report, evidence_text, format_seconds
+from replwatch.report.model import (
+    Finding,
+    LinkReport,
+    Report,
+    common_folder,
+    evidence_text,
+    format_seconds,
+)
 
 
 def render_text(report: Report) -> str:
     """The whole report as plain text (no colour, stable for diffs and tests)."""
     out: list[str] = []
     span = f"{report.start_ts or '?'} .. {report.end_ts or '?'}"
-    out.append(f"replwatch report: {len(report.files)} file(s), {report.events} lines, {span}")
+    strip = common_folder(report.files)
+    folder = f" in {strip}" if strip else ""
+    out.append(
+        f"replwatch report: {len(report.files)} file(s){folder}, {report.events} lines, {span}"
+    )
     out.append("")
     out.append("Nodes")
     for node in report.nodes:
         roles = "/".join(node.roles) or "?"
         version = f" v{node.version}" if node.version else ""
         restarts = f", restarted {len(node.restarts)}x" if node.restarts else ""
-        out.append(f"  {node.name:<8} {roles:<15}{version:<10} {node.source}{restarts}")
+        out.append(
+            f"  {node.name:<8} {roles:<15}{version:<10} {node.source.removeprefix(strip)}{restarts}"
+        )
     for link in report.links:
         out.append("")
-        out.extend(_link_section(link))
+        out.extend(_link_section(link, strip))
     out.append("")
     out.append(f"Findings ({len(report.findings)})")
     if not report.findings:
         out.append("  none: every link synced and stayed up in these logs")
     for number, finding in enumerate(report.findings, 1):
-        out.extend(_finding(number, finding))
+        out.extend(_finding(number, finding, strip))
     for note in report.notes:
         out.append(f"note: {note}")
     return "\n".join(out) + "\n"
 
 
-def _link_section(link: LinkReport) -> list[str]:
+def _link_section(link: LinkReport, strip: str) -> list[str]:
     address = f" ({link.master_address})" if link.master_address else ""
     counts = link.counts
     lines = [
@@ -45,7 +58,7 @@ def _link_section(link: LinkReport) -> list[str]:
     for entry in link.sessions:
         s = entry.session
         lines.append(f"    {s.start_ts or '?'}  {s.outcome:<11} {entry.summary()}")
-        lines.append(f"      evidence: {evidence_text(s.evidence, limit=4)}")
+        lines.append(f"      evidence: {evidence_text(s.evidence, limit=4, strip=strip)}")
     if link.outages:
         lines.append("  Outages")
     for outage in link.outages:
@@ -54,17 +67,17 @@ def _link_section(link: LinkReport) -> list[str]:
             f"    {outage.start_ts or '?'} .. {outage.end_ts or '(end of logs)'}  {length}: "
             f"{outage.cause}"
         )
-        lines.append(f"      evidence: {evidence_text(outage.evidence)}")
+        lines.append(f"      evidence: {evidence_text(outage.evidence, strip=strip)}")
     return lines
 
 
-def _finding(number: int, finding: Finding) -> list[str]:
+def _finding(number: int, finding: Finding, strip: str) -> list[str]:
     times = f" (x{finding.count})" if finding.count > 1 else ""
     lines = [f"  {number}. [{finding.severity}] {finding.title}{times}"]
     lines.extend(f"     {line}" for line in _wrap(finding.explanation, 92))
     if finding.setting:
         lines.append(f"     setting: {finding.setting}")
-    lines.append(f"     evidence: {evidence_text(finding.evidence)}")
+    lines.append(f"     evidence: {evidence_text(finding.evidence, strip=strip)}")
     return lines
 
 
