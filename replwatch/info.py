@@ -339,6 +339,13 @@ def parse_role(reply: Sequence[Any]) -> RoleInfo:
     Raises:
         ValueError: the reply is not a ROLE reply (empty, or an unknown first word).
     """
+    try:
+        return _parse_role(reply)
+    except (IndexError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a ROLE reply: {exc}") from None
+
+
+def _parse_role(reply: Sequence[Any]) -> RoleInfo:
     if not reply:
         raise ValueError("empty ROLE reply")
     role = role_word(_text(reply[0]))

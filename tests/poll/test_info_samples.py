@@ -8,10 +8,13 @@ auth-error, promoted, failover and sentinel states; file names say which
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replwatch.info import (
     auth_error_kind,
@@ -220,3 +223,23 @@ def test_torn_reply_does_not_raise() -> None:
     assert parse_replication("\x00garbage\nslave0:ip=1.2.3.4,port=x\n").replicas == ()
     with pytest.raises(ValueError):
         parse_role([])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_parses_without_raising(text: str) -> None:
+    repl = parse_replication(text)
+    assert isinstance(repl.replicas, tuple)
+    parse_server(text)
+    with contextlib.suppress(ValueError):
+        parse_role(role_reply_from_cli(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(), st.integers(), st.binary(), st.lists(st.text())), max_size=6))
+def test_any_reply_is_a_role_or_a_value_error(reply: list) -> None:
+    try:
+        role = parse_role(reply)
+    except ValueError:
+        return
+    assert role.role in {"master", "replica", "sentinel"}
