@@ -19,6 +19,7 @@ Exit codes: 0 on Ctrl-C and when the reader of stdout goes away (``| head``),
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO
@@ -114,6 +115,8 @@ class _Printer:
         self._year = year
         self._out = out
         self._color = out.isatty() and "NO_COLOR" not in os.environ
+        # On a terminal each event fits one row (as in ``parse``); in a pipe, whole.
+        self._width = shutil.get_terminal_size().columns if out.isatty() else None
         self._show_sessions = not as_json and (wanted is None or SESSION_KIND in wanted)
 
     def print_batch(self, batch: list[LineRecord]) -> None:
@@ -125,7 +128,9 @@ class _Printer:
             event = parse(rec.raw, source=rec.path, line_no=rec.line_no, year=year)
             if wanted is None or event.kind in wanted:
                 lines.append(
-                    event.to_json() if self._as_json else self._format(event, color=self._color)
+                    event.to_json()
+                    if self._as_json
+                    else self._format(event, color=self._color, width=self._width)
                 )
             if self._show_sessions:
                 for session in self._sessions.feed(event):

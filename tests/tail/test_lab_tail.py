@@ -18,7 +18,9 @@ def test_tail_shows_link_lost_and_resync(lab_factory, server_kind: str) -> None:
     replica = lab.replica_ports[0]
     log = lab.log_path(replica)
     tail = Tail("--json", "-n", "1", str(log))
+    text = Tail("-n", "0", str(log))  # what people see
     tail.wait_for(1)  # following now
+    time.sleep(1.0)  # the text one too (it shows nothing until something happens)
     lab.stop(lab.master_port)
     lab.wait_link_down(replica)
     lab.start(lab.master_port)  # returns once the replica's link is up again
@@ -29,6 +31,14 @@ def test_tail_shows_link_lost_and_resync(lab_factory, server_kind: str) -> None:
         time.sleep(0.05)
     code, stderr = tail.interrupt()
     assert code == 0 and stderr == ""
+    while not any(line.startswith("== sync: ") for line in text.lines):
+        assert time.monotonic() < deadline, f"no session summary in {text.lines}"
+        time.sleep(0.05)
+    assert text.interrupt() == (0, "")
+    summaries = [line for line in text.lines if line.startswith("== sync: ")]
+    assert summaries[-1].startswith(f"== sync: {replica} ")
+    assert "resync" in summaries[-1] and f"from {lab.master_port}" in summaries[-1]
+    assert any("master_link_lost" in line for line in text.lines)
     events = [json.loads(line) for line in tail.lines]
     assert all(e["source"] == str(log) and e["role"] for e in events[1:])
     numbers = [e["line"] for e in events]

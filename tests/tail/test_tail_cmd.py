@@ -52,6 +52,21 @@ def test_follows_new_lines_as_json_and_ctrl_c_exits_0(tmp_path: Path) -> None:
     assert code == 0 and stderr == ""
 
 
+def test_text_mode_prints_events_and_the_sync_summary(tmp_path: Path) -> None:
+    log = tmp_path / "10001.log"
+    log.write_text("")
+    tail = Tail(str(log))
+    time.sleep(1.0)  # let it open the file at its (empty) end
+    append(log, *REPLICA_SYNC)
+    lines = tail.wait_for(len(REPLICA_SYNC) + 1)
+    assert "\x1b[" not in "".join(lines)  # not a terminal: no colour codes
+    assert lines[-1].startswith("== sync: ")
+    assert "full resync: 18 B from 10000" in lines[-1]
+    assert "Finished with success" in lines[-2] or "sync_finished" in lines[-2]
+    code, _ = tail.interrupt()
+    assert code == 0
+
+
 def test_kind_filter_and_from_start(tmp_path: Path) -> None:
     log = tmp_path / "10001.log"
     append(log, *REPLICA_SYNC)
