@@ -152,3 +152,22 @@ def test_status_against_a_password_protected_lab(lab_factory) -> None:
 
 def _consecutive(ports: list[int]) -> bool:
     return sorted(ports) == list(range(min(ports), min(ports) + len(ports)))
+
+
+def test_askpass_prompts_once_and_keeps_the_password_out(lab_factory, monkeypatch) -> None:
+    lab = lab_factory(1, password=SECRET)
+    prompts: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or SECRET)
+    monkeypatch.delenv("REDISCLI_AUTH", raising=False)
+    result = CliRunner().invoke(status, ["--ports", str(lab.master_port), "--askpass", "--json"])
+    assert result.exit_code == 0, result.output
+    assert prompts == ["Please input password: "]
+    assert json.loads(result.stdout)["nodes"][0]["status"] == "ok"
+    assert SECRET not in result.output
+
+    from replwatch.cli.connection_options import build_connection
+
+    monkeypatch.setenv("REDISCLI_AUTH", SECRET)
+    connection = build_connection(ports=str(lab.master_port))
+    assert connection.credentials.source == "environment"
+    assert SECRET not in repr(connection) + str(connection)
