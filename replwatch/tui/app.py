@@ -8,6 +8,7 @@ It keeps them in a pure :class:`DashboardState` and sets the widgets' reactives.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -61,7 +63,8 @@ def details_text(snapshot: Snapshot | None, address: str) -> str:
 class DashboardApp(App[None]):
     """Shows snapshots and events posted to it; subclasses bring the data."""
 
-    CSS_PATH = "app.tcss"
+    # Absolute, so subclasses defined in other directories find it too.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "replwatch"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -156,17 +159,23 @@ class DashboardApp(App[None]):
         notes[key or text] = text
         self.query_one(NotesBar).notes = notes
 
+    # A worker's message may land while the app shuts down and its widgets are
+    # gone; it is dropped then (NoMatches), never raised into the user's face.
     def on_snapshot_polled(self, message: SnapshotPolled) -> None:
-        self.show_snapshot(message.snapshot)
+        with contextlib.suppress(NoMatches):
+            self.show_snapshot(message.snapshot)
 
     def on_events_arrived(self, message: EventsArrived) -> None:
-        self.show_events(message.events)
+        with contextlib.suppress(NoMatches):
+            self.show_events(message.events)
 
     def on_sources_found(self, message: SourcesFound) -> None:
-        self.set_sources(message.node_of_source)
+        with contextlib.suppress(NoMatches):
+            self.set_sources(message.node_of_source)
 
     def on_note(self, message: Note) -> None:
-        self.add_note(message.text, key=message.key)
+        with contextlib.suppress(NoMatches):
+            self.add_note(message.text, key=message.key)
 
     # -- user actions ----------------------------------------------------------------
     def on_topology_tree_node_chosen(self, message: TopologyTree.NodeChosen) -> None:

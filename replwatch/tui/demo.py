@@ -72,6 +72,7 @@ class DemoApp(LiveApp):
                 self.lab.stop(port)
                 message = f"stopped {port}"
         except LabError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="warning")
+            message = str(exc)
+            self.notify(message, severity="warning")
             return
-        self.call_from_thread(self.notify, message, timeout=4)
+        self.notify(message, timeout=4)

@@ -74,8 +74,8 @@ class ReplayClock:
 
 
 def _clock_text(seconds: float) -> str:
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}:{rest:04.1f}"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
 
 
 class ReplayApp(DashboardApp):
@@ -105,7 +105,12 @@ class ReplayApp(DashboardApp):
 
     def _tick(self) -> None:
         if self.playing and not self.clock.done:
-            self.play(self.clock.advance(TICK * self.speed))
+            second = int(self.clock.now)
+            records = self.clock.advance(TICK * self.speed)
+            if records:
+                self.play(records)
+            elif int(self.clock.now) != second:  # the position shows whole seconds
+                self._show_position()
 
     def play(self, records: list[Record]) -> None:
         """Show records: events in batches, each snapshot in its place."""

@@ -31,9 +31,11 @@ class LagRow(Horizontal):
         if self.is_mounted and self.children:
             self.query_one(Sparkline).data = list(samples) or [0.0]
 
-    def watch_link(self, link: LinkView | None) -> None:
-        if self.is_mounted and self.children:
-            self.query_one(".lag-figures", Label).update(_figures(link))
+    def watch_link(self, old: LinkView | None, link: LinkView | None) -> None:
+        # Updating a label re-lays the screen out; most polls change nothing here.
+        text = _figures(link)
+        if self.is_mounted and self.children and text != _figures(old):
+            self.query_one(".lag-figures", Label).update(text)
 
 
 def _figures(link: LinkView | None) -> str:

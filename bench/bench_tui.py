@@ -1,0 +1,136 @@
+"""Dashboard speed: first frame, refresh pace and idle CPU with 30 nodes.
+
+Run: ``.venv/bin/python bench/bench_tui.py`` (headless; about 15 s). Prints:
+
+* import time of the dashboard modules, and time to the first frame showing data
+  (app start -> first snapshot drawn; target under 1 s);
+* with a 30-node topology (a master and 29 replicas, played from a recording at
+  a 1 s poll interval): how often the screen took a new snapshot, and the process
+  CPU used over ~10 s while nothing changes (target under 10 % of one core).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from replwatch.info import parse_info, parse_replication, parse_server
+from replwatch.model import NODE_OK, NodeState, Snapshot, build_snapshot
+from replwatch.recording import RecordingHeader, RecordingWriter, load_recording
+
+N_REPLICAS = 29
+SECONDS = 12
+INTERVAL = 1.0
+
+
+def node(address: str, info: str) -> NodeState:
+    port = address.rpartition(":")[2]
+    return NodeState(
+        address=address,
+        status=NODE_OK,
+        replication=parse_replication(parse_info(info)),
+        server=parse_server(f"redis_version:7.0.15\r\ntcp_port:{port}\r\n"),
+        info=parse_info(info),
+    )
+
+
+def steady_snapshots(count: int) -> list[Snapshot]:
+    """A master on 20000 and replicas 20001..; every offset equal: nothing changes."""
+    master = "127.0.0.1:20000"
+    slaves = "\n".join(
+        f"slave{i}:ip=127.0.0.1,port={20001 + i},state=online,offset=1000,lag=0"
+        for i in range(N_REPLICAS)
+    )
+    master_info = (
+        f"role:master\nconnected_slaves:{N_REPLICAS}\n{slaves}\nmaster_repl_offset:1000\n"
+        "repl_backlog_active:1\nrepl_backlog_size:1048576\nrepl_backlog_first_byte_offset:1\n"
+        "repl_backlog_histlen:1000\n"
+    )
+    replica_info = (
+        "role:slave\nmaster_host:127.0.0.1\nmaster_port:20000\nmaster_link_status:up\n"
+        "master_last_io_seconds_ago:0\nmaster_sync_in_progress:0\nslave_repl_offset:1000\n"
+        "master_repl_offset:1000\n"
+    )
+    nodes = [node(master, master_info)] + [
+        node(f"127.0.0.1:{20001 + i}", replica_info) for i in range(N_REPLICAS)
+    ]
+    snapshots: list[Snapshot] = []
+    prev = None
+    for i in range(count):
+        prev = build_snapshot(f"2026-11-25T10:00:{i:02d}.000", nodes, prev=prev)
+        snapshots.append(prev)
+    return snapshots
+
+
+def write_recording(path: Path) -> Path:
+    header = RecordingHeader(started="2026-11-25T10:00:00", interval=INTERVAL)
+    with RecordingWriter.create(path, header) as writer:
+        for i, snapshot in enumerate(steady_snapshots(SECONDS + 3)):
+            writer.write_snapshot(i * INTERVAL, snapshot.to_dict())
+    return path
+
+
+def import_time() -> float:
+    code = (
+        "import time; t = time.perf_counter(); import replwatch.tui.replay; "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+async def first_frame(recording_path: Path) -> float:
+    from replwatch.tui.replay import ReplayApp
+
+    started = time.perf_counter()
+    app = ReplayApp(load_recording(recording_path), paused=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_step()  # the first poll of the recording
+        await pilot.pause()
+        return time.perf_counter() - started
+
+
+async def steady_run(recording_path: Path) -> tuple[list[float], float, float]:
+    from replwatch.tui.replay import ReplayApp
+
+    shown: list[float] = []
+
+    class Counting(ReplayApp):
+        def show_snapshot(self, snapshot: Snapshot) -> None:
+            super().show_snapshot(snapshot)
+            shown.append(time.perf_counter())
+
+    app = Counting(load_recording(recording_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(2.0)  # settle: the 30 rows are built
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(SECONDS - 2)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return shown, cpu, wall
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_recording(Path(tmp) / "steady.jsonl")
+        print(f"import replwatch.tui.replay:          {import_time() * 1000:7.0f} ms")
+        frame = asyncio.run(first_frame(path))
+        print(f"first frame with data (30 nodes):     {frame * 1000:7.0f} ms   (target < 1000 ms)")
+        shown, cpu, wall = asyncio.run(steady_run(path))
+    gaps = [b - a for a, b in itertools.pairwise(shown)][2:]
+    pace = statistics.mean(gaps) if gaps else float("nan")
+    print(f"snapshots drawn:                      {len(shown):7d}     in {SECONDS} s")
+    print(f"mean time between refreshes:          {pace:7.2f} s   (poll interval {INTERVAL} s)")
+    print(
+        f"CPU while nothing changes:            {cpu / wall * 100:7.1f} %   of one core "
+        f"over {wall:.1f} s (target < 10 %)"
+    )
+
+
+if __name__ == "__main__":
+    main()
