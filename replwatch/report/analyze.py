@@ -11,11 +11,11 @@ from datetime import datetime
 
 from replwatch.events import Event
 from replwatch.report.findings import find_all
-from replwatch.report.links import build_links
+from replwatch.report.links import SessionFolder, build_links
 from replwatch.report.model import Report
 from replwatch.report.nodes import NodeScanner
 from replwatch.report.notables import Notables
-from replwatch.sessions import SessionTracker, SyncSession
+from replwatch.sessions import SessionTracker
 from replwatch.timeline import LinkTimeline, merge_events, parse_ts
 
 
@@ -36,7 +36,7 @@ def build_report(
     tracker = SessionTracker()
     timeline = LinkTimeline(peer_name=str)
     notables = Notables()
-    sessions: list[SyncSession] = []
+    sessions = SessionFolder()
     first_ts: str | None = None
     last_ts: str | None = None
     count = 0
@@ -59,15 +59,19 @@ def build_report(
             if last_moment is None or moment > last_moment:
                 last_ts, last_moment = event.ts, moment
         scanner.feed(event)
-        sessions.extend(tracker.feed(event))
+        for session in tracker.feed(event):
+            sessions.add(session)
         timeline.feed(event)
         notables.feed(event)
-    sessions.extend(tracker.flush())
+    for session in tracker.flush():
+        sessions.add(session)
     timeline.close(last_ts)
     nodes = scanner.nodes()
-    links = build_links(nodes=nodes, sessions=sessions, timeline=timeline)
+    links = build_links(nodes=nodes, sessions=sessions.entries(), timeline=timeline)
     findings = find_all(nodes=nodes, links=links, notables=notables)
     notes = []
+    if sessions.dropped:
+        notes.append(f"{sessions.dropped} oldest sync sessions were dropped (memory bound)")
     if timeline.dropped:
         notes.append(f"{timeline.dropped} oldest link state changes were dropped (memory bound)")
     return Report(

@@ -38,14 +38,14 @@ class _Pair:
     replica_intervals: list[LinkInterval] = field(default_factory=list)
     master_intervals: list[LinkInterval] = field(default_factory=list)
     master_address: str | None = None
-    sessions: list[SyncSession] = field(default_factory=list)
+    sessions: list[SessionEntry] = field(default_factory=list)
     ended: tuple[str | None, str] | None = None
 
 
 def build_links(
     *,
     nodes: Sequence[NodeInfo],
-    sessions: Iterable[SyncSession],
+    sessions: Iterable[SessionEntry],
     timeline: LinkTimeline,
 ) -> list[LinkReport]:
     """One :class:`LinkReport` per (replica, master) pair seen in any log.
@@ -56,7 +56,7 @@ def build_links(
     """
     by_source = {node.source: node for node in nodes}
     sessions = list(sessions)
-    replid_hint = {s.source: s.replid for s in sessions if s.replid}
+    replid_hint = {e.session.source: e.session.replid for e in sessions if e.session.replid}
     pairs: dict[tuple[str, str], _Pair] = {}
 
     def name_of_source(source: str) -> str:
@@ -81,16 +81,16 @@ def build_links(
     masters_of: dict[str, list[str]] = {}
     for replica, master in pairs:
         masters_of.setdefault(replica, []).append(master)
-    for session in sessions:
-        replica = name_of_source(session.source)
-        session = replace(session, node=replica)
+    for entry in sessions:
+        replica = name_of_source(entry.session.source)
+        session = replace(entry.session, node=replica)
         if session.peer:
             master = resolve_address(session.peer, nodes, replid=session.replid)
         else:
             known = masters_of.get(replica, [])
             master = known[0] if len(known) == 1 else "?"
         pair = pairs.setdefault((replica, master), _Pair())
-        pair.sessions.append(session)
+        pair.sessions.append(replace(entry, session=session))
         pair.master_address = pair.master_address or session.peer
 
     return [
@@ -105,15 +105,14 @@ def _link_report(replica: str, master: str, pair: _Pair) -> LinkReport:
     observed = "replica" if pair.replica_intervals else "master"
     if pair.replica_intervals and pair.master_intervals:
         observed = "both"
-    entries = fold_failures(sorted(pair.sessions, key=lambda s: (s.start_ts or "", s.end_ts or "")))
+    entries = sorted(pair.sessions, key=lambda e: (e.session.start_ts or "", e.last_ts or ""))
     outages = find_outages(intervals, ended=pair.ended)
+    done = [e.session for e in entries if e.session.outcome == "success"]
     counts = {
-        "full_syncs": sum(1 for s in pair.sessions if s.outcome == "success" and s.mode == "full"),
-        "partial_syncs": sum(
-            1 for s in pair.sessions if s.outcome == "success" and s.mode == "partial"
-        ),
-        "failed_attempts": sum(1 for s in pair.sessions if s.outcome == "failed"),
-        "interrupted": sum(1 for s in pair.sessions if s.outcome == "interrupted"),
+        "full_syncs": sum(1 for s in done if s.mode == "full"),
+        "partial_syncs": sum(1 for s in done if s.mode == "partial"),
+        "failed_attempts": sum(e.repeats for e in entries if e.session.outcome == "failed"),
+        "interrupted": sum(1 for e in entries if e.session.outcome == "interrupted"),
         "outages": len(outages),
         "down_intervals": sum(1 for i in intervals if i.state == "down"),
     }
@@ -130,22 +129,46 @@ def _link_report(replica: str, master: str, pair: _Pair) -> LinkReport:
     )
 
 
-def fold_failures(sessions: Sequence[SyncSession]) -> list[SessionEntry]:
-    """Consecutive failures with the same reason become one entry with a count."""
-    entries: list[SessionEntry] = []
-    for session in sessions:
+class SessionFolder:
+    """Collects finished sessions, folding runs of identical failures as they come.
+
+    A replica without ``masterauth`` fails thousands of times a second; the report
+    keeps one entry with a count per run (same source, master and reason), and at
+    most ``max_per_source`` entries per file (the oldest are dropped, and counted).
+    """
+
+    def __init__(self, *, max_per_source: int = 5000) -> None:
+        self._entries: dict[str, list[SessionEntry]] = {}
+        self._max = max_per_source
+        self.dropped = 0
+
+    def add(self, session: SyncSession) -> None:
+        entries = self._entries.setdefault(session.source, [])
         last = entries[-1] if entries else None
-        same = (
+        if (
+            last is not None
+            and last.session.outcome == "failed"
+            and session.outcome == "interrupted"
+            and session.mode == "unknown"
+            and session.reason == "new attempt began"
+        ):
+            return  # a retry abandoned before any answer, inside a run of failures
+        if (
             last is not None
             and session.outcome == "failed"
             and last.session.outcome == "failed"
             and last.session.reason == session.reason
-        )
-        if same and last is not None:
+            and last.session.peer == session.peer
+        ):
             entries[-1] = replace(last, repeats=last.repeats + 1, last_ts=session.end_ts)
-        else:
-            entries.append(SessionEntry(session, 1, session.end_ts))
-    return entries
+            return
+        entries.append(SessionEntry(session, 1, session.end_ts))
+        if len(entries) > self._max:
+            del entries[0]
+            self.dropped += 1
+
+    def entries(self) -> list[SessionEntry]:
+        return [entry for entries in self._entries.values() for entry in entries]
 
 
 def find_outages(

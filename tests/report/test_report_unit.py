@@ -129,3 +129,22 @@ def parse(ts: str):
     from datetime import datetime
 
     return datetime.fromisoformat(ts)
+
+
+def test_endless_auth_failures_fold_into_one_entry() -> None:
+    """A replica failing AUTH in a tight loop: one line with a count, bounded memory."""
+    r = "10001.log"
+    events = [ev(r, t(0), "unrecognized", "Running mode=standalone, port=10001.")]
+    for _ in range(3000):
+        events += [
+            ev(r, t(1), "master_connecting", peer=M),
+            ev(r, t(1), "sync_started"),
+            ev(r, t(1), "master_connecting", peer=M),  # a retry abandoned at once
+            ev(r, t(1), "master_auth_failed", error="NOAUTH Authentication required."),
+        ]
+    report = build_report([events])
+    (link,) = report.links
+    assert len(link.sessions) == 2  # the first abandoned retry, then the run of failures
+    entry = link.sessions[-1]
+    assert entry.repeats == 3000 and link.counts["failed_attempts"] == 3000
+    assert "(x3000," in entry.summary()

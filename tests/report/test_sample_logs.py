@@ -186,3 +186,19 @@ def _shift_line(line: str, seconds: int) -> str:
         return line
     moved = (moment + timedelta(seconds=seconds)).strftime("%d %b %Y %H:%M:%S.%f")[:-3]
     return f"{pid_role} {moved}{sep}{rest}"
+
+
+def test_yearless_headers_take_the_year_option(tmp_path: Path) -> None:
+    """Redis 3.0-4.0 style headers have no year: ``--year`` supplies it."""
+    server = SERVERS[0] if SERVERS else pytest.skip("no sample_logs")
+    files = recording(server, "seed")
+    names = []
+    for original in files:
+        copy = tmp_path / original.name
+        copy.write_text(original.read_text(encoding="utf-8").replace(" 2026 ", " "))
+        names.append(str(copy))
+    result = CliRunner().invoke(report_command, [*names, "--json", "--year", "2024"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["start_ts"].startswith("2024-11-25T")
+    assert len(doc["links"]) == 2 and any(f["code"] == "restart" for f in doc["findings"])
