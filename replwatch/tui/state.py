@@ -7,8 +7,7 @@ Replay rebuilds it from the start of a recording to jump back in time.
 
 from __future__ import annotations
 
-import itertools
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +16,15 @@ from replwatch.addresses import address_key
 from replwatch.events import Event
 from replwatch.logsources import guess_node
 from replwatch.model import NODE_AUTH_REQUIRED, NODE_OK, LinkState, NodeState, Snapshot
-from replwatch.timeline import UP, LinkTimeline, seconds_between
+from replwatch.timeline import seconds_between
 from replwatch.tui.view import Frame, LinkView, NodeView
+
+#: Log kinds saying an established link was lost, seen from the replica's log...
+REPLICA_SIDE_LOST = frozenset({"master_link_lost", "master_timeout"})
+#: ...and from the master's log (``peer`` names the replica).
+MASTER_SIDE_LOST = frozenset(
+    {"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"}
+)
 
 #: Lag samples kept per replica: 5 minutes at the default 1 s poll interval.
 HISTORY = 300
@@ -61,9 +67,19 @@ def link_view(link: LinkState, ts: str) -> LinkView:
     )
 
 
-def frame_of(snapshot: Snapshot) -> Frame:
+def frame_of(snapshot: Snapshot, known: dict[str, NodeView] | None = None) -> Frame:
+    """The views of one snapshot; ``known`` (address -> last view while up) lets a
+    node that is down keep its role and version on screen."""
+    known = known or {}
+    nodes = []
+    for node in snapshot.nodes:
+        view = node_view(node)
+        last = known.get(view.address)
+        if view.status != "up" and last is not None:
+            view = replace(view, role=view.role or last.role, version=view.version or last.version)
+        nodes.append(view)
     return Frame(
-        nodes=tuple(node_view(node) for node in snapshot.nodes),
+        nodes=tuple(nodes),
         links=tuple(link_view(link, snapshot.ts) for link in snapshot.links),
         ts=snapshot.ts,
     )
@@ -85,8 +101,11 @@ class DashboardState:
         self.frame = Frame()
         self.lag_history: dict[str, deque[float]] = {}
         self.node_of_source: dict[str, str] = dict(node_of_source or {})
-        self._timeline = LinkTimeline(peer_name=_canonical_peer)
+        # replica -> links lost, as the replica's own log and as its master's log tell it
+        self._lost_replica_side: Counter[str] = Counter()
+        self._lost_master_side: Counter[str] = Counter()
         self._unknown: set[str] = set()  # sources no node could be guessed for
+        self._known: dict[str, NodeView] = {}  # each node as last seen up
 
     def set_sources(self, node_of_source: dict[str, str]) -> None:
         """New log files were found; events from them are credited to their nodes."""
@@ -94,41 +113,46 @@ class DashboardState:
 
     def apply_snapshot(self, snapshot: Snapshot) -> Frame:
         self.snapshot = snapshot
-        self.frame = frame_of(snapshot)
+        self.frame = frame_of(snapshot, self._known)
+        self._known.update({n.address: n for n in self.frame.nodes if n.status == "up"})
         for link in self.frame.links:
             samples = self.lag_history.setdefault(link.replica, deque(maxlen=HISTORY))
             samples.append(float(link.lag_bytes or 0))
         return self.frame
 
     def apply_events(self, events: Iterable[Event]) -> None:
+        """Count the link losses the logs report (polls between them may see none)."""
         for event in events:
             if event.line is None:  # log events only: polls have their own picture
                 continue
-            # The timeline names a link's replica by the source it read; give it
-            # the node's address so its links match the poller's.
-            node = self.node_of_source.get(event.source)
-            if node is None and self.snapshot is not None and event.source not in self._unknown:
-                node = guess_node(Path(event.source), (n.address for n in self.snapshot.nodes))
-                if node is None:
-                    self._unknown.add(event.source)
-                else:
-                    self.node_of_source[event.source] = node
-            self._timeline.feed(replace(event, source=node) if node else event)
+            if event.kind in REPLICA_SIDE_LOST:
+                node = self._node_of(event.source)
+                if node is not None:
+                    self._lost_replica_side[node] += 1
+            elif event.kind in MASTER_SIDE_LOST and event.fields.get("peer"):
+                self._lost_master_side[_canonical_peer(str(event.fields["peer"]))] += 1
+
+    def _node_of(self, source: str) -> str | None:
+        """The node that writes ``source``; guessed from the file name's port if unsaid."""
+        node = self.node_of_source.get(source)
+        if node is None and self.snapshot is not None and source not in self._unknown:
+            node = guess_node(Path(source), (n.address for n in self.snapshot.nodes))
+            if node is None:
+                self._unknown.add(source)
+            else:
+                self.node_of_source[source] = node
+        return node
 
     def history(self) -> dict[str, tuple[float, ...]]:
         return {replica: tuple(samples) for replica, samples in self.lag_history.items()}
 
     def flaps(self) -> dict[str, int]:
-        """Replica -> how many times its logs said its link, once up, was lost.
+        """Replica -> how many times the logs said its link was lost.
 
-        Counted from whichever side's log saw more (the replica's own log, or its
-        master's), so a flap shows even when only one of the two logs is tailed.
+        Both ends usually log the same loss, so the larger of the two counts is
+        taken; a drop still shows when only one of the two logs is tailed.
         """
-        counts: dict[str, int] = {}
-        for key in self._timeline.links():
-            states = [iv.state for iv in self._timeline.intervals(key)]
-            # A drop is an up link that stopped being up; the retries of a link
-            # that never came up are not drops.
-            drops = sum(1 for a, b in itertools.pairwise(states) if a == UP and b != UP)
-            counts[key.replica] = max(counts.get(key.replica, 0), drops)
-        return {replica: n for replica, n in counts.items() if n}
+        replicas = set(self._lost_replica_side) | set(self._lost_master_side)
+        return {
+            r: max(self._lost_replica_side[r], self._lost_master_side[r]) for r in sorted(replicas)
+        }
