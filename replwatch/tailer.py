@@ -124,28 +124,44 @@ class Follower:
         self._first_open = True
         #: True when the last poll stopped at its read budget with data left.
         self.has_more = False
+        #: The error that stopped the last poll, if one did.
+        self.error: OSError | None = None
 
     # -- public ---------------------------------------------------------------
 
     def poll(self, *, budget: int = READ_BUDGET) -> list[LineRecord]:
         """Read what has arrived since the last call and return its complete lines.
 
-        Raises:
-            OSError: only for errors other than the file being absent (e.g.
-                permission denied); the caller reports it and polls again later.
+        Never raises: an error other than the file being absent (permission
+        denied, a path through a non-directory) is kept in :attr:`error` (None
+        after a poll without one), the lines read before it are still returned,
+        and the next poll tries again.
         """
         out: list[LineRecord] = []
         self.has_more = False
+        try:
+            self._poll_into(out, budget)
+            self.error = None
+        except OSError as exc:
+            self.error = exc
+        return out
+
+    def _poll_into(self, out: list[LineRecord], budget: int) -> None:
         now = self._clock()
         for old in list(self._retired):
             self._drain(old, out, budget=None)
             if now >= old.retire_at:
-                self._close(old, out)
                 self._retired.remove(old)
+                self._close(old, out)
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
             st = None
+        except OSError:
+            # Unreachable (a path through a file, a directory we may not search):
+            # as good as absent, so once it can be reached the file is news.
+            self._first_open = False
+            raise
         cur = self._current
         if cur is not None and (st is None or _identity(st) != (cur.dev, cur.ino)):
             # Rotated away or deleted: everything written before the switch comes
@@ -170,7 +186,6 @@ class Follower:
                 cur.line_no = 0
                 cur.signature = b""
             self._drain(cur, out, budget=budget)
-        return out
 
     def close(self) -> list[LineRecord]:
         """Close every open file, returning any last lines that had no newline."""
@@ -258,9 +273,11 @@ class Follower:
         f.skipping = False
 
     def _close(self, f: _OpenFile, out: list[LineRecord]) -> None:
-        self._drain(f, out, budget=None)
-        self._end_incarnation(f, out)
-        os.close(f.fd)
+        try:
+            self._drain(f, out, budget=None)
+            self._end_incarnation(f, out)
+        finally:
+            os.close(f.fd)
 
 
 def _still_there(f: _OpenFile) -> bool:
@@ -449,10 +466,11 @@ class MultiTailer:
         out: list[LineRecord] = []
         more = False
         for path, follower in self.followers.items():
-            try:
-                out.extend(follower.poll())
-            except OSError as exc:
-                self._report(exc, key=path)
+            out.extend(follower.poll())
+            if follower.error is not None:
+                self._report(follower.error, key=path)
+            else:
+                self._reported.pop(path, None)  # a later failure is news again
             more = more or follower.has_more
         self.has_more = more
         return out

@@ -169,3 +169,16 @@ def test_late_writes_to_a_rotated_file_are_still_read(tmp_path: Path) -> None:
         old.write(b"gone\n")
         assert f.poll() == []
     assert f.close() == []
+
+
+def test_errors_are_kept_not_raised(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_bytes(b"")
+    f = Follower(str(blocker / "x.log"))
+    assert f.poll() == []
+    assert isinstance(f.error, NotADirectoryError)
+    blocker.unlink()
+    blocker.mkdir()
+    (blocker / "x.log").write_bytes(b"now it exists\n")
+    assert raws(f.poll()) == [b"now it exists"]
+    assert f.error is None
