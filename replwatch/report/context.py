@@ -1,0 +1,66 @@
+"""What every findings rule reads, and the small helpers rules share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from replwatch.report.model import Finding, LinkReport, NodeInfo
+from replwatch.report.notables import NotableGroup, Notables
+from replwatch.sessions import SyncSession
+from replwatch.timeline import seconds_between
+
+WARNING = "warning"
+INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every rule may read."""
+
+    nodes: Sequence[NodeInfo]
+    links: Sequence[LinkReport]
+    notables: Notables
+
+    def node_of(self, source: str) -> str:
+        for node in self.nodes:
+            if node.source == source:
+                return node.name
+        return source
+
+    def sessions_of(self, replica: str) -> list[SyncSession]:
+        return [
+            entry.session
+            for link in self.links
+            if link.replica == replica
+            for entry in link.sessions
+        ]
+
+
+Rule = Callable[[Context], list[Finding]]
+
+
+def first_ts(group: NotableGroup) -> str | None:
+    return group.first[0].ts if group.first else None
+
+
+def soon_after(moments: Sequence[str], ts: str | None, *, within: float = 60.0) -> bool:
+    """True when ``ts`` falls less than ``within`` seconds after one of ``moments``."""
+    for moment in moments:
+        gap = seconds_between(moment, ts)
+        if gap is not None and 0 <= gap <= within:
+            return True
+    return False
+
+
+def recovered_after(ctx: Context, replica: str, ts: str | None) -> SyncSession | None:
+    """The first successful sync of ``replica`` after ``ts``, if any."""
+    for session in ctx.sessions_of(replica):
+        if session.outcome == "success" and (ts is None or (session.start_ts or "") >= ts):
+            return session
+    return None
+
+
+def is_auth_error(text: str) -> bool:
+    upper = text.upper()
+    return any(w in upper for w in ("NOAUTH", "WRONGPASS", "INVALID PASSWORD", "AUTHENTICATION"))

@@ -1,0 +1,171 @@
+"""Findings about the topology over time: role changes, restarts, outages."""
+
+from __future__ import annotations
+
+from replwatch.report.context import INFO, WARNING, Context, first_ts, recovered_after
+from replwatch.report.model import Finding, format_seconds
+from replwatch.report.notables import NotableGroup
+from replwatch.timeline import seconds_between
+
+
+def role_changes(ctx: Context) -> list[Finding]:
+    """Promotions, REPLICAOF retargets, FAILOVER, Sentinel switches, new replication ids."""
+    findings = []
+    kinds = (
+        "master_mode_enabled",
+        "failover_state",
+        "replicaof_enabled",
+        "secondary_replid_set",
+        "master_replid_changed",
+    )
+    by_node: dict[str, list[NotableGroup]] = {}
+    for group in ctx.notables.of_kind(*kinds):
+        by_node.setdefault(ctx.node_of(group.source), []).append(group)
+    for group in ctx.notables.of_kind("sentinel_event"):
+        if any(e.fields.get("event") == "+switch-master" for e in group.events):
+            by_node.setdefault(ctx.node_of(group.source), []).append(group)
+    for node, groups in sorted(by_node.items()):
+        kinds_seen = {g.kind for g in groups}
+        parts = []
+        if "master_mode_enabled" in kinds_seen:
+            parts.append("was promoted to master (REPLICAOF NO ONE / MASTER MODE enabled)")
+        if "failover_state" in kinds_seen:
+            parts.append("took part in a FAILOVER command")
+        if "replicaof_enabled" in kinds_seen:
+            targets = sorted(
+                {
+                    str(e.fields.get("peer"))
+                    for g in groups
+                    if g.kind == "replicaof_enabled"
+                    for e in g.events
+                    if e.fields.get("peer")
+                }
+            )
+            parts.append(f"was made a replica of {', '.join(targets) or 'a new master'}")
+        if "sentinel_event" in kinds_seen:
+            parts.append("saw Sentinel switch the master")
+        if kinds_seen & {"secondary_replid_set", "master_replid_changed"}:
+            parts.append("changed replication id")
+        if not parts:
+            continue
+        evidence = tuple(sorted(ev for g in groups for ev in g.evidence))
+        first = min((first_ts(g) or "" for g in groups), default="") or None
+        findings.append(
+            Finding(
+                "role-change",
+                INFO,
+                f"{node} " + "; ".join(parts),
+                "The replication topology changed: a node changed role or its master, "
+                "and replication ids moved on (the old id is kept as the secondary id so "
+                "replicas of the old master can still resync partially up to the switch "
+                "offset). Make sure clients, Sentinel or the orchestration follow the new "
+                "master, and that the remaining replicas point at it (`replicaof`).",
+                "replicaof",
+                node,
+                first,
+                evidence,
+                sum(g.count for g in groups),
+            )
+        )
+    return findings
+
+
+def restarts(ctx: Context) -> list[Finding]:
+    """A node restarted; did its replicas (or itself) resync partially or fully after?"""
+    findings = []
+    for node in ctx.nodes:
+        for ts, where, clean in node.restarts:
+            outcomes = []
+            own = [link for link in ctx.links if link.replica == node.name]
+            served = [link for link in ctx.links if link.master == node.name]
+            replicas = sorted({link.replica for link in (own or served)})
+            for replica in replicas:
+                after = recovered_after(ctx, replica, ts)
+                if after is not None:
+                    took = seconds_between(ts, after.end_ts)
+                    when = f" {format_seconds(took)} later" if took is not None else ""
+                    how = {"full": "fully", "partial": "partially"}.get(after.mode, "")
+                    outcomes.append(f"{replica} resynced {how}{when}".replace("  ", " "))
+                else:
+                    outcomes.append(f"{replica} did not resync in these logs")
+            full = any("fully" in o for o in outcomes)
+            partial = bool(outcomes) and all("partially" in o for o in outcomes)
+            how_stopped = (
+                "after a clean shutdown"
+                if clean
+                else "without a clean shutdown (killed or crashed)"
+            )
+            why, setting = _restart_advice(full=full, partial=partial, clean=clean, own=bool(own))
+            explanation = (
+                f"{node.name} started again at {ts or '?'}, {how_stopped}. "
+                + ("; ".join(outcomes) + ". " if outcomes else "")
+                + why
+            )
+            findings.append(
+                Finding(
+                    "restart",
+                    WARNING if full else INFO,
+                    f"{node.name} restarted" + (" and a full resync followed" if full else ""),
+                    explanation,
+                    setting,
+                    node.name,
+                    ts,
+                    (where,),
+                )
+            )
+    return findings
+
+
+def _restart_advice(*, full: bool, partial: bool, clean: bool, own: bool) -> tuple[str, str | None]:
+    """Why a restart led to a full or partial resync, and the setting to look at."""
+    if partial:
+        return "A partial resync means the replication state survived the restart.", None
+    if not full:
+        return "", None
+    if not clean and not own:
+        return (
+            "A master that is killed comes back with the data and replication offset of "
+            "its last save; replicas that had received more cannot continue and take a "
+            "full copy (and the writes after that save are gone). Stop masters with "
+            "SHUTDOWN, or fail over first; see how often it saves (`save`, `appendonly`).",
+            "save",
+        )
+    return (
+        "A full resync after a restart means the saved replication state could not be "
+        "used: the offset was no longer in the master's backlog, or no RDB with "
+        "replication info was written at shutdown. Keep `repl-backlog-size` large enough "
+        "to cover the downtime and let nodes save on shutdown.",
+        "repl-backlog-size",
+    )
+
+
+def outages(ctx: Context) -> list[Finding]:
+    """Links that were up and went down, with their longest outage."""
+    findings = []
+    for link in ctx.links:
+        if not link.outages:
+            continue
+        longest = max(link.outages, key=lambda o: o.seconds if o.seconds is not None else -1)
+        open_ended = any(o.end_ts is None for o in link.outages)
+        length = format_seconds(longest.seconds) if longest.seconds is not None else "unknown time"
+        brief = all(o.seconds is not None and o.seconds < 1 for o in link.outages)
+        findings.append(
+            Finding(
+                "link-down",
+                INFO if brief else WARNING,
+                f"{link.title} was down {len(link.outages)} time(s), longest {length}",
+                f"The link was established, then lost ({longest.cause}); "
+                + (
+                    "it was still down when the logs end."
+                    if open_ended
+                    else "it came back each time."
+                )
+                + " During an outage the replica serves stale data.",
+                None,
+                link.replica,
+                link.outages[0].start_ts,
+                tuple(ev for o in link.outages for ev in o.evidence),
+                len(link.outages),
+            )
+        )
+    return findings
