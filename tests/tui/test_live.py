@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from replwatch.addresses import Address
 from replwatch.auth import Credentials
 from replwatch.lab import Lab, free_ports
+from replwatch.logsources import LogSource
 from replwatch.tui.live import LiveApp, LiveSettings
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.notes import NotesBar
@@ -90,10 +92,16 @@ async def test_live_topology_follows_stop_start_and_master_restart(seed_lab: Lab
         assert any(f":{replica}" in label and "⚡" in label for label in tree_labels(app))
 
 
-async def test_wrong_password_and_dead_node_show_as_notes_not_crashes(lab_factory) -> None:  # type: ignore[no-untyped-def]
+async def test_wrong_password_dead_node_and_missing_log_show_as_notes(
+    lab_factory, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     lab = lab_factory(1, password="foobared")
     dead = free_ports(1)[0]
-    app = LiveApp(settings_for(lab, password="wrong", extra=[dead]))
+    missing = tmp_path / "no-such.log"
+    settings = replace(
+        settings_for(lab, password="wrong", extra=[dead]), logs=(LogSource(missing),)
+    )
+    app = LiveApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: len(app.state.frame.nodes) == 2, 5)
         statuses = {n.address: n.status for n in app.state.frame.nodes}
@@ -101,4 +109,7 @@ async def test_wrong_password_and_dead_node_show_as_notes_not_crashes(lab_factor
         notes = " ".join(app.query_one(NotesBar).notes.values())
         assert "needs a password" in notes and f"127.0.0.1:{dead} is down" in notes
         assert "wrong" not in notes
+        await wait_for(
+            pilot, lambda: str(missing) in " ".join(app.query_one(NotesBar).notes.values()), 5
+        )
         await pilot.press("q")
