@@ -29,6 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from replwatch.events import Event
+from replwatch.render import short_source  # the one short name of a file, as `tail` shows it
 from replwatch.timeline import peer_node, seconds_between
 
 #: At most this many (source, line) evidence pairs are kept per session.
@@ -55,12 +56,6 @@ def port_from_event(event: Event) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-def short_source(source: str) -> str:
-    """A short name for a file when its port is unknown: its base name, no ``.log``."""
-    base = source.replace("\\", "/").rsplit("/", 1)[-1]
-    return base[:-4] if base.endswith(".log") else base
 
 
 def format_bytes(count: int | None) -> str:

@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from replwatch.events import Event
+from replwatch.render import short_source
 from replwatch.report.model import NodeInfo
-from replwatch.sessions import port_from_event, short_source
+from replwatch.sessions import port_from_event
 from replwatch.timeline import peer_node
 
 _PORT_IN_NAME = re.compile(r"(?<!\d)(\d{4,5})(?!\d)")
