@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event
-from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect
+from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect, unescape_logfmt
+from replwatch.grammar.fastpath import JsonBatch, fast_json_batches
 from replwatch.grammar.language import GrammarError
 from replwatch.grammar.loader import Grammar, load_grammar
 from replwatch.grammar.rules import RuleSet
@@ -57,12 +58,6 @@ UNKNOWN_YEAR = 1900
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _unescape_logfmt(message: str) -> str:
-    if "\\" not in message:
-        return message
-    return message.replace('\\"', '"').replace("\\\\", "\\")
 
 
 class LogParser:
@@ -117,7 +112,7 @@ class LogParser:
         level = g.get("level")
         message = g["message"]
         if dialect.logfmt:
-            message = _unescape_logfmt(message)
+            message = unescape_logfmt(message)
         return (
             ts,
             int(pid) if pid is not None else None,  # type: ignore[return-value]
@@ -289,52 +284,63 @@ class LogParser:
     ) -> Iterator[tuple[str | None, str, str]]:
         """Like :meth:`parse_file`, yielding ``(ts, kind, json)`` with ``json`` byte-identical
         to ``Event.to_json()``: the fast path behind ``replwatch parse --json``."""
+        for batch in self.json_batches(path_or_dash, source=source, year=year, progress=progress):
+            yield from zip(batch.ts, batch.kinds, batch.json, strict=True)
+
+    def json_batches(
+        self,
+        path_or_dash: str | Path,
+        *,
+        source: str | None = None,
+        year: int | None = None,
+        progress: Progress | None = None,
+        meta: bool = True,
+    ) -> Iterator[JsonBatch]:
+        """:meth:`json_records` in blocks of about a MiB of input (the fastest form).
+
+        ``meta=False``: only the JSON texts are needed (``batch.ts``/``batch.kinds``
+        may be left empty), which saves a little per line.
+        """
         src = source if source is not None else str(path_or_dash)
         batches, year_for = self._batches_and_years(path_or_dash, year, progress)
-        line_prefix = ',"source":' + _dumps(src) + ',"line":'
-        null_head = '{"ts":null' + line_prefix
-        role_level_json = self._role_level_json
-        classify = self._classify
-        read_header = self._read_header
-        for batch in batches:
-            line_no = batch.first_line - 1
-            overlong = batch.overlong
-            for i, line in enumerate(batch.lines):
-                line_no += 1
-                if overlong and i in overlong:
-                    event = self._event(
-                        line, source=src, line_no=line_no, year_for=year_for, overlong=overlong[i]
-                    )
-                    yield event.ts, event.kind, event.to_json()
-                    continue
-                header = read_header(line, line_no, year_for)
-                if header is None:
-                    yield (
-                        None,
-                        MALFORMED,
-                        null_head + str(line_no) + ',"pid":null,"role":null,"level":null,'
-                        '"kind":"malformed","message":' + _dumps(line) + ',"fields":{}}',
-                    )
-                    continue
-                ts, pid, role, level, message = header
-                kind, _, _, tail = classify(message)
-                rl = role_level_json.get((role, level))
-                if rl is None:
-                    rl = ',"role":' + _dumps(role) + ',"level":' + _dumps(level) + ","
-                    role_level_json[(role, level)] = rl
-                yield (
-                    ts,
-                    kind,
-                    '{"ts":"'
-                    + ts
-                    + '"'
-                    + line_prefix
-                    + str(line_no)
-                    + ',"pid":'
-                    + ("null" if pid is None else str(pid))
-                    + rl
-                    + tail,
-                )
+        return fast_json_batches(self, batches, source=src, year_for=year_for, meta=meta)
+
+    def _json_line(
+        self, line: str, *, source: str, line_no: int, year_for: YearFor, overlong: int = 0
+    ) -> tuple[str | None, str, str]:
+        """The general (slower) JSON path for one line: any dialect, malformed, overlong."""
+        if overlong:
+            ev = self._event(
+                line, source=source, line_no=line_no, year_for=year_for, overlong=overlong
+            )
+            return ev.ts, ev.kind, ev.to_json()
+        header = self._read_header(line, line_no, year_for)
+        head = ',"source":' + _dumps(source) + ',"line":' + str(line_no)
+        if header is None:
+            return (
+                None,
+                MALFORMED,
+                '{"ts":null' + head + ',"pid":null,"role":null,"level":null,'
+                '"kind":"malformed","message":' + _dumps(line) + ',"fields":{}}',
+            )
+        ts, pid, role, level, message = header
+        kind, _, _, tail = self._classify(message)
+        return (
+            ts,
+            kind,
+            '{"ts":"'
+            + ts
+            + '"'
+            + head
+            + ',"pid":'
+            + ("null" if pid is None else str(pid))
+            + ',"role":'
+            + _dumps(role)
+            + ',"level":'
+            + _dumps(level)
+            + ","
+            + tail,
+        )
 
 
 def load_default_parser(

@@ -80,6 +80,9 @@ class CompiledDialect:
     regex: re.Pattern[str]
     ts_kind: str  # dmy, dm, iso8601, epoch_ms, unix
     logfmt: bool  # message is logfmt-quoted (``\\"`` escapes)
+    #: The layout up to a final ``{message:rest}``: its match end is where the
+    #: message starts (the fast path slices instead of matching the message).
+    prefix: re.Pattern[str] | None = None
 
     @property
     def groups(self) -> Mapping[str, int]:
@@ -111,10 +114,20 @@ def compile_dialect(name: str, layout: str) -> CompiledDialect:
         if needed not in slots:
             raise ValueError(f"a layout needs a {{{needed}:...}} slot")
     matcher = pp.Regex("".join(parts), flags=re.DOTALL)
+    rest_last = parts[-1] == HEADER_TYPES[("message", "rest")]
+    prefix = pp.Regex("".join(parts[:-1]), flags=re.DOTALL).re if rest_last else None
     return CompiledDialect(
         name=name,
         layout=layout,
         regex=matcher.re,
         ts_kind=slots["ts"],
         logfmt=slots["message"] == "logfmt",
+        prefix=prefix,
     )
+
+
+def unescape_logfmt(message: str) -> str:
+    """Undo logfmt quoting of a message (``\\"`` -> ``"``, ``\\\\`` -> ``\\``)."""
+    if "\\" not in message:
+        return message
+    return message.replace('\\"', '"').replace("\\\\", "\\")

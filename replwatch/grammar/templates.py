@@ -1,13 +1,14 @@
 """Pattern templates: literal text with ``{field:type}`` and ``{CLASS}`` placeholders.
 
-A template such as ``Connecting to {MASTER} {peer:addr}`` is parsed with pyparsing
-into literal pieces and placeholders, then turned into one ``pp.Regex`` whose
+A template such as ``Connecting to {MASTER} {peer:addr}`` is split into literal
+pieces and placeholders by a pyparsing ``Regex`` token, then turned into one ``pp.Regex`` whose
 compiled ``re`` the parser uses directly on every line (the grammar stays the
 source of truth; the hot loop pays for one regex call, not a pyparsing parse).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyparsing as pp
@@ -24,25 +25,21 @@ class Placeholder:
 TemplatePiece = str | Placeholder
 
 
-def _build_template_grammar() -> pp.ParserElement:
-    name = pp.Word(pp.alphas + "_", pp.alphanums + "_").set_name("name")
-    placeholder = (
-        pp.Suppress("{")
-        + pp.Optional(name("field") + pp.Suppress(":"))
-        + name("type")
-        + pp.Suppress("}")
-    ).set_name("placeholder")
-    placeholder.set_parse_action(lambda t: Placeholder(t.get("field"), t["type"]))
-    escaped = (pp.Literal("{{") | pp.Literal("}}")).set_parse_action(lambda t: t[0][0])
-    literal = pp.Regex(r"[^{}]+").set_name("literal text")
-    template = pp.ZeroOrMore(escaped | placeholder | literal).set_name("template")
-    template.leave_whitespace()
-    for element in (placeholder, literal, escaped, name):
-        element.leave_whitespace()
-    return template
+def _build_template_tokens() -> pp.Regex:
+    """One token of a template: ``{{``, ``}}``, a placeholder, literal text, or (last)
+    any stray character, which is an error. A single ``pp.Regex`` whose compiled
+    ``re`` scans templates: hundreds of them load at every start, so one C-level
+    scan each keeps start-up quick."""
+    return pp.Regex(
+        r"(?P<escaped>\{\{|\}\})"
+        r"|\{(?:(?P<field>[A-Za-z_]\w*):)?(?P<type>[A-Za-z_]\w*)\}"
+        r"|(?P<literal>[^{}]+)"
+        r"|(?P<stray>.)",
+        flags=re.DOTALL,
+    ).set_name("template token")
 
 
-_TEMPLATE = _build_template_grammar()
+_TOKENS = _build_template_tokens().re
 
 
 def parse_template(text: str) -> list[TemplatePiece]:
@@ -51,10 +48,19 @@ def parse_template(text: str) -> list[TemplatePiece]:
     Raises:
         ValueError: for an unbalanced ``{`` or ``}`` or a malformed placeholder.
     """
-    try:
-        pieces = _TEMPLATE.parse_string(text, parse_all=True).as_list()
-    except pp.ParseBaseException as exc:
-        raise ValueError(f"bad placeholder near column {exc.column}: {exc.msg}") from None
+    pieces: list[TemplatePiece] = []
+    for m in _TOKENS.finditer(text):
+        if m.group("stray") is not None:
+            raise ValueError(
+                f"bad placeholder near column {m.start() + 1}: unbalanced {m.group('stray')!r}"
+                " (write {{ or }} for a literal brace)"
+            )
+        if m.group("escaped") is not None:
+            pieces.append(m.group("escaped")[0])
+        elif m.group("literal") is not None:
+            pieces.append(m.group("literal"))
+        else:
+            pieces.append(Placeholder(m.group("field"), m.group("type")))
     joined: list[TemplatePiece] = []
     for piece in pieces:
         if isinstance(piece, str) and joined and isinstance(joined[-1], str):

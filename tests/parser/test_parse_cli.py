@@ -1,0 +1,144 @@
+"""``replwatch parse`` as a user runs it: in-process with CliRunner, and once as a pipe."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from replwatch.cli.parse_cmd import parse
+from replwatch.events import Event
+
+MASTER = [
+    "4356:M 25 Nov 2026 08:49:46.100 * Ready to accept connections tcp",
+    "4356:M 25 Nov 2026 08:49:46.200 * Replica 127.0.0.1:10001 asks for synchronization",
+    "4356:M 25 Nov 2026 08:49:46.300 * Full resync requested by replica 127.0.0.1:10001",
+    "                _._                                                  ",
+    "4356:M 25 Nov 2026 08:49:47.000 # Connection with replica 127.0.0.1:10001 lost.",
+]
+REPLICA = [
+    "4357:S 25 Nov 2026 08:49:46.150 * Connecting to MASTER 127.0.0.1:10000",
+    "4357:S 25 Nov 2026 08:49:46.300 * Full resync from master: "
+    "8ba1c4f3a1b2c4f3a1b2c4f3a1b2c4f3a1b2c4f3:1",
+    "4357:S 25 Nov 2026 08:49:46.900 * hello unknown message",
+]
+
+
+@pytest.fixture
+def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    monkeypatch.setenv("REPLWATCH_GRAMMAR_DIR", str(tmp_path / "no-user-grammars"))
+    master = tmp_path / "10000.log"
+    replica = tmp_path / "10001.log"
+    master.write_text("\n".join(MASTER) + "\n")
+    replica.write_text("\n".join(REPLICA) + "\n")
+    return master, replica
+
+
+def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(parse, list(args), input=input)
+
+
+def test_json_merges_files_by_time_and_matches_to_json(logs: tuple[Path, Path]) -> None:
+    master, replica = logs
+    result = run("--json", str(master), str(replica))
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["source"], r["line"]) for r in records] == [
+        (str(master), 1), (str(replica), 1), (str(master), 2), (str(master), 3),
+        (str(master), 4), (str(replica), 2), (str(replica), 3), (str(master), 5),
+    ]  # fmt: skip
+    for line in result.output.splitlines():
+        assert Event.from_json(line).to_json() == line
+
+
+def test_text_output_is_plain_columns_when_piped(logs: tuple[Path, Path]) -> None:
+    master, replica = logs
+    result = run(str(master), str(replica))
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "\x1b[" not in result.output
+    assert lines[1].split()[:5] == [
+        "11-25",
+        "08:49:46.150",
+        "10001",
+        "replica",
+        "master_connecting",
+    ]
+    assert "peer=127.0.0.1:10000" in lines[1]
+    assert "replid=8ba1c4f3…" in lines[5]
+
+
+def test_kind_since_until_filters(logs: tuple[Path, Path]) -> None:
+    master, replica = logs
+    result = run(
+        "--json", "--kind", "full_resync_requested,full_resync_started", str(master), str(replica)
+    )
+    kinds = [json.loads(line)["kind"] for line in result.output.splitlines()]
+    assert kinds == ["full_resync_requested", "full_resync_started"]
+    since, until = "2026-11-25T08:49:46.250", "2026-11-25 08:49:46.900"
+    result = run("--json", "--since", since, "--until", until, str(master), str(replica))
+    times = [json.loads(line)["ts"] for line in result.output.splitlines()]
+    assert min(t for t in times if t) >= "2026-11-25T08:49:46.300"
+    assert max(t for t in times if t) <= "2026-11-25T08:49:46.900"
+    assert len(times) == 4  # includes the malformed banner line between them
+
+
+def test_stats_counts_and_shares(logs: tuple[Path, Path]) -> None:
+    master, replica = logs
+    result = run("--stats", str(master), str(replica))
+    assert result.exit_code == 0
+    counts = dict(line.split() for line in result.output.splitlines() if "share" not in line)
+    assert counts["total"] == "8"
+    assert counts["replica_sync_request"] == "1" and counts["malformed"] == "1"
+    assert "unrecognized share: 12.50%" in result.output
+    assert "malformed share: 12.50%" in result.output
+
+
+def test_unreadable_file_is_one_error_line_and_exit_1(
+    logs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    master, _ = logs
+    result = run("--json", str(tmp_path / "missing.log"), str(tmp_path), str(master))
+    assert result.exit_code == 1
+    assert len(result.output.splitlines()) == len(MASTER) + 2  # events + two error lines
+    assert "missing.log: No such file or directory" in result.output
+    assert "Is a directory" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2(logs: tuple[Path, Path], tmp_path: Path) -> None:
+    master, _ = logs
+    assert run("--since", "yesterday", str(master)).exit_code == 2
+    assert run().exit_code == 2
+    bad = tmp_path / "bad.grammar"
+    bad.write_text('rule x\n  match "a {b:nope}"\n')
+    result = run("--grammar", str(bad), str(master))
+    assert result.exit_code == 2
+    assert "bad.grammar:2: rule x: unknown type 'nope'" in result.output
+
+
+def test_stdin_with_year_and_user_grammar(logs: tuple[Path, Path], tmp_path: Path) -> None:
+    extra = tmp_path / "mine.grammar"
+    extra.write_text('rule greeting\n  match "hello {what:rest}"\n  sample "hello x" what=x\n')
+    text = "4347:M 25 Nov 08:46:38.123 * hello unknown message\n"
+    result = run("--json", "--year", "2017", "--grammar", str(extra), "-", input=text)
+    record = json.loads(result.output)
+    assert (record["ts"], record["kind"], record["fields"]) == (
+        "2017-11-25T08:46:38.123", "greeting", {"what": "unknown message"},
+    )  # fmt: skip
+    assert record["source"] == "-"
+
+
+def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "big.log"
+    path.write_text("\n".join(MASTER * 20000) + "\n")
+    pipeline = subprocess.run(
+        f"{sys.executable} -m replwatch parse {path} | head -1",
+        shell=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert pipeline.stdout.count("\n") == 1
+    assert pipeline.stderr == ""
