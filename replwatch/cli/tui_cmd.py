@@ -143,7 +143,8 @@ def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
 @contextlib.contextmanager
 def _exit_on_signals() -> Iterator[None]:
     """Turn SIGTERM / SIGHUP (a closed terminal) into an exit that runs ``finally``
-    blocks, so the demo's servers are stopped however it ends."""
+    blocks, so the demo's servers are stopped however it ends. (Once the dashboard
+    runs, it handles these signals itself and quits cleanly.)"""
 
     def leave(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)

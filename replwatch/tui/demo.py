@@ -8,7 +8,9 @@ so they run in a thread worker; the dashboard keeps drawing meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import signal
 from typing import ClassVar
 
 from textual import work
@@ -36,6 +38,11 @@ class DemoApp(LiveApp):
 
     def on_mount(self) -> None:
         super().on_mount()
+        # SIGTERM / SIGHUP (a closed terminal) end the demo like q does, so the
+        # workers stop and the command's cleanup stops every server it started.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, self.exit)
         self.title = f"replwatch demo ({self.lab.server.product} {self.lab.server.version})"
         ports = " ".join(f"{i + 1}={port}" for i, port in enumerate(self.lab.ports[:3]))
         self.notify(

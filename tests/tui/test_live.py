@@ -99,7 +99,7 @@ async def test_wrong_password_dead_node_and_missing_log_show_as_notes(
     dead = free_ports(1)[0]
     missing = tmp_path / "no-such.log"
     settings = replace(
-        settings_for(lab, password="wrong", extra=[dead]), logs=(LogSource(missing),)
+        settings_for(lab, password="Zq9-not-it", extra=[dead]), logs=(LogSource(missing),)
     )
     app = LiveApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -108,7 +108,7 @@ async def test_wrong_password_dead_node_and_missing_log_show_as_notes(
         assert statuses == {f"127.0.0.1:{lab.master_port}": "auth", f"127.0.0.1:{dead}": "down"}
         notes = " ".join(app.query_one(NotesBar).notes.values())
         assert "needs a password" in notes and f"127.0.0.1:{dead} is down" in notes
-        assert "wrong" not in notes
+        assert "Zq9-not-it" not in notes
         await wait_for(
             pilot, lambda: str(missing) in " ".join(app.query_one(NotesBar).notes.values()), 5
         )
