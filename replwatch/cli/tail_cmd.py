@@ -48,7 +48,12 @@ SESSION_KIND = "sync_session"
     help="Start with the last N lines of each file (default: only new lines).",
 )
 @click.option("--from-start", is_flag=True, help="Start at the beginning of each file.")
-@click.option("--kind", "kinds", default=None, help="Only these kinds (comma list).")
+@click.option(
+    "--kind",
+    "kinds",
+    default=None,
+    help="Only events of these kinds (comma list); add sync_session to keep the sync summaries.",
+)
 @click.option("--poll", is_flag=True, help="Poll files instead of using inotify.")
 @click.option("--year", type=int, default=None, help="Year for headers without one.")
 def tail(
