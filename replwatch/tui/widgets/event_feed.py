@@ -3,7 +3,6 @@ and pause; the selected event's raw line and source show underneath."""
 
 from __future__ import annotations
 
-import bisect
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +32,25 @@ def event_style(event: Event) -> str:
     return LEVEL_STYLE.get(event.level or "", "")
 
 
+class TimeCell(str):
+    """The time column's cell: shows the time of day, sorts by the full merge key.
+
+    Out-of-order arrivals (a log line older than the last poll event) are put in
+    place by sorting the table on this key, rather than by rebuilding it.
+    """
+
+    key: tuple[str, str, int, int]
+
+    def __new__(cls, text: str, key: tuple[str, str, int, int]) -> TimeCell:
+        cell = super().__new__(cls, text)
+        cell.key = key
+        return cell
+
+
+def _by_merge_key(cell: TimeCell) -> tuple[str, str, int, int]:
+    return cell.key
+
+
 class EventFeed(Vertical):
     """Holds the last :data:`MAX_EVENTS` events; shows those passing the filters."""
 
@@ -51,9 +69,12 @@ class EventFeed(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._events: deque[tuple[tuple[str, int], Event]] = deque(maxlen=MAX_EVENTS)
+        # (merge key, event), oldest arrivals drop off first.
+        self._events: deque[tuple[tuple[str, str, int, int], Event]] = deque(maxlen=MAX_EVENTS)
         self._serial = 0
-        self._shown: list[Event] = []
+        self._last_ts = ""
+        self._row_event: dict[str, Event] = {}
+        self._newest_row: tuple[str, str, int, int] | None = None
         self._pending = 0
 
     def compose(self) -> ComposeResult:
@@ -66,29 +87,27 @@ class EventFeed(Vertical):
         yield table
         yield Static("", id="feed-detail")
 
+    @property
+    def _table(self) -> DataTable[Text | str]:
+        return self.query_one("#feed-table", DataTable)
+
     # -- data in ---------------------------------------------------------------------
     def add_events(self, events: Iterable[Event]) -> None:
-        """Append events, keeping time order; out-of-order arrivals redraw the table."""
-        in_order = True
-        appended: list[Event] = []
+        """Add events in their time order (contract order: time, source, line)."""
+        fresh: list[tuple[tuple[str, str, int, int], Event]] = []
         for event in events:
             self._serial += 1
-            key = (event.ts or (self._events[-1][0][0] if self._events else ""), self._serial)
-            if self._events and key < self._events[-1][0]:
-                in_order = False
-                items = list(self._events)
-                bisect.insort(items, (key, event), key=lambda item: item[0])
-                self._events = deque(items, maxlen=MAX_EVENTS)
-            else:
-                self._events.append((key, event))
-            appended.append(event)
+            if event.ts:
+                self._last_ts = event.ts
+            # An event without a time sorts with the last time seen before it.
+            key = (event.ts or self._last_ts, event.source, event.line or 0, self._serial)
+            self._events.append((key, event))
+            fresh.append((key, event))
         if self.paused:
-            self._pending += len(appended)
+            self._pending += len(fresh)
             self._show_status()
-        elif in_order:
-            self._append_rows(appended)
-        else:
-            self._rebuild()
+        elif self.is_mounted:
+            self._add_rows(fresh)
 
     def clear_events(self) -> None:
         self._events.clear()
@@ -96,12 +115,12 @@ class EventFeed(Vertical):
 
     def all_events(self) -> list[Event]:
         """Every event kept, filtered or not, oldest first."""
-        return [event for _, event in self._events]
+        return [event for _, event in sorted(self._events, key=lambda item: item[0])]
 
     @property
     def shown(self) -> list[Event]:
         """The events the table currently lists, top to bottom."""
-        return list(self._shown)
+        return [self._row_event[row.key.value or ""] for row in self._table.ordered_rows]
 
     # -- reactives -------------------------------------------------------------------
     def watch_paused(self, paused: bool) -> None:
@@ -138,26 +157,36 @@ class EventFeed(Vertical):
 
         return passes
 
-    def _row(self, event: Event) -> tuple[Text | str, ...]:
-        style = event_style(event)
-        time = (event.ts or "")[11:23]
-        node = short_address(self.node_name(event))
-        return (time, node, Text(event.kind, style), Text(event.message, style))
-
-    def _append_rows(self, events: list[Event]) -> None:
-        if not self.is_mounted:
-            return
-        table = self.query_one("#feed-table", DataTable)
+    def _add_rows(self, items: list[tuple[tuple[str, str, int, int], Event]]) -> None:
+        """Add rows for the items that pass the filters; sort only if one came late."""
+        table = self._table
         passes = self._passes()
         follow = table.cursor_row >= table.row_count - 1
-        for event in events:
-            if passes(event):
-                self._shown.append(event)
-                table.add_row(*self._row(event))
-        overflow = table.row_count - MAX_EVENTS
-        if overflow > 0:
-            self._rebuild()
-            return
+        late = False
+        for key, event in items:
+            if not passes(event):
+                continue
+            if self._newest_row is not None and key < self._newest_row:
+                late = True
+            else:
+                self._newest_row = key
+            row_key = str(key[3])
+            self._row_event[row_key] = event
+            style = event_style(event)
+            table.add_row(
+                TimeCell((event.ts or "")[11:23], key),
+                short_address(self.node_name(event)),
+                Text(event.kind, style),
+                Text(event.message, style),
+                key=row_key,
+            )
+        if late:
+            table.sort("time", key=_by_merge_key)
+        excess = table.row_count - MAX_EVENTS
+        if excess > 0:
+            for row in table.ordered_rows[:excess]:
+                self._row_event.pop(row.key.value or "", None)
+                table.remove_row(row.key)
         if follow and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
         self._show_status()
@@ -165,15 +194,12 @@ class EventFeed(Vertical):
     def _rebuild(self) -> None:
         if not self.is_mounted:
             return
-        table = self.query_one("#feed-table", DataTable)
-        table.clear()
-        passes = self._passes()
-        self._shown = [event for _, event in self._events if passes(event)]
-        for event in self._shown:
-            table.add_row(*self._row(event))
-        if table.row_count:
-            table.move_cursor(row=table.row_count - 1, animate=False)
-        self._show_status()
+        self._table.clear()
+        self._row_event.clear()
+        self._newest_row = None
+        self._add_rows(sorted(self._events, key=lambda item: item[0]))
+        if self._table.row_count:
+            self._table.move_cursor(row=self._table.row_count - 1, animate=False)
 
     def _show_status(self) -> None:
         parts = []
@@ -198,7 +224,7 @@ class EventFeed(Vertical):
         event.stop()
         self.search = event.value.strip()
         event.input.remove_class("visible")
-        self.query_one("#feed-table", DataTable).focus()
+        self._table.focus()
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         search = self.query_one("#feed-search", Input)
@@ -207,12 +233,12 @@ class EventFeed(Vertical):
             search.value = ""
             self.search = ""
             search.remove_class("visible")
-            self.query_one("#feed-table", DataTable).focus()
+            self._table.focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self._shown):
-            chosen = self._shown[event.cursor_row]
+        chosen = self._row_event.get(event.row_key.value or "")
+        if chosen is not None:
             self.show_detail(chosen, raw=None)
             self.post_message(self.EventSelected(chosen))
 
