@@ -71,16 +71,20 @@ def open_log(path: str | Path) -> BinaryIO:
     return handle
 
 
-def read_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
-    """Raw chunks of ``stream``; a corrupt gzip stream ends with an OSError."""
+def read_chunks(stream: BinaryIO, size: int = CHUNK, *, limit: int | None = None) -> Iterator[bytes]:
+    """Raw chunks of ``stream`` (at most ``limit`` bytes in all); a corrupt gzip
+    stream ends with an OSError."""
     read = stream.read
-    while True:
+    left = limit
+    while left is None or left > 0:
         try:
-            chunk = read(size)
+            chunk = read(size if left is None else min(size, left))
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise OSError(f"corrupt compressed data: {exc}") from None
         if not chunk:
             return
+        if left is not None:
+            left -= len(chunk)
         yield chunk
 
 
@@ -104,8 +108,10 @@ def _cap(lines: list[str], overlong: dict[int, int], base: int = 0) -> None:
             lines[i] = line[:MAX_LINE]
 
 
-def iter_batches(stream: BinaryIO, *, first_line: int = 1) -> Iterator[LineBatch]:
-    """Split ``stream`` into line batches with bounded memory.
+def iter_batches(
+    stream: BinaryIO, *, first_line: int = 1, limit: int | None = None
+) -> Iterator[LineBatch]:
+    """Split ``stream`` (its next ``limit`` bytes, or all) into line batches.
 
     A final line without a newline is still a line. Memory holds one chunk plus
     at most :data:`MAX_LINE` bytes of a line still being read.
@@ -113,7 +119,7 @@ def iter_batches(stream: BinaryIO, *, first_line: int = 1) -> Iterator[LineBatch
     line_no = first_line
     carry = b""
     skipping = 0  # >0: inside an over-long line; counts its bytes so far
-    for chunk in read_chunks(stream):
+    for chunk in read_chunks(stream, limit=limit):
         if skipping:
             cut = chunk.find(b"\n")
             if cut < 0:

@@ -204,15 +204,26 @@ class LogParser:
             yield self.parse_line(raw, source=source, line_no=start_line + offset, year=year)
 
     def _batches_and_years(
-        self, path: str | Path, year: int | None, progress: Progress | None
+        self,
+        path: str | Path,
+        year: int | None,
+        progress: Progress | None,
+        byte_range: tuple[int, int] | None = None,
+        first_line: int = 1,
     ) -> tuple[Iterator[LineBatch], YearFor]:
-        stream = open_log(path)
+        if byte_range is None:
+            stream = open_log(path)
+            limit = None
+        else:  # a slice of a plain file, for parallel parsing
+            stream = open(path, "rb")  # noqa: SIM115 - closed below
+            stream.seek(byte_range[0])
+            limit = byte_range[1] - byte_range[0]
         year_for = self._year_for(path, year)
         position = position_reader(stream) if progress is not None else None
 
         def batches() -> Iterator[LineBatch]:
             try:
-                for batch in iter_batches(stream):
+                for batch in iter_batches(stream, first_line=first_line, limit=limit):
                     if position is not None:
                         progress(position())  # type: ignore[misc]
                     yield batch
@@ -295,14 +306,20 @@ class LogParser:
         year: int | None = None,
         progress: Progress | None = None,
         meta: bool = True,
+        byte_range: tuple[int, int] | None = None,
+        first_line: int = 1,
     ) -> Iterator[JsonBatch]:
         """:meth:`json_records` in blocks of about a MiB of input (the fastest form).
 
         ``meta=False``: only the JSON texts are needed (``batch.ts``/``batch.kinds``
-        may be left empty), which saves a little per line.
+        may be left empty), which saves a little per line. ``byte_range`` (start,
+        end) reads only that slice of a plain file, whose first line is numbered
+        ``first_line`` (both ends must be line starts): for parallel parsing.
         """
         src = source if source is not None else str(path_or_dash)
-        batches, year_for = self._batches_and_years(path_or_dash, year, progress)
+        batches, year_for = self._batches_and_years(
+            path_or_dash, year, progress, byte_range, first_line
+        )
         return fast_json_batches(self, batches, source=src, year_for=year_for, meta=meta)
 
     def _json_line(

@@ -19,6 +19,7 @@ from typing import TextIO
 import click
 
 from replwatch.cli.errors import ExitCode, fail
+from replwatch.cli.parse_parallel import can_split, write_json_two_processes
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event
 from replwatch.grammar.language import GrammarError
 from replwatch.parser import LogParser, load_default_parser, merge_by_time
@@ -38,6 +39,16 @@ Examples:
 """
 
 _PROGRESS_MIN_BYTES = 32 * 1024 * 1024
+#: Files from this size are parsed by two processes (``--json``, one file, no filters).
+_PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+
+
+def _real_fd(out: TextIO) -> int | None:
+    """The OS file descriptor behind ``out``, or None (CliRunner's in-memory streams)."""
+    try:
+        return out.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _iso_bound(value: str | None, option: str) -> str | None:
@@ -213,9 +224,16 @@ def _json_one_file(
     out: TextIO,
     failures: list[str],
 ) -> None:
-    """The fastest route: one file, no filters, whole JSON blocks written at once."""
+    """The fastest route: one file, no filters, whole JSON blocks written at once;
+    a big plain file is split over two processes (see :mod:`parse_parallel`)."""
     hook = progress.for_file(_size(path)) if progress else None
     try:
+        min_bytes = int(os.environ.get("REPLWATCH_PARALLEL_MIN_BYTES", _PARALLEL_MIN_BYTES))
+        out_fd = _real_fd(out)
+        if out_fd is not None and can_split(path, min_bytes=min_bytes):
+            out.flush()
+            write_json_two_processes(parser, path, year=year, out_fd=out_fd, progress=hook)
+            return
         for batch in parser.json_batches(path, year=year, progress=hook, meta=False):
             if batch.json:
                 batch.json.append("")
