@@ -71,7 +71,9 @@ def open_log(path: str | Path) -> BinaryIO:
     return handle
 
 
-def read_chunks(stream: BinaryIO, size: int = CHUNK, *, limit: int | None = None) -> Iterator[bytes]:
+def read_chunks(
+    stream: BinaryIO, size: int = CHUNK, *, limit: int | None = None
+) -> Iterator[bytes]:
     """Raw chunks of ``stream`` (at most ``limit`` bytes in all); a corrupt gzip
     stream ends with an OSError."""
     read = stream.read
