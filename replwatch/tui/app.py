@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from replwatch.events import Event
-from replwatch.model import Snapshot
+from replwatch.model import NodeState, Snapshot
 from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
 from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
 from replwatch.tui.screens.help import HelpScreen
@@ -36,18 +36,26 @@ from replwatch.tui.widgets.notes import NotesBar
 from replwatch.tui.widgets.topology import TopologyTree
 
 
-def details_text(snapshot: Snapshot | None, address: str) -> str:
-    """The node details screen's text: version, status, then every INFO field."""
+def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | None = None) -> str:
+    """The node details screen's text: version, status, then every INFO field.
+
+    A node that is down shows what it said the last time it answered.
+    """
     node = snapshot.node(address) if snapshot else None
     if node is None:
         return f"{address}: not polled (seen only as the other end of a link)"
     lines = [
         f"address: {node.address}",
         f"status:  {node.status}" + (f" ({node.error})" if node.error else ""),
+    ]
+    if not node.ok and last_up is not None:
+        lines.append("(below: what it said when it last answered)")
+        node = last_up
+    lines += [
         f"version: {node.version or '?'}",
         f"role:    {node.role or '?'}",
         "",
-        "# Replication",
+        "# INFO replication + server",
     ]
     replication = node.replication.to_dict() if node.replication else {}
     raw = dict(node.info)
@@ -186,7 +194,7 @@ class DashboardApp(App[None]):
 
     def open_details(self, address: str) -> None:
         screen = NodeDetailsScreen(address)
-        screen.text = details_text(self.state.snapshot, address)
+        screen.text = details_text(self.state.snapshot, address, self.state.last_up.get(address))
         self.push_screen(screen)
 
     def on_event_feed_event_selected(self, message: EventFeed.EventSelected) -> None:

@@ -24,11 +24,16 @@ class DemoApp(LiveApp):
     """The live dashboard plus keys that act on the lab it watches."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "toggle(0)", "Node 1"),
-        Binding("2", "toggle(1)", "Node 2"),
-        Binding("3", "toggle(2)", "Node 3"),
-        Binding("k", "kill_master", "Kill master"),
+        Binding("1", "toggle(0)", "Master"),
+        Binding("2", "toggle(1)", "Replica 1"),
+        Binding("3", "toggle(2)", "Replica 2"),
+        Binding("k", "kill_master", "Kill"),
         Binding("w", "write", "Write"),
+        # The feed keys still work (see ? and the palette); the footer has room
+        # for the demo's own keys at 80 columns.
+        Binding("f", "filter", "Filter", show=False),
+        Binding("slash", "search", "Search", show=False),
+        Binding("p", "pause_feed", "Pause", show=False),
     ]
 
     def __init__(self, lab: Lab, settings: LiveSettings) -> None:

@@ -106,6 +106,8 @@ class DashboardState:
         self._lost_master_side: Counter[str] = Counter()
         self._unknown: set[str] = set()  # sources no node could be guessed for
         self._known: dict[str, NodeView] = {}  # each node as last seen up
+        #: each node's last answer, for the details of a node that is down now
+        self.last_up: dict[str, NodeState] = {}
 
     def set_sources(self, node_of_source: dict[str, str]) -> None:
         """New log files were found; events from them are credited to their nodes."""
@@ -115,6 +117,7 @@ class DashboardState:
         self.snapshot = snapshot
         self.frame = frame_of(snapshot, self._known)
         self._known.update({n.address: n for n in self.frame.nodes if n.status == "up"})
+        self.last_up.update({n.address: n for n in snapshot.nodes if n.ok})
         for link in self.frame.links:
             samples = self.lag_history.setdefault(link.replica, deque(maxlen=HISTORY))
             samples.append(float(link.lag_bytes or 0))

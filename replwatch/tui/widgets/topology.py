@@ -28,6 +28,7 @@ class TopologyTree(Tree[str]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("replication", id=id)
         self.show_root = False
+        self.auto_expand = False  # enter opens the node's details, it does not fold it
         self.guide_depth = 3
         self._shape: tuple[tuple[str, str, str], ...] = ()
 
