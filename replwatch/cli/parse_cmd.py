@@ -20,7 +20,7 @@ import click
 
 from replwatch.cli.errors import ExitCode, fail
 from replwatch.cli.parse_parallel import can_split, write_json_two_processes
-from replwatch.events import MALFORMED, UNRECOGNIZED, Event
+from replwatch.events import MALFORMED, UNRECOGNIZED
 from replwatch.grammar.language import GrammarError
 from replwatch.parser import LogParser, load_default_parser, merge_by_time
 from replwatch.render import format_event
@@ -109,9 +109,7 @@ def _guarded(
             yield ts, (kind, item)
     except OSError as exc:
         failures.append(path)
-        reason = exc.strerror or str(exc)
-        warn_line = f"{path}: {reason}"
-        click.echo(f"replwatch: error: {warn_line}", err=True)
+        click.echo(f"replwatch: error: {path}: {exc.strerror or exc}", err=True)
 
 
 def _event_triples(
@@ -151,7 +149,7 @@ def parse(
     stats: bool,
     grammar_files: tuple[str, ...],
 ) -> None:
-    """Parse Redis/Valkey log FILES into events ('-' reads stdin, .gz is read as is).
+    """Parse Redis/Valkey log FILES into events ('-' reads stdin; .gz is decompressed).
 
     Several files are merged by time. Text columns: time, source, role, kind and
     the kind's key fields; colours only on a terminal.
@@ -328,5 +326,3 @@ def _quiet_broken_pipe() -> None:
         pass
     sys.exit(ExitCode.OK)
 
-
-__all__ = ["Event", "parse"]

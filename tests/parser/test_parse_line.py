@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from replwatch.parser import LogParser
 
 
@@ -59,3 +63,80 @@ def test_unrecognized_and_malformed(parser: LogParser) -> None:
     assert (ev.kind, ev.message, ev.fields) == ("unrecognized", "hello there", {})
     ev = parser.parse_line(b"  _._  \xff\x00 garbage", source="s", line_no=2)
     assert ev.kind == "malformed" and ev.ts is None and "\ufffd" in ev.message
+
+
+def test_signal_handler_and_epoch_lines_use_local_time(
+    parser: LogParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        ev = parser.parse_line(
+            "4347:signal-handler (1700000000) Received SIGTERM scheduling shutdown...",
+            source="s",
+            line_no=1,
+        )
+        assert (ev.ts, ev.pid, ev.role, ev.level) == ("2023-11-14T22:13:20.000", 4347, None, None)
+        assert ev.kind == "server_shutdown"
+        ev = parser.parse_line(
+            "[4347 | signal handler] (1700000000) Received SIGINT scheduling shutdown...",
+            source="s",
+            line_no=1,
+        )
+        assert ev.ts == "2023-11-14T22:13:20.000" and ev.kind == "server_shutdown"
+        ev = parser.parse_line(
+            "5905:M 1795597163446 * oO0OoO0OoO0Oo Valkey is starting oO0OoO0OoO0Oo",
+            source="s",
+            line_no=1,
+        )
+        assert (ev.ts, ev.role, ev.kind) == ("2026-11-25T08:59:23.446", "master", "server_starting")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_nul_level_char_of_redis_3_0_7_is_a_warning(parser: LogParser) -> None:
+    line = "4347:M 25 Nov 08:46:38.123 \x00 wait3() returned an error: No child processes. "
+    line += "rdb_child_pid = 12, aof_child_pid = -1"
+    ev = parser.parse_line(line, source="s", line_no=1, year=2015)
+    assert (ev.level, ev.kind, ev.fields) == (
+        "warning",
+        "child_error",
+        {"error": "No child processes"},
+    )
+
+
+def test_logfmt_roles_levels_and_escaped_quotes(parser: LogParser) -> None:
+    line = (
+        'pid=8055 role=RDB/AOF timestamp="25 Nov 2026 09:29:58.579" level=info '
+        'message="Fork CoW for RDB: current 0 MB, peak 2 MB, average 0 MB"'
+    )
+    ev = parser.parse_line(line, source="s", line_no=1)
+    assert (ev.ts, ev.role, ev.level, ev.kind, ev.fields) == (
+        "2026-11-25T09:29:58.579", "child", "verbose", "cow_report", {"mb": 2.0},
+    )  # fmt: skip
+    line = (
+        'pid=1 role=primary timestamp="1795597163446" level=warning '
+        'message="MASTER aborted replication with an error: \\"quoted\\""'
+    )
+    ev = parser.parse_line(line, source="s", line_no=1)
+    assert ev.role == "master" and ev.message.endswith('"quoted"')
+    assert ev.fields == {"error": '"quoted"'}
+
+
+def test_ipv6_peer_and_sentinel_event(parser: LogParser) -> None:
+    ev = parser.parse_line(
+        "1:M 25 Nov 2026 08:00:00.000 * Replica [::1]:6380 asks for synchronization",
+        source="s",
+        line_no=1,
+    )
+    assert (ev.kind, ev.fields) == ("replica_sync_request", {"peer": "[::1]:6380"})
+    ev = parser.parse_line(
+        "7:X 25 Nov 2026 08:00:00.000 # +switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380",
+        source="s",
+        line_no=1,
+    )
+    assert ev.role == "sentinel" and ev.fields == {
+        "event": "+switch-master", "master_name": "mymaster",
+        "old_peer": "127.0.0.1:6379", "peer": "127.0.0.1:6380",
+    }  # fmt: skip
