@@ -325,4 +325,3 @@ def _quiet_broken_pipe() -> None:
     except (OSError, ValueError):
         pass
     sys.exit(ExitCode.OK)
-
