@@ -55,6 +55,7 @@ async def test_demo_keys_stop_start_write_and_kill(lab_factory) -> None:  # type
 def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
     lab_dir = tmp_path / "demo"
     env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver")
+    running: list[int] = []
     proc = subprocess.Popen(
         [sys.executable, "-m", "replwatch", "demo", "--dir", str(lab_dir)],
         env=env,
@@ -79,6 +80,11 @@ def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        if (lab_dir / "lab.json").exists():  # never leave servers behind, even on failure
+            leftover = Lab.load(lab_dir)
+            running = [port for port in leftover.ports if leftover.pid(port)]
+            leftover.down()
+    assert running == [], f"the demo left servers running on {running}"
     assert b"demo servers stopped" in out
     assert b"Traceback" not in out
-    assert [lab.pid(port) for port in ports] == [None, None, None]
