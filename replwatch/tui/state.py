@@ -67,14 +67,14 @@ def link_view(link: LinkState, ts: str) -> LinkView:
     )
 
 
-def frame_of(snapshot: Snapshot, known: dict[str, NodeView] | None = None) -> Frame:
-    """The views of one snapshot; ``known`` (address -> last view while up) lets a
-    node that is down keep its role and version on screen."""
-    known = known or {}
+def frame_of(snapshot: Snapshot, last_up: dict[str, NodeState] | None = None) -> Frame:
+    """The views of one snapshot; ``last_up`` (address -> the node's last answer)
+    lets a node that is down keep its role and version on screen."""
+    last_up = last_up or {}
     nodes = []
     for node in snapshot.nodes:
         view = node_view(node)
-        last = known.get(view.address)
+        last = last_up.get(view.address)
         if view.status != "up" and last is not None:
             view = replace(view, role=view.role or last.role, version=view.version or last.version)
         nodes.append(view)
@@ -105,7 +105,6 @@ class DashboardState:
         self._lost_replica_side: Counter[str] = Counter()
         self._lost_master_side: Counter[str] = Counter()
         self._unknown: set[str] = set()  # sources no node could be guessed for
-        self._known: dict[str, NodeView] = {}  # each node as last seen up
         #: each node's last answer, for the details of a node that is down now
         self.last_up: dict[str, NodeState] = {}
 
@@ -115,8 +114,7 @@ class DashboardState:
 
     def apply_snapshot(self, snapshot: Snapshot) -> Frame:
         self.snapshot = snapshot
-        self.frame = frame_of(snapshot, self._known)
-        self._known.update({n.address: n for n in self.frame.nodes if n.status == "up"})
+        self.frame = frame_of(snapshot, self.last_up)
         self.last_up.update({n.address: n for n in snapshot.nodes if n.ok})
         for link in self.frame.links:
             samples = self.lag_history.setdefault(link.replica, deque(maxlen=HISTORY))
@@ -124,14 +122,14 @@ class DashboardState:
         return self.frame
 
     def apply_events(self, events: Iterable[Event]) -> None:
-        """Count the link losses the logs report (polls between them may see none)."""
+        """Count the link losses the logs report (polls between them may see none),
+        and learn which node writes each log file."""
         for event in events:
             if event.line is None:  # log events only: polls have their own picture
                 continue
-            if event.kind in REPLICA_SIDE_LOST:
-                node = self._node_of(event.source)
-                if node is not None:
-                    self._lost_replica_side[node] += 1
+            node = self._node_of(event.source)
+            if event.kind in REPLICA_SIDE_LOST and node is not None:
+                self._lost_replica_side[node] += 1
             elif event.kind in MASTER_SIDE_LOST and event.fields.get("peer"):
                 self._lost_master_side[_canonical_peer(str(event.fields["peer"]))] += 1
 
