@@ -113,9 +113,9 @@ def compile_dialect(name: str, layout: str) -> CompiledDialect:
     for needed in ("ts", "message"):
         if needed not in slots:
             raise ValueError(f"a layout needs a {{{needed}:...}} slot")
-    matcher = pp.Regex("".join(parts), flags=re.DOTALL)
+    matcher = pp.Regex("".join(parts), flags=re.DOTALL | re.ASCII)
     rest_last = parts[-1] == HEADER_TYPES[("message", "rest")]
-    prefix = pp.Regex("".join(parts[:-1]), flags=re.DOTALL).re if rest_last else None
+    prefix = pp.Regex("".join(parts[:-1]), flags=re.DOTALL | re.ASCII).re if rest_last else None
     return CompiledDialect(
         name=name,
         layout=layout,

@@ -56,7 +56,7 @@ def _batch_findall(dialect: CompiledDialect) -> Callable[[str], list[tuple[str, 
     tuple per line that matches (so all lines matched iff the counts agree)."""
     if _fast_prefix(dialect) is None or dialect.prefix is None:
         return None
-    return re.compile("^" + dialect.prefix.pattern + "(.*)$", re.MULTILINE).findall
+    return re.compile("^" + dialect.prefix.pattern + "(.*)$", re.MULTILINE | re.ASCII).findall
 
 
 def _middle(pid: str, role: str, level: str) -> str:

@@ -140,3 +140,10 @@ def test_ipv6_peer_and_sentinel_event(parser: LogParser) -> None:
         "event": "+switch-master", "master_name": "mymaster",
         "old_peer": "127.0.0.1:6379", "peer": "127.0.0.1:6380",
     }  # fmt: skip
+
+
+def test_header_digits_are_ascii_only(parser: LogParser) -> None:
+    ev = parser.parse_line(
+        "٤٣٥٧:S 25 Nov 2026 08:49:46.135 * DB saved on disk", source="s", line_no=1
+    )
+    assert ev.kind == "malformed"
