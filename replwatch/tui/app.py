@@ -148,6 +148,13 @@ class DashboardApp(App[None]):
         if len(self.state.node_of_source) != known:
             feed.node_of_source = dict(self.state.node_of_source)
         feed.add_events(events)
+        self._show_flaps()
+        notes = self.query_one(NotesBar).notes
+        arrived = {f"log:{e.source}" for e in events if e.line is not None} & set(notes)
+        if arrived:  # a log that was missing has appeared
+            self.query_one(NotesBar).notes = {k: v for k, v in notes.items() if k not in arrived}
+
+    def _show_flaps(self) -> None:
         flaps = self.state.flaps()
         self.query_one(TopologyTree).flaps = flaps
         self.query_one(LinksTable).flaps = flaps
@@ -157,6 +164,7 @@ class DashboardApp(App[None]):
         self.state = DashboardState(node_of_source=self.state.node_of_source)
         self.query_one(EventFeed).clear_events()
         self.query_one(LagHistory).history = {}
+        self._show_flaps()
 
     def set_sources(self, node_of_source: dict[str, str]) -> None:
         self.state.set_sources(node_of_source)

@@ -74,3 +74,4 @@ async def test_replay_plays_to_the_end_and_jumps_back(tmp_path: Path) -> None:
         # Back at the first poll: the log events that came later are gone again.
         assert [e.kind for e in app.query_one(EventFeed).shown] == ["link_up"]
         assert app.query_one("#feed-table", DataTable).row_count == 1
+        assert str(app.query_one(LinksTable).get_cell(R2, "flaps")) == ""  # not yet lost

@@ -9,7 +9,7 @@ from textual.widgets import Static
 class NotesBar(Static):
     """Shows the latest note of each key (a missing log, a node needing a password)."""
 
-    notes: reactive[dict[str, str]] = reactive(dict, always_update=True)
+    notes: reactive[dict[str, str]] = reactive(dict)
 
     def watch_notes(self, notes: dict[str, str]) -> None:
         self.update("  ·  ".join(notes.values()))
