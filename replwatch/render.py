@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event
@@ -42,12 +43,16 @@ TROUBLE_KINDS = frozenset({
     "auth_required", "lag_exceeded",
 })  # fmt: skip
 
+#: Control characters shown as escapes: ``\0``, ``\e``, ``\x07``...
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROLS.update({0: "\\0", 0x1B: "\\e", 0x09: " "})
 _SOURCE_TAIL = re.compile(r"(\.log)?(\.\d+)?(\.gz)?$")
 SOURCE_WIDTH = 10
 ROLE_WIDTH = 8
 KIND_WIDTH = 24
 
 
+@lru_cache(maxsize=512)
 def short_source(source: str) -> str:
     """A short column label: ``/x/10001.log`` -> ``10001``; ``host:port`` as is; ``-`` -> stdin."""
     if source == "-":
@@ -56,6 +61,11 @@ def short_source(source: str) -> str:
         return source
     name = source.rsplit("/", 1)[-1]
     return _SOURCE_TAIL.sub("", name) or name
+
+
+@lru_cache(maxsize=512)
+def _source_column(source: str, width: int) -> str:
+    return short_source(source)[:width].ljust(width)
 
 
 def short_time(ts: str | None) -> str:
@@ -93,7 +103,7 @@ def format_event(
 ) -> str:
     """One event as one text line (no newline), cut to ``width`` characters if given."""
     time_col = short_time(ev.ts)
-    source_col = short_source(ev.source)[:source_width].ljust(source_width)
+    source_col = _source_column(ev.source, source_width)
     role_col = (ev.role or "-")[:ROLE_WIDTH].ljust(ROLE_WIDTH)
     kind_col = ev.kind.ljust(KIND_WIDTH)
     if ev.kind in (UNRECOGNIZED, MALFORMED) or not ev.fields:
@@ -102,7 +112,8 @@ def format_event(
     else:
         detail = summarize_fields(ev.fields)
         detail_style = None
-    detail = detail.replace("\x00", "\\0").replace("\x1b", "\\e")
+    if not detail.isprintable():  # never let a log line drive the terminal
+        detail = detail.translate(_CONTROLS)
     if width is not None:
         used = len(time_col) + len(source_col) + len(role_col) + len(kind_col) + 4
         room = max(width - used, 10)
