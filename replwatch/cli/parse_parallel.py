@@ -163,6 +163,8 @@ def write_json_two_processes(
                        out_fd=out_fd, token_in=to_child_r, token_out=to_parent_w)  # fmt: skip
         except (BrokenPipeError, _PeerGone):
             status = 0  # stdout closed (| head) or the parent stopped: nothing to say
+        except KeyboardInterrupt:
+            status = 130  # Ctrl-C reached the whole process group: the parent reports
         except BaseException as exc:  # one line, never a traceback, then a plain exit
             os.write(2, f"replwatch: error: {path}: {exc}\n".encode(errors="replace"))
             status = 1
