@@ -76,7 +76,9 @@ def read_chunks(
 ) -> Iterator[bytes]:
     """Raw chunks of ``stream`` (at most ``limit`` bytes in all); a corrupt gzip
     stream ends with an OSError."""
-    read = stream.read
+    # A pipe: take what has arrived (read1) rather than wait for a full chunk.
+    seekable = getattr(stream, "seekable", lambda: True)()
+    read = stream.read if seekable or not hasattr(stream, "read1") else stream.read1
     left = limit
     while left is None or left > 0:
         try:

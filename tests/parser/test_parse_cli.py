@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +145,22 @@ def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     )  # fmt: skip
     assert pipeline.stdout.count("\n") == 1
     assert pipeline.stderr == ""
+
+
+def test_ctrl_c_exits_130_quietly() -> None:
+    """Waiting on stdin, a Ctrl-C (SIGINT to the process group) ends with 130, no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replwatch", "parse", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write((MASTER[0] + "\n").encode())
+    proc.stdin.flush()
+    time.sleep(1.0)  # let it start and block on stdin
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err and b"error" not in err
