@@ -266,7 +266,8 @@ class LogParser:
         """Stream the events of a file (``-`` for stdin; gzip read transparently).
 
         Headers without a year take ``year``, else the file's modification year,
-        counted back each time the months run backwards from the end.
+        counted back each time the months run backwards from the end. ``progress``
+        is called with the bytes read so far, about once per MiB (for a bar).
 
         Raises:
             OSError: the file cannot be opened or read (raised when iteration starts).
