@@ -82,8 +82,8 @@ class LogParser:
             header = self._header_from_match(dialect, m, line_no, year_for)
             if header is None:
                 continue
-            if i:
-                dialects.insert(0, dialects.pop(i))
+            if i:  # move to front with one assignment: safe if tail threads share us
+                self._dialects = [dialect, *(d for d in dialects if d is not dialect)]
             return header
         return None
 
