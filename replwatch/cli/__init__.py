@@ -58,9 +58,19 @@ def cli() -> None:
     """Watch Redis and Valkey replication: parse logs, follow them live, poll INFO."""
 
 
-def main() -> None:
-    """Console-script entry point: exit codes from :class:`ExitCode`, quiet Ctrl-C."""
+def main(args: list[str] | None = None) -> None:
+    """Console-script entry point: exit codes from :class:`ExitCode`, quiet Ctrl-C.
+
+    click's standalone mode turns Ctrl-C into "Aborted!" and exit 1; replwatch exits
+    130 with nothing printed, like the shell tools it sits beside.
+    """
     try:
-        cli.main(standalone_mode=True)
-    except KeyboardInterrupt:
+        code = cli.main(args=args, standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         sys.exit(ExitCode.INTERRUPTED)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)
