@@ -87,6 +87,7 @@ class DashboardApp(App[None]):
         super().__init__()
         self.state = DashboardState(node_of_source=node_of_source)
         self.feed_filter = FeedFilter()
+        self._pane_sizes: tuple[int, int] = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,7 +117,9 @@ class DashboardApp(App[None]):
         lag.frame = frame
         lag.history = self.state.history()
         self._fit_panes(len(frame.nodes), len(frame.links))
-        self.sub_title = snapshot.ts.replace("T", " ")[:19]
+        # On a border, not in the header: a header change re-lays out the whole
+        # screen, and this changes with every poll.
+        self.query_one(LinksTable).border_subtitle = "polled " + snapshot.ts.replace("T", " ")[:19]
         notes = dict(self.query_one(NotesBar).notes)
         for node in frame.nodes:
             key = f"node:{node.address}"
@@ -135,9 +138,11 @@ class DashboardApp(App[None]):
         third = max(self.size.height // 3, 5)
         top = min(max(nodes + 2, links + 4, 6), third)
         lag = min(max(len(self.state.lag_history), 1) + 2, third - 2)
-        if self.query_one("#top").styles.height != top:
-            self.query_one("#top").styles.height = top
-            self.query_one("#lag").styles.height = max(lag, 3)
+        sizes = (top, max(lag, 3))
+        if sizes != self._pane_sizes:  # setting a height re-lays out the whole screen
+            self._pane_sizes = sizes
+            self.query_one("#top").styles.height = sizes[0]
+            self.query_one("#lag").styles.height = sizes[1]
 
     def show_events(self, events: Iterable[Event]) -> None:
         """Add events to the feed and let the logs mark link flaps."""

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 
 from replwatch.model import Snapshot
 from replwatch.recording import Record, Recording
@@ -104,6 +106,10 @@ class ReplayApp(DashboardApp):
         self._show_position()
 
     def _tick(self) -> None:
+        with contextlib.suppress(NoMatches):  # a last tick during shutdown finds no widgets
+            self._advance()
+
+    def _advance(self) -> None:
         if self.playing and not self.clock.done:
             second = int(self.clock.now)
             records = self.clock.advance(TICK * self.speed)

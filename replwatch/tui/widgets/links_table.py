@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from replwatch.tui.formatting import (
     STATE_STYLE,
@@ -86,7 +88,10 @@ class LinksTable(DataTable[Text | str]):
             if key in self.rows:
                 for column, value in cells.items():
                     if self.get_cell(key, column) != value:
-                        self.update_cell(key, column, value, update_width=True)
+                        # Re-measuring a column costs a pass over all its rows: only
+                        # when the new value does not fit the column as it is.
+                        wider = cell_len(str(value)) > self.columns[ColumnKey(column)].content_width
+                        self.update_cell(key, column, value, update_width=wider)
             else:
                 self.add_row(*cells.values(), key=key)
 
