@@ -100,11 +100,13 @@ def tui(
 @click.option("--server", metavar="PATH", help="redis-server / valkey-server to run.")
 @interval_option
 def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
-    """Start the seed's topology (master 10000 with a password, replicas 10001 and
-    10002; other free ports when those are taken) and watch it live.
+    """A master and two replicas of your own, live on the dashboard.
 
-    Keys: 1/2/3 stop or start a node, k kill the master, w write on the master,
-    plus the dashboard's keys. Every server it started is stopped on exit.
+    Starts the seed's topology with the lab (master 10000 with a password,
+    replicas 10001 and 10002; other free ports when those are taken) and opens
+    the dashboard on it with its logs. Keys: 1/2/3 stop or start a node, k kill
+    the master, w write on the master, plus the dashboard's keys. Every server
+    it started is stopped on exit.
     """
     from replwatch.addresses import Address
     from replwatch.auth import Credentials
