@@ -14,6 +14,7 @@ they also append what they saw to a recording.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Sequence
@@ -101,6 +102,14 @@ class LiveApp(DashboardApp):
     @work(exclusive=True, group="poller")
     async def poll_loop(self) -> None:
         """Poll forever; each round becomes a SnapshotPolled and its poll events."""
+        while True:
+            try:
+                await self._poll_forever()
+            except Exception as exc:  # a bug must not freeze the screen: say so, go on
+                self.post_message(Note(f"poller restarted after an error: {exc}", key="poller"))
+                await asyncio.sleep(max(self.settings.interval, 1.0))
+
+    async def _poll_forever(self) -> None:
         settings = self.settings
         nodes = [target.key for target in settings.targets]
         prev: Snapshot | None = None
@@ -148,6 +157,7 @@ class LiveApp(DashboardApp):
     @work(thread=True, exclusive=True, group="tailer")
     def tail_logs(self, paths: list[str], stop: threading.Event, start: str | int) -> None:
         """Follow ``paths`` until ``stop`` is set; parse and post each batch of lines."""
+        from replwatch.grammar.language import GrammarError
         from replwatch.parser import load_default_parser
 
         for path in paths:
@@ -157,7 +167,7 @@ class LiveApp(DashboardApp):
                 )
         try:
             parser = load_default_parser()
-        except Exception as exc:  # a broken user grammar: say so, keep polling
+        except GrammarError as exc:  # a broken user grammar: say so, keep polling
             self.post_message(Note(f"log parsing off: {exc}", key="grammar"))
             return
         year = datetime.now().year
@@ -176,6 +186,8 @@ class LiveApp(DashboardApp):
         def on_error(exc: Exception) -> None:
             self.post_message(Note(f"log: {exc}", key=f"log-error:{exc}"))
 
-        tailer = MultiTailer(paths, start=start, on_error=on_error)
-        with tailer:
-            tailer.run(on_lines, stop)
+        try:
+            with MultiTailer(paths, start=start, on_error=on_error) as tailer:
+                tailer.run(on_lines, stop)
+        except Exception as exc:  # the polls go on without the logs
+            self.post_message(Note(f"log tailing stopped: {exc}", key="tailer"))
