@@ -6,6 +6,8 @@ Polls every 0.2 s so a stopped replica must show as down within 3 s.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +16,7 @@ from replwatch.addresses import Address
 from replwatch.auth import Credentials
 from replwatch.lab import Lab, free_ports
 from replwatch.logsources import LogSource
+from replwatch.poller import PollSettings
 from replwatch.tui.live import LiveApp, LiveSettings
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.notes import NotesBar
@@ -113,3 +116,32 @@ async def test_wrong_password_dead_node_and_missing_log_show_as_notes(
             pilot, lambda: str(missing) in " ".join(app.query_one(NotesBar).notes.values()), 5
         )
         await pilot.press("q")
+
+
+async def test_hung_server_shows_as_down_and_the_screen_keeps_going(lab_factory) -> None:  # type: ignore[no-untyped-def]
+    lab = lab_factory(2, password="foobared")
+    replica = lab.replica_ports[0]
+    settings = replace(settings_for(lab), poll=PollSettings(connect_timeout=0.3, read_timeout=0.5))
+    app = LiveApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: link_state(app, replica) == "up", 5)
+        pid = lab.pid(replica)
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            address = f"127.0.0.1:{replica}"
+            await wait_for(
+                pilot,
+                lambda: any(
+                    n.address == address and n.status == "down" for n in app.state.frame.nodes
+                ),
+                5,
+            )
+            # The screen is not frozen: the master's row still refreshes meanwhile.
+            polled = app.state.snapshot.ts if app.state.snapshot else ""
+            await wait_for(
+                pilot, lambda: app.state.snapshot is not None and app.state.snapshot.ts != polled, 3
+            )
+            assert f"{address} is down" in " ".join(app.query_one(NotesBar).notes.values())
+        finally:
+            os.kill(pid, signal.SIGCONT)
