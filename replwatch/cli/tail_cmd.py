@@ -1,6 +1,6 @@
 """``replwatch tail``: follow many logs live, like ``tail -F``, as events.
 
-A thin loop over :class:`replwatch.tailer.MultiTailer` (the lines), the parser (the
+A thin loop over :class:`replwatch.multitail.MultiTailer` (the lines), the parser (the
 events), :func:`replwatch.render.format_event` (one line each for people) and
 :class:`replwatch.sessions.SessionTracker` (one summary line when a replica's sync
 attempt ends).
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from replwatch.cli.errors import ExitCode, fail, warn
-from replwatch.tailer import LineRecord, MultiTailer
+from replwatch.multitail import LineRecord, MultiTailer
 
 if TYPE_CHECKING:
     from replwatch.parser import LogParser

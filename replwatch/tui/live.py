@@ -28,9 +28,9 @@ from replwatch.addresses import Address
 from replwatch.auth import Credentials, TlsOptions
 from replwatch.logsources import LogSource, is_local, log_path_from_config, resolve_sources
 from replwatch.model import Snapshot, diff
+from replwatch.multitail import LineRecord, MultiTailer
 from replwatch.poller import Poller, PollSettings
 from replwatch.recording import RecordingWriter
-from replwatch.tailer import LineRecord, MultiTailer
 from replwatch.tui.app import DashboardApp
 from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from replwatch.tailer import LineRecord, MultiTailer
+from replwatch.multitail import LineRecord, MultiTailer
 
 
 class Collector:
