@@ -16,11 +16,15 @@ Errors never cross the observer thread: they go to ``on_error`` as values.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 #: Safety poll while inotify is active: a missed event costs at most this long.
 SAFETY_INTERVAL = 1.0
+#: Seconds :meth:`InotifyWatcher.stop` gives busy emitter threads to finish their event.
+_EMITTER_DRAIN = 0.05
 
 
 class Watcher(ABC):
@@ -83,32 +87,58 @@ class InotifyWatcher(Watcher):
         self._observer = InotifyObserver()
         self._handler = _Handler()
         self._watched: set[str] = set()
+        # watch_dir() may be called from the tailer thread while stop() runs in another.
+        self._lock = threading.Lock()
+        self._stopped = False
 
     def watch_dir(self, directory: str) -> bool:
         directory = os.path.abspath(directory)
-        if directory in self._watched:
+        with self._lock:
+            if directory in self._watched:
+                return True
+            if self._stopped or not os.path.isdir(directory):
+                return False  # not there yet: the safety poll covers it until it is
+            try:
+                self._observer.schedule(
+                    self._handler, directory, recursive=False, event_filter=self._event_filter
+                )
+            except OSError as exc:
+                # A directory that does not exist yet is covered by the safety poll;
+                # anything else (watch limit reached, permission) is worth saying.
+                if not isinstance(exc, FileNotFoundError):
+                    self._on_error(exc)
+                return False
+            self._watched.add(directory)
             return True
-        if not os.path.isdir(directory):
-            return False  # not there yet: the safety poll covers it until it is
-        try:
-            self._observer.schedule(
-                self._handler, directory, recursive=False, event_filter=self._event_filter
-            )
-        except OSError as exc:
-            # A directory that does not exist yet is covered by the safety poll;
-            # anything else (watch limit reached, permission) is worth saying.
-            if not isinstance(exc, FileNotFoundError):
-                self._on_error(exc)
-            return False
-        self._watched.add(directory)
-        return True
 
     def start(self) -> None:
         self._observer.daemon = True
         self._observer.start()
 
     def stop(self) -> None:
+        """Stop the observer once, without tearing a watch down under a busy emitter.
+
+        watchdog's ``observer.stop()`` stops each emitter by dropping its inotify
+        group at once; an emitter thread that is just handling an event (a log
+        being written as we stop) then logs ``InotifyEmitter.queue_events() called
+        when the thread is inactive`` on stderr. So, in this order: no new watches;
+        each emitter is told to leave its loop after the event in hand and busy ones
+        are given a moment to do so (idle ones wait, blocked, for the next step);
+        then ``observer.stop()`` unschedules every watch (which stops and joins the
+        emitters) and the observer thread is joined.
+        """
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
         try:
+            emitters = list(self._observer.emitters)
+            for emitter in emitters:
+                emitter.stopped_event.set()
+            deadline = time.monotonic() + _EMITTER_DRAIN
+            for emitter in emitters:
+                if emitter.is_alive():
+                    emitter.join(timeout=max(0.0, deadline - time.monotonic()))
             self._observer.stop()
             if self._observer.is_alive():
                 self._observer.join(timeout=2.0)
