@@ -10,11 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from replwatch.events import Event
+from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
 from replwatch.report.links import SessionFolder, build_links
 from replwatch.report.model import Report
 from replwatch.report.nodes import NodeScanner
 from replwatch.report.notables import Notables
+from replwatch.report.sentinel_scan import SentinelScanner
 from replwatch.sessions import SessionTracker
 from replwatch.timeline import LinkTimeline, merge_events, parse_ts
 
@@ -37,6 +39,7 @@ def build_report(
     timeline = LinkTimeline(peer_name=str)
     notables = Notables()
     sessions = SessionFolder()
+    sentinels = SentinelScanner()
     first_ts: str | None = None
     last_ts: str | None = None
     count = 0
@@ -63,12 +66,14 @@ def build_report(
             sessions.add(session)
         timeline.feed(event)
         notables.feed(event)
+        sentinels.feed(event)
     for session in tracker.flush():
         sessions.add(session)
     timeline.close(last_ts)
     nodes = scanner.nodes()
     links = build_links(nodes=nodes, sessions=sessions.entries(), timeline=timeline)
-    findings = find_all(nodes=nodes, links=links, notables=notables)
+    failovers = build_failovers(scanner=sentinels, nodes=nodes, links=links)
+    findings = find_all(nodes=nodes, links=links, notables=notables, failovers=failovers)
     notes = []
     if sessions.dropped:
         notes.append(f"{sessions.dropped} oldest sync sessions were dropped (memory bound)")
@@ -83,4 +88,5 @@ def build_report(
         end_ts=last_ts,
         events=count,
         notes=tuple(notes),
+        failovers=tuple(failovers),
     )

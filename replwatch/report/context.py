@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from replwatch.report.model import Finding, LinkReport, NodeInfo
+from replwatch.report.model import Failover, Finding, LinkReport, NodeInfo
 from replwatch.report.notables import NotableGroup, Notables
 from replwatch.sessions import SyncSession
 from replwatch.timeline import seconds_between
@@ -21,6 +21,7 @@ class Context:
     nodes: Sequence[NodeInfo]
     links: Sequence[LinkReport]
     notables: Notables
+    failovers: Sequence[Failover] = ()
 
     def node_of(self, source: str) -> str:
         for node in self.nodes:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from replwatch.report.context import Context, Rule
-from replwatch.report.model import Finding, LinkReport, NodeInfo
+from replwatch.report.model import Failover, Finding, LinkReport, NodeInfo
 from replwatch.report.notables import Notables
+from replwatch.report.rules_failover import failovers
 from replwatch.report.rules_link import (
     auth_failures,
     backlog_too_small,
@@ -30,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     backlog_too_small,
     output_buffer,
     timeouts,
+    failovers,
     role_changes,
     restarts,
     outages,
@@ -38,9 +40,13 @@ RULES: tuple[Rule, ...] = (
 
 
 def find_all(
-    *, nodes: Sequence[NodeInfo], links: Sequence[LinkReport], notables: Notables
+    *,
+    nodes: Sequence[NodeInfo],
+    links: Sequence[LinkReport],
+    notables: Notables,
+    failovers: Sequence[Failover] = (),
 ) -> list[Finding]:
     """Every rule's findings, oldest first."""
-    ctx = Context(nodes, links, notables)
+    ctx = Context(nodes, links, notables, failovers)
     found = [finding for rule in RULES for finding in rule(ctx)]
     return sorted(found, key=lambda f: (f.ts or "", f.code, f.node or ""))

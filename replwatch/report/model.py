@@ -113,6 +113,56 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class FailoverStep:
+    """One moment of a failover, told in operator terms, with the lines that show it."""
+
+    ts: str | None
+    text: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Failover:
+    """A monitored master went down and (usually) Sentinel replaced it.
+
+    ``outcome``: ``switched``, ``aborted`` (Sentinel gave up: ``end_event`` says why),
+    ``recovered`` (the master came back before a switch) or ``unfinished``. Node names
+    are the report's node names when the logs include that node, else addresses.
+    """
+
+    master_name: str
+    old_master: str
+    new_master: str | None
+    outcome: str
+    end_event: str | None
+    lost_ts: str | None
+    """When the master was lost: its replicas' links broke, else the first ``+sdown``."""
+    lost_seen_by: str
+    """``replicas`` (their logs show the link break) or ``sentinel`` (first ``+sdown``,
+    which comes ``down-after-milliseconds`` after the master stopped answering)."""
+    switch_ts: str | None
+    """The first ``+switch-master``: when Sentinel clients learn the new address."""
+    writable_ts: str | None
+    """The new master's ``MASTER MODE enabled`` (needs its log)."""
+    no_master_seconds: float | None
+    sentinels_down: int
+    sentinels: int
+    agreed: int | None
+    quorum: int | None
+    leader: str | None
+    old_master_back_ts: str | None
+    old_master_resync: str | None
+    """``full`` / ``partial`` / None: how the old master resynced as a replica."""
+    steps: tuple[FailoverStep, ...]
+    evidence: Evidence
+
+    @property
+    def title(self) -> str:
+        new = self.new_master or "?"
+        return f"{self.master_name}: {self.old_master} -> {new} ({self.outcome})"
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything ``replwatch report`` found in a set of logs."""
 
@@ -124,6 +174,7 @@ class Report:
     end_ts: str | None
     events: int
     notes: tuple[str, ...] = ()
+    failovers: tuple[Failover, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``report --json``."""

@@ -57,7 +57,7 @@ class NodeScanner:
             state.last_ts = event.ts
         if state.port is None:
             state.port = port_from_event(event)
-        if event.role in ("master", "replica"):
+        if event.role in ("master", "replica", "sentinel"):
             state.roles.add(event.role)
             if state.first_pid is None:
                 state.first_pid = event.pid
@@ -143,9 +143,12 @@ def resolve_address(
     """The node name at ``address`` (``127.0.0.1:10000``), else the address itself.
 
     A unique port match wins; if several nodes share the port (logs from different
-    hosts), the one whose replication ids include ``replid`` does.
+    hosts), the one whose replication ids include ``replid`` does. Sentinels are
+    never candidates: they are not data nodes.
     """
     port = peer_node(address)
+    # a Sentinel never is a replication peer, even when its port matches (other hosts)
+    nodes = [node for node in nodes if "sentinel" not in node.roles]
     candidates = [node for node in nodes if node.port == port]
     if len(candidates) == 1:
         return candidates[0].name

@@ -21,6 +21,7 @@ from replwatch.report.model import (
     evidence_text,
     format_seconds,
 )
+from replwatch.report.render_html_failover import MASTER_COLOURS, failover_rows, failovers_html
 from replwatch.timeline import parse_ts
 
 COLOURS = {"up": "#2e9e44", "syncing": "#e0a21b", "down": "#d64541"}
@@ -74,13 +75,15 @@ def render_html(report: Report) -> str:
         f"{report.events} lines, "
         f"{escape(report.start_ts or '?')} .. {escape(report.end_ts or '?')}</p>",
         "<h2>Links over time</h2>",
-        _legend(),
+        _legend(report),
         _timeline_svg(report),
-        f"<h2>Findings ({len(report.findings)})</h2>",
     ]
+    strip = common_folder(report.files)
+    if report.failovers:
+        parts.append(failovers_html(report, strip))
+    parts.append(f"<h2>Findings ({len(report.findings)})</h2>")
     if not report.findings:
         parts.append("<p>None: every link synced and stayed up in these logs.</p>")
-    strip = common_folder(report.files)
     parts.extend(_finding_html(f, strip) for f in report.findings)
     parts.append("<h2>Links</h2>")
     parts.extend(_link_html(link, strip) for link in report.links)
@@ -90,11 +93,17 @@ def render_html(report: Report) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _legend() -> str:
+def _legend(report: Report) -> str:
     items = "".join(
         f'<span><i style="background:{colour}"></i>{state}</span>'
         for state, colour in COLOURS.items()
     )
+    if report.failovers:
+        names = {"old": "old master", "none": "no master", "new": "new master"}
+        items += "".join(
+            f'<span><i style="background:{MASTER_COLOURS[key]}"></i>{names[key]}</span>'
+            for key in ("old", "none", "new")
+        )
     restart = '<span><i style="border-left:2px dashed #1d2430;width:0"></i>node restart</span>'
     return f'<p class="legend">{items}{restart}</p>'
 
@@ -102,13 +111,14 @@ def _legend() -> str:
 def _timeline_svg(report: Report) -> str:
     start, end = parse_ts(report.start_ts), parse_ts(report.end_ts)
     links = list(report.links)
-    height = max(1, len(links)) * ROW + AXIS
+    top = len(report.failovers) * ROW
+    height = top + max(1, len(links)) * ROW + AXIS
     out = [
         f'<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
         f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" '
         'aria-label="replication link states over time">'
     ]
-    if start is None or end is None or not links:
+    if start is None or end is None or not (links or report.failovers):
         out.append('<text x="10" y="20">no timed link events in these logs</text></svg>')
         return "\n".join(out)
     span = max((end - start).total_seconds(), 1.0)
@@ -117,8 +127,9 @@ def _timeline_svg(report: Report) -> str:
     def x_of(moment: datetime) -> float:
         return LABEL + max(0.0, min(1.0, (moment - start).total_seconds() / span)) * plot
 
+    out.extend(failover_rows(report, x_of=x_of, row=ROW))
     for row, link in enumerate(links):
-        y = row * ROW
+        y = top + row * ROW
         out.append(f'<g class="link" data-link="{escape(link.title)}">')
         out.append(f'<text x="4" y="{y + 19}">{escape(link.title)}</text>')
         out.append(
@@ -155,7 +166,7 @@ def _timeline_svg(report: Report) -> str:
                     f"{escape(ts or '')}</title></line>"
                 )
         out.append("</g>")
-    axis_y = len(links) * ROW + 6
+    axis_y = top + len(links) * ROW + 6
     out.append(
         f'<line x1="{LABEL}" y1="{axis_y}" x2="{LABEL + plot}" y2="{axis_y}" stroke="#5a6472"/>'
     )

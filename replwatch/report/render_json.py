@@ -61,6 +61,17 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             }
             for node in report.nodes
         ],
+        "failovers": [
+            {
+                **{k: v for k, v in asdict(f).items() if k not in ("steps", "evidence")},
+                "steps": [
+                    {"ts": step.ts, "text": step.text, "evidence": _evidence(step.evidence)}
+                    for step in f.steps
+                ],
+                "evidence": _evidence(f.evidence),
+            }
+            for f in report.failovers
+        ],
         "links": links,
         "findings": [{**asdict(f), "evidence": _evidence(f.evidence)} for f in report.findings],
         "notes": list(report.notes),

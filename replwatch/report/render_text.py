@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from replwatch.report.model import (
+    Failover,
     Finding,
     LinkReport,
     Report,
@@ -30,6 +31,9 @@ def render_text(report: Report) -> str:
         out.append(
             f"  {node.name:<8} {roles:<15}{version:<10} {node.source.removeprefix(strip)}{restarts}"
         )
+    for failover in report.failovers:
+        out.append("")
+        out.extend(_failover_section(failover, strip))
     for link in report.links:
         out.append("")
         out.extend(_link_section(link, strip))
@@ -42,6 +46,23 @@ def render_text(report: Report) -> str:
     for note in report.notes:
         out.append(f"note: {note}")
     return "\n".join(out) + "\n"
+
+
+def _failover_section(failover: Failover, strip: str) -> list[str]:
+    lines = [f"Failover {failover.title}"]
+    if failover.no_master_seconds is not None:
+        until = "the new master accepted writes" if failover.writable_ts else "+switch-master"
+        sentinel_only = failover.lost_seen_by == "sentinel"
+        since = "first +sdown" if sentinel_only else "master lost"
+        lines.append(
+            f"  no master for writes: {'at least ' if sentinel_only else ''}"
+            f"{format_seconds(failover.no_master_seconds)} "
+            f"({failover.lost_ts} {since} .. {until})"
+        )
+    for step in failover.steps:
+        lines.append(f"    {step.ts or '?'}  {step.text}")
+        lines.append(f"      evidence: {evidence_text(step.evidence, limit=3, strip=strip)}")
+    return lines
 
 
 def _link_section(link: LinkReport, strip: str) -> list[str]:

@@ -9,7 +9,8 @@ from replwatch.timeline import seconds_between
 
 
 def role_changes(ctx: Context) -> list[Finding]:
-    """Promotions, REPLICAOF retargets, FAILOVER, Sentinel switches, new replication ids."""
+    """Promotions, REPLICAOF retargets, FAILOVER, new replication ids (Sentinel's own
+    switches are told by :mod:`~replwatch.report.rules_failover`)."""
     findings = []
     kinds = (
         "master_mode_enabled",
@@ -21,9 +22,6 @@ def role_changes(ctx: Context) -> list[Finding]:
     by_node: dict[str, list[NotableGroup]] = {}
     for group in ctx.notables.of_kind(*kinds):
         by_node.setdefault(ctx.node_of(group.source), []).append(group)
-    for group in ctx.notables.of_kind("sentinel_event"):
-        if any(e.fields.get("event") == "+switch-master" for e in group.events):
-            by_node.setdefault(ctx.node_of(group.source), []).append(group)
     for node, groups in sorted(by_node.items()):
         kinds_seen = {g.kind for g in groups}
         parts = []
@@ -42,8 +40,6 @@ def role_changes(ctx: Context) -> list[Finding]:
                 }
             )
             parts.append(f"was made a replica of {', '.join(targets) or 'a new master'}")
-        if "sentinel_event" in kinds_seen:
-            parts.append("saw Sentinel switch the master")
         if kinds_seen & {"secondary_replid_set", "master_replid_changed"}:
             parts.append("changed replication id")
         if not parts:
@@ -96,6 +92,14 @@ def restarts(ctx: Context) -> list[Finding]:
                 else "without a clean shutdown (killed or crashed)"
             )
             why, setting = _restart_advice(full=full, partial=partial, clean=clean, own=bool(own))
+            failed_over = full and _failed_over(ctx, node.name, ts)
+            if failed_over:
+                why, setting = (
+                    "It had been replaced by a failover, so it came back as a replica of the "
+                    "new master with a history the new master does not share: a full resync "
+                    "is expected here, and its writes that never reached a replica are lost.",
+                    None,
+                )
             explanation = (
                 f"{node.name} started again at {ts or '?'}, {how_stopped}. "
                 + ("; ".join(outcomes) + ". " if outcomes else "")
@@ -104,7 +108,7 @@ def restarts(ctx: Context) -> list[Finding]:
             findings.append(
                 Finding(
                     "restart",
-                    WARNING if full else INFO,
+                    WARNING if full and not failed_over else INFO,
                     f"{node.name} restarted" + (" and a full resync followed" if full else ""),
                     explanation,
                     setting,
@@ -114,6 +118,14 @@ def restarts(ctx: Context) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _failed_over(ctx: Context, node: str, ts: str | None) -> bool:
+    """True when ``node`` restarted after a failover had replaced it as master."""
+    return any(
+        f.old_master == node and f.outcome == "switched" and (ts or "") >= (f.lost_ts or "")
+        for f in ctx.failovers
+    )
 
 
 def _restart_advice(*, full: bool, partial: bool, clean: bool, own: bool) -> tuple[str, str | None]:
