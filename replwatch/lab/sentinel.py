@@ -2,7 +2,8 @@
 
 Each Sentinel is the lab's own server binary run as ``<server> <conf> --sentinel``,
 with its config in the lab dir (``sentinel-<port>.conf``, mode 0600 from the first
-byte: it holds ``sentinel auth-pass``), its log in ``sentinel-<port>.log`` (the
+byte, and still 0600 after Sentinel rewrites it: the process runs with umask 077,
+since it holds ``sentinel auth-pass``), its log in ``sentinel-<port>.log`` (the
 ``sentinel-`` prefix is how ``replwatch report`` tells a Sentinel's log from a data
 node's) and its pid file in ``sentinel-<port>.pid``. As with :class:`~replwatch.lab.Lab`
 the process is our direct child in a new session, and it is stopped by the pid in its
@@ -130,7 +131,7 @@ class SentinelGroup:
         deadline = time.monotonic() + timeout
         try:
             for port in self.ports:
-                self._path(port, "").mkdir(parents=True, exist_ok=True)
+                self._path(port, "").mkdir(parents=True, exist_ok=True, mode=0o700)
                 cfg.write_private(self.config_path(port), self._settings(port, password))
                 self._launch(port)
             for port in self.ports:
@@ -150,6 +151,9 @@ class SentinelGroup:
                 stderr=output,
                 cwd=self._path(port, ""),
                 start_new_session=True,
+                # Sentinel rewrites its config (auth-pass included) at start-up and on
+                # every change, via a new file whose mode follows the umask: keep it 0600.
+                umask=0o077,
             )
 
     def _wait_ready(self, port: int, deadline: float) -> None:
