@@ -28,7 +28,9 @@ class MultiTailer:
     Each PATH is a file (followed even before it exists), a directory (its ``*.log``
     files, including ones created later) or a glob (re-expanded every
     ``rescan_interval`` seconds). Files found at :meth:`open` begin at ``start``;
-    files found later are new and are read from their start.
+    files found later are new and are read from their start. :meth:`add_path`
+    adds a PATH while it runs, from any thread, without disturbing the files
+    already followed (they keep their offsets).
 
     Two ways to consume it, both blocking, both ending when :meth:`stop` is called
     (or the ``stop`` event passed in is set):
@@ -76,6 +78,9 @@ class MultiTailer:
         self.watcher: Watcher | None = None
         self.has_more = False
         self._pending: list[LineRecord] = []
+        #: (spec, start) pairs from add_path(), taken by the tailer's own thread.
+        self._added: list[tuple[str, str | int]] = []
+        self._added_lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -110,6 +115,19 @@ class MultiTailer:
     def stop(self) -> None:
         """Ask :meth:`run` / :meth:`lines` to return; callable from any thread."""
         self._stop.set()
+        self._wake.set()
+
+    def add_path(self, spec: str, *, start: str | int = "start") -> None:
+        """Follow one more PATH from the next poll on; callable from any thread.
+
+        The files already followed keep their offsets: nothing of them is lost or
+        read twice. The new PATH's files that exist at that poll begin at ``start``
+        (``"start"`` by default: a log that just appeared is all news); files that
+        appear later are read from their start, as always. A PATH already followed
+        is left as it is.
+        """
+        with self._added_lock:
+            self._added.append((spec, start))
         self._wake.set()
 
     # -- consuming ------------------------------------------------------------
@@ -150,6 +168,7 @@ class MultiTailer:
         now = time.monotonic()
         if now >= self._next_rescan:
             self._rescan(start="start")
+        self._take_added()
         out: list[LineRecord] = []
         more = False
         for path, follower in self.followers.items():
@@ -166,20 +185,34 @@ class MultiTailer:
 
     def _rescan(self, *, start: str | int) -> None:
         self._next_rescan = time.monotonic() + self._rescan_interval
-        assert self.watcher is not None
         for spec in self.specs:
-            if _GLOB_CHARS & set(spec):
-                self.watcher.watch_dir(_glob_base(spec))
-                found = sorted(p for p in glob.glob(spec) if os.path.isfile(p))
-            elif os.path.isdir(spec):
-                self.watcher.watch_dir(spec)
-                found = sorted(glob.glob(os.path.join(glob.escape(spec), "*.log")))
-            else:
-                found = [spec]
-            for path in found:
-                if path not in self.followers:
-                    self.followers[path] = Follower(path, start=start, grace=self._grace)
-                self.watcher.watch_dir(os.path.dirname(path) or ".")
+            self._expand(spec, start=start)
+
+    def _take_added(self) -> None:
+        """Adopt the PATHs given to :meth:`add_path` (in the tailer's thread only,
+        so :attr:`followers` is never changed under a poll)."""
+        with self._added_lock:
+            added, self._added = self._added, []
+        for spec, start in added:
+            if spec not in self.specs:
+                self.specs.append(spec)
+                self._expand(spec, start=start)
+
+    def _expand(self, spec: str, *, start: str | int) -> None:
+        """Follow the files ``spec`` names now that are not followed yet."""
+        assert self.watcher is not None
+        if _GLOB_CHARS & set(spec):
+            self.watcher.watch_dir(_glob_base(spec))
+            found = sorted(p for p in glob.glob(spec) if os.path.isfile(p))
+        elif os.path.isdir(spec):
+            self.watcher.watch_dir(spec)
+            found = sorted(glob.glob(os.path.join(glob.escape(spec), "*.log")))
+        else:
+            found = [spec]
+        for path in found:
+            if path not in self.followers:
+                self.followers[path] = Follower(path, start=start, grace=self._grace)
+            self.watcher.watch_dir(os.path.dirname(path) or ".")
 
     def _report(self, exc: Exception, *, key: str = "") -> None:
         message = str(exc)

@@ -6,7 +6,9 @@ Two workers, one per concern, each ``exclusive`` in its own group:
   it): one snapshot per interval, its poll events from ``diff``, and the log
   paths the servers report (``CONFIG GET logfile`` / ``dir``) for local nodes;
 * ``tailer`` (a thread): follows the log files, parses each line into an event.
-  It is restarted (the old one stopped) when new log files are found.
+  A log file found later (a node that answers CONFIG GET only now, a node
+  started later) is added to the running tailer, so the files already followed
+  keep their place; only when a file is dropped is the tailer restarted.
 
 Both post messages to the app; neither touches a widget. With ``record`` set
 they also append what they saw to a recording.
@@ -15,6 +17,7 @@ they also append what they saw to a recording.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -57,6 +60,22 @@ class LiveSettings:
     start: str | int = 20
 
 
+#: A log found mid-session at most this big is read from its start: it belongs to a
+#: node that just started, and all of it (the startup lines) is news. A bigger one
+#: is the history of a node that was already running; it begins like the logs
+#: found at launch (``LiveSettings.start``).
+NEW_LOG_MAX_BYTES = 64 * 1024
+
+
+def start_for_new_log(path: str, launch_start: str | int) -> str | int:
+    """Where to begin in a log file that turned up while the dashboard runs."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return "start"  # not there yet: read from its start when it appears
+    return "start" if size <= NEW_LOG_MAX_BYTES else launch_start
+
+
 def discovered_logs(snapshot: Snapshot) -> dict[str, Path]:
     """node -> log path, for the local nodes that told us where they log."""
     found: dict[str, Path] = {}
@@ -81,6 +100,8 @@ class LiveApp(DashboardApp):
         self._sources: list[LogSource] = []
         self._discovered: dict[str, Path] = {}
         self._tail_stop: threading.Event | None = None
+        self._tailer: MultiTailer | None = None
+        self._tailed: set[str] = set()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -140,31 +161,53 @@ class LiveApp(DashboardApp):
 
     # -- tailer ----------------------------------------------------------------------
     def _use_sources(self, sources: list[LogSource]) -> None:
-        """Tail these files from now on (the old tailer thread is told to stop)."""
+        """Tail these files from now on.
+
+        New files are added to the running tailer (the others keep their offsets:
+        nothing written meanwhile is lost or shown twice). The tailer is started
+        afresh only the first time, or when a file is no longer wanted; a restart
+        reads on from the end, the old files having been shown up to about now.
+        """
         self._sources = sources
         mapping = {str(s.path): s.node for s in sources if s.node is not None}
         self.post_message(SourcesFound(mapping))
-        # A restart (a new log file was found) reads on from the end: the files the
-        # old tailer followed were already shown up to about now.
+        paths = [str(s.path) for s in sources]
+        if self._tailer is not None and self._tailed <= set(paths):
+            for path in paths:
+                if path not in self._tailed:
+                    self._note_if_missing(path)
+                    self._tailer.add_path(path, start=start_for_new_log(path, self.settings.start))
+            self._tailed = set(paths)
+            return
         start = self.settings.start if self._tail_stop is None else "end"
         if self._tail_stop is not None:
             self._tail_stop.set()
-        if not sources:
+        self._tailer = None
+        self._tailed = set(paths)
+        if not paths:
             return
+        for path in paths:
+            self._note_if_missing(path)
         self._tail_stop = threading.Event()
-        self.tail_logs([str(s.path) for s in sources], self._tail_stop, start)
+        self._tailer = MultiTailer(paths, start=start, on_error=self._on_tail_error)
+        self.tail_logs(self._tailer, self._tail_stop)
+
+    def _note_if_missing(self, path: str) -> None:
+        if not Path(path).exists():
+            self.post_message(
+                Note(f"no log file at {path} (yet): showing polls only", key=f"log:{path}")
+            )
+
+    def _on_tail_error(self, exc: Exception) -> None:
+        """Tailer errors (in the tailer's thread) become notes."""
+        self.post_message(Note(f"log: {exc}", key=f"log-error:{exc}"))
 
     @work(thread=True, exclusive=True, group="tailer")
-    def tail_logs(self, paths: list[str], stop: threading.Event, start: str | int) -> None:
-        """Follow ``paths`` until ``stop`` is set; parse and post each batch of lines."""
+    def tail_logs(self, tailer: MultiTailer, stop: threading.Event) -> None:
+        """Follow ``tailer``'s files until ``stop`` is set; parse and post each batch."""
         from replwatch.grammar.language import GrammarError
         from replwatch.parser import load_default_parser
 
-        for path in paths:
-            if not Path(path).exists():
-                self.post_message(
-                    Note(f"no log file at {path} (yet): showing polls only", key=f"log:{path}")
-                )
         try:
             parser = load_default_parser()
         except GrammarError as exc:  # a broken user grammar: say so, keep polling
@@ -183,11 +226,8 @@ class LiveApp(DashboardApp):
                     self.recorder.write_event(t, event)
             self.post_message(EventsArrived(events))
 
-        def on_error(exc: Exception) -> None:
-            self.post_message(Note(f"log: {exc}", key=f"log-error:{exc}"))
-
         try:
-            with MultiTailer(paths, start=start, on_error=on_error) as tailer:
+            with tailer:
                 tailer.run(on_lines, stop)
         except Exception as exc:  # the polls go on without the logs
             self.post_message(Note(f"log tailing stopped: {exc}", key="tailer"))

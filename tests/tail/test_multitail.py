@@ -92,3 +92,41 @@ def test_falls_back_to_polling_when_inotify_is_unavailable(
         threading.Timer(0.5, stop.set).start()
         assert [r.raw for r in tailer.lines(stop)] == [b"polled"]
     assert "inotify unavailable" in str(errors[0])
+
+
+def test_add_path_keeps_the_other_files_in_place(tmp_path: Path, collect) -> None:
+    a = tmp_path / "10000.log"
+    a.write_bytes(b"a-old\n")
+    c = collect([str(a)])  # from the end of A
+    with a.open("ab") as f:
+        f.write(b"a1\na2\n")
+    assert [r.raw for r in c.wait_for(2, timeout=10)] == [b"a1", b"a2"]
+    node = tmp_path / "node2"  # a node started later, logging in its own directory
+    node.mkdir()
+    b = node / "10002.log"
+    b.write_bytes(b"b-startup1\nb-startup2\n")
+    with a.open("ab") as f:
+        f.write(b"a3\n")  # written in the gap, before B is added
+    c.tailer.add_path(str(b))  # from another thread, as the TUI does
+    with a.open("ab") as f, b.open("ab") as g:
+        f.write(b"a4\n")
+        g.write(b"b1\n")
+    got = c.wait_for(7, timeout=10)
+    of_a = [(r.line_no, r.raw) for r in got if r.path == str(a)]
+    of_b = [(r.line_no, r.raw) for r in got if r.path == str(b)]
+    assert of_a == [(2, b"a1"), (3, b"a2"), (4, b"a3"), (5, b"a4")]  # none lost, none twice
+    assert of_b == [(1, b"b-startup1"), (2, b"b-startup2"), (3, b"b1")]  # its startup lines
+
+
+def test_add_path_can_start_at_the_end(tmp_path: Path) -> None:
+    a = tmp_path / "a.log"
+    b = tmp_path / "b.log"
+    a.write_bytes(b"")
+    b.write_bytes(b"history\n" * 3)
+    with MultiTailer([str(a)], force_poll=True) as tailer:
+        a.open("ab").write(b"a1\n")
+        tailer.add_path(str(b), start="end")
+        tailer.add_path(str(a), start="start")  # already followed: left as it is
+        assert [(r.path, r.line_no, r.raw) for r in tailer.poll_once()] == [(str(a), 1, b"a1")]
+        b.open("ab").write(b"b4\n")
+        assert [(r.path, r.line_no, r.raw) for r in tailer.poll_once()] == [(str(b), 4, b"b4")]
