@@ -154,23 +154,9 @@ def parse(
     Several files are merged by time. Text columns: time, source, role, kind and
     the kind's key fields; colours only on a terminal.
     """
-    try:
-        _parse(files, as_json, kind_opts, since, until, year, stats, grammar_files)
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        sys.exit(ExitCode.INTERRUPTED)
-
-
-def _parse(
-    files: tuple[str, ...],
-    as_json: bool,
-    kind_opts: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-    year: int | None,
-    stats: bool,
-    grammar_files: tuple[str, ...],
-) -> None:
+    # Ctrl-C is not caught here: replwatch.cli.main turns it into a quiet exit 130
+    # for every subcommand. That holds for the two-process path too: the helper
+    # process exits 130 on its own, and this one's KeyboardInterrupt reaches main.
     since_ts = _iso_bound(since, "--since")
     until_ts = _iso_bound(until, "--until")
     kinds = _kinds(kind_opts)

@@ -164,3 +164,21 @@ def test_ctrl_c_exits_130_quietly() -> None:
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert b"Traceback" not in err and b"error" not in err
+
+
+def test_ctrl_c_on_the_two_process_path_exits_130_quietly(tmp_path: Path) -> None:
+    """``--json`` of one big file runs on two processes; Ctrl-C still ends both quietly."""
+    big = tmp_path / "big.log"
+    big.write_text("\n".join(MASTER[:3] * 20000) + "\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replwatch", "parse", "--json", str(big)],
+        stdout=subprocess.PIPE,  # not read yet: both processes block on a full pipe
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "REPLWATCH_PARALLEL_MIN_BYTES": "1000"},
+    )
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip() == b""
