@@ -3,7 +3,8 @@
 A thin loop over :class:`replwatch.multitail.MultiTailer` (the lines), the parser (the
 events), :func:`replwatch.render.format_event` (one line each for people) and
 :class:`replwatch.sessions.SessionTracker` (one summary line when a replica's sync
-attempt ends).
+attempt ends; :class:`replwatch.session_fold.FailureFolder` folds a retry loop's
+identical failures into the first one and a count).
 
 ``--json`` prints exactly the contract's JSON Lines (``Event.to_json()``), one per
 log line and nothing else, so ``tail --json`` and ``parse --json`` over the same
@@ -111,10 +112,12 @@ class _Printer:
         self._parse = parser.parse_line
         if not as_json:  # JSON needs neither the renderer nor the session tracker
             from replwatch.render import format_event
+            from replwatch.session_fold import FailureFolder
             from replwatch.sessions import SessionTracker
 
             self._format = format_event
             self._sessions = SessionTracker()
+            self._fold = FailureFolder()
         self._as_json = as_json
         self._wanted = wanted
         self._year = year
@@ -139,7 +142,7 @@ class _Printer:
                 )
             if self._show_sessions:
                 for session in self._sessions.feed(event):
-                    lines.append(self._session_line(session.summary()))
+                    lines.extend(self._session_line(text) for text in self._fold.feed(session))
         if lines:
             # UTF-8 whatever the locale: messages may hold any character.
             self._out.write(("\n".join(lines) + "\n").encode("utf-8", "replace"))
