@@ -18,7 +18,7 @@ class NodeStatus:
     running: bool
     role: str | None = None  # "master" or "slave", as INFO spells it
     link: str | None = None  # master_link_status of a replica: "up" / "down"
-    offset: int | None = None  # master_repl_offset (a replica's processed offset)
+    offset: int | None = None  # master_repl_offset; slave_repl_offset on a replica
     connected_replicas: int | None = None
     master_port: int | None = None
     stale_pidfile: bool = False
@@ -40,7 +40,11 @@ def from_info(port: int, pid: int | None, info: dict[str, object]) -> NodeStatus
         running=True,
         role=str(role) if role is not None else None,
         link=str(link) if link is not None else None,
-        offset=as_int("master_repl_offset"),
+        # A replica's own position is slave_repl_offset; old Redis (2.8) leaves a
+        # replica's master_repl_offset at 0 (it keeps no backlog of its own).
+        offset=as_int("slave_repl_offset")
+        if role == "slave" and "slave_repl_offset" in info
+        else as_int("master_repl_offset"),
         connected_replicas=as_int("connected_slaves"),
         master_port=as_int("master_port"),
     )

@@ -6,11 +6,14 @@ means ``replwatch lab up`` fails on the very versions people still run.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from replwatch.lab import LabError
 from replwatch.lab import versions as v
 from replwatch.lab.server import parse_version_output
+from replwatch.lab.status import from_info
 
 
 @pytest.mark.parametrize(
@@ -66,3 +69,19 @@ def test_commands_by_version() -> None:
     assert not v.has_failover_command((6, 0, 20)) and v.has_failover_command((6, 2, 16))
     assert not v.writes_pidfile_in_foreground((3, 0, 7))
     assert v.writes_pidfile_in_foreground((3, 2, 0))
+
+
+def test_lab_status_shows_a_2_8_replica_its_own_offset() -> None:
+    """Redis 2.8 leaves a replica's master_repl_offset at 0: the row must not say 0."""
+    sample = (
+        Path(__file__).parents[1]
+        / "poll/info_samples/redis-2.8.24/A-steady-replica-INFO_replication.txt"
+    )
+    info: dict[str, object] = {}
+    for line in sample.read_text().splitlines():
+        key, sep, value = line.strip().partition(":")
+        if sep:
+            info[key] = value
+    row = from_info(22001, 4242, info)
+    assert row.role == "slave" and row.link == "up"
+    assert row.offset == int(str(info["slave_repl_offset"])) > 0
