@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Record a real Sentinel failover: master + 2 replicas + 3 Sentinels, kill the master.
+"""Record real Sentinel failovers: master + 2 replicas + 3 Sentinels.
 
 Usage::
 
-    python scripts/record_sentinel.py                  # both servers
-    python scripts/record_sentinel.py --server valkey
+    python scripts/record_sentinel.py                  # both servers, both scenarios
+    python scripts/record_sentinel.py --server valkey --only sentinel-failover
 
-Writes ``OUT/<product>-<version>/sentinel-failover/``: ``<port>.log`` per data node,
+Writes ``OUT/<product>-<version>/<scenario>/``: ``<port>.log`` per data node,
 ``sentinel-<port>.log`` per Sentinel (copied byte for byte) and ``steps.txt`` (what
-the script did, UTC). The master is SIGKILLed; Sentinels agree it is down, elect a
-leader, promote a replica and repoint the other; then the old master is restarted
-and Sentinel converts it into a replica of the new master.
+the script did, UTC). Scenarios:
+
+- ``sentinel-failover``: the master is SIGKILLed; Sentinels agree it is down, elect a
+  leader, promote a replica and repoint the other; then the old master is restarted
+  and Sentinel converts it into a replica of the new master.
+- ``sentinel-requested-failover``: ``SENTINEL FAILOVER mymaster`` on one Sentinel
+  while the master is healthy: no +sdown/+odown, the old master is demoted at once.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from replwatch.lab import Lab, LabError, ServerBinary, free_ports, port_in_use, server_of_kind
@@ -31,7 +36,6 @@ PASSWORD = "foobared"  # the seed's password; servers never log it
 DATA_PORTS = [10000, 10001, 10002]
 SENTINEL_PORTS = [26379, 26380, 26381]
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO = "sentinel-failover"
 
 
 def _ports(wanted: list[int], avoid: list[int]) -> list[int]:
@@ -66,7 +70,44 @@ def _wait_role(lab: Lab, port: int, role: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def scenario(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
+def _wait_switch(sentinels: SentinelGroup, old: int) -> int:
+    deadline = time.monotonic() + 60
+    new: int | None = None
+    while new is None or new == old:
+        new = sentinels.master_port_seen(sentinels.ports[0])
+        if time.monotonic() > deadline:
+            raise LabError("Sentinels did not switch the master in 60 s")
+        time.sleep(0.05)
+    sentinels.wait_master(new)
+    return new
+
+
+def requested_failover(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
+    lab.up()
+    step(f"up: master {lab.master_port} + replicas {lab.replica_ports} linked")
+    for index in range(100):
+        lab.write(f"key:{index}", "x" * 100)
+    step("100 writes on the master")
+    sentinels.up()
+    step(f"Sentinels {sentinels.ports} up (quorum {sentinels.quorum}); discovery complete")
+    client = sentinels.client(sentinels.ports[0])
+    try:
+        client.execute_command("SENTINEL", "FAILOVER", sentinels.master_name)
+    finally:
+        client.close()
+    step(f"SENTINEL FAILOVER {sentinels.master_name} on {sentinels.ports[0]}")
+    old = lab.master_port
+    new = _wait_switch(sentinels, old)
+    step(f"every Sentinel names {new} as master")
+    sentinels.wait_log("+failover-end")
+    _wait_role(lab, old, "slave", timeout=60)
+    other = next(p for p in lab.replica_ports if p != new)
+    _wait_role(lab, other, "slave")
+    step(f"{old} and {other} linked to the new master (+failover-end logged)")
+    time.sleep(1)
+
+
+def killed_master(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
     lab.up()
     step(f"up: master {lab.master_port} + replicas {lab.replica_ports} linked")
     for index in range(100):
@@ -81,14 +122,7 @@ def scenario(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
     old = lab.master_port
     lab.kill(old)
     step(f"SIGKILL master {old}")
-    deadline = time.monotonic() + 60
-    new: int | None = None
-    while new is None or new == old:
-        new = sentinels.master_port_seen(sentinels.ports[0])
-        if time.monotonic() > deadline:
-            raise LabError("Sentinels did not switch the master in 60 s")
-        time.sleep(0.05)
-    sentinels.wait_master(new)
+    new = _wait_switch(sentinels, old)
     step(f"every Sentinel names {new} as master")
     sentinels.wait_log("+failover-end")
     other = next(p for p in lab.replica_ports if p != new)
@@ -105,9 +139,17 @@ def scenario(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
     time.sleep(1)
 
 
-def record(server: ServerBinary, out: Path) -> None:
-    target = out / server.kind_label / SCENARIO
-    print(f"{server.kind_label} {SCENARIO}", flush=True)
+Scenario = Callable[[Lab, SentinelGroup, Steps], None]
+SCENARIOS: dict[str, Scenario] = {
+    "sentinel-failover": killed_master,
+    "sentinel-requested-failover": requested_failover,
+}
+
+
+def record(server: ServerBinary, name: str, out: Path) -> None:
+    target = out / server.kind_label / name
+    print(f"{server.kind_label} {name}", flush=True)
+    body = SCENARIOS[name]
     step = Steps()
     with tempfile.TemporaryDirectory(prefix="replwatch-sentinel-") as tmp:
         data_ports = _ports(DATA_PORTS, [])
@@ -115,7 +157,7 @@ def record(server: ServerBinary, out: Path) -> None:
         sentinels = SentinelGroup(lab, _ports(SENTINEL_PORTS, data_ports))
         step(f"start {server.product} {server.version}, ports {lab.ports}")
         try:
-            scenario(lab, sentinels, step)
+            body(lab, sentinels, step)
         finally:
             sentinels.down()
             lab.down()
@@ -140,12 +182,14 @@ def record(server: ServerBinary, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", action="append", choices=["redis", "valkey"])
+    parser.add_argument("--only", action="append", choices=sorted(SCENARIOS))
     parser.add_argument("--out", type=Path, default=ROOT / "sample_logs")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         for kind in args.server or ["redis", "valkey"]:
-            record(server_of_kind(kind), args.out)
+            for name in args.only or sorted(SCENARIOS):
+                record(server_of_kind(kind), name, args.out)
     except LabError as exc:
         print(f"record_sentinel: {exc}", file=sys.stderr)
         return 1

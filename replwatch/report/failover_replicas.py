@@ -107,16 +107,26 @@ def old_master_return(
         fact = episode.returned
         who = names.sentinel(fact[1])
         steps.append(FailoverStep(fact[0], f"-sdown: {who} sees {old} answering again", (fact[2],)))
+    switch = episode.switch_fact
     if episode.converted is not None:
         fact = episode.converted
+        two_masters = seconds_between(switch[0], fact[0]) if switch else None
+        note = (
+            f" ({format_seconds(two_masters)} after the switch: until then {old} was "
+            "still a master, and writes it took meanwhile are lost)"
+            if episode.requested is not None and two_masters is not None
+            else ""
+        )
         steps.append(
             FailoverStep(
                 fact[0],
-                f"+convert-to-slave: Sentinel made {old} a replica of {new}",
+                f"+convert-to-slave: Sentinel made {old} a replica of {new}{note}",
                 (fact[2],),
             )
         )
     back = restart[0] if restart else episode.returned[0] if episode.returned else None
+    if back is None and episode.requested is not None and episode.converted is not None:
+        back = episode.converted[0]
     session = _first_sync(links, old, new, back) if back and node is not None else None
     if session is not None:
         why = (

@@ -41,9 +41,26 @@ def _failover(
     old, new = names.node(episode.old), names.node(episode.new) if episode.new else None
     steps: list[FailoverStep] = []
     first_sdown, switch = episode.first_sdown, episode.switch_fact
-    anchor = first_sdown[0] if first_sdown else switch[0] if switch else None
-
-    lost = _master_lost(episode, scanner, names, anchor)
+    requested = episode.requested
+    anchor = (
+        first_sdown[0]
+        if first_sdown
+        else requested[0]
+        if requested
+        else switch[0]
+        if switch
+        else None
+    )
+    if requested is not None:
+        steps.append(
+            FailoverStep(
+                requested[0],
+                f"SENTINEL FAILOVER {episode.master_name} requested on "
+                f"{names.sentinel(requested[1])} while {old} was up",
+                (requested[2],),
+            )
+        )
+    lost = None if requested else _master_lost(episode, scanner, names, anchor)
     if lost is not None:
         ts, replicas, evidence = lost
         steps.append(
@@ -124,7 +141,7 @@ def _failover(
     back_ts, resync, back_steps = old_master_return(episode, names, nodes, links, old, new, anchor)
     steps.extend(back_steps)
 
-    lost_ts = lost[0] if lost else anchor
+    lost_ts = lost[0] if lost else None if requested else anchor
     until = writable[0] if writable else switch[0] if switch else None
     steps.sort(key=lambda s: s.ts or "")
     return Failover(
@@ -137,7 +154,8 @@ def _failover(
         lost_seen_by="replicas" if lost else "sentinel",
         switch_ts=switch[0] if switch else None,
         writable_ts=writable[0] if writable else None,
-        no_master_seconds=seconds_between(lost_ts, until) if until else None,
+        no_master_seconds=seconds_between(lost_ts, until) if until and lost_ts else None,
+        requested=requested is not None,
         sentinels_down=len(episode.sdown),
         sentinels=sentinels,
         agreed=episode.agreed,

@@ -153,13 +153,17 @@ class Failover:
     old_master_back_ts: str | None
     old_master_resync: str | None
     """``full`` / ``partial`` / None: how the old master resynced as a replica."""
+    requested: bool
+    """SENTINEL FAILOVER (the master was up): then there is no master-less window but
+    the old master stays a master until Sentinel converts it."""
     steps: tuple[FailoverStep, ...]
     evidence: Evidence
 
     @property
     def title(self) -> str:
         new = self.new_master or "?"
-        return f"{self.master_name}: {self.old_master} -> {new} ({self.outcome})"
+        how = f"requested, {self.outcome}" if self.requested else self.outcome
+        return f"{self.master_name}: {self.old_master} -> {new} ({how})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,14 @@ def failovers(ctx: Context) -> list[Finding]:
 
 
 def _finding(f: Failover) -> Finding:
-    if f.outcome == "switched":
+    if f.outcome == "switched" and f.requested:
+        title = (
+            f"SENTINEL FAILOVER of {f.master_name}: {f.old_master} -> {f.new_master} "
+            "(requested, the master was up)"
+        )
+        setting = None
+        severity = INFO
+    elif f.outcome == "switched":
         gap = f" ({format_seconds(f.no_master_seconds)} without a master)"
         title = f"Sentinel failed over {f.master_name}: {f.old_master} -> {f.new_master}"
         title += gap if f.no_master_seconds is not None else ""
@@ -44,6 +51,8 @@ def _finding(f: Failover) -> Finding:
 
 
 def _explain(f: Failover) -> str:
+    if f.requested:
+        return _explain_requested(f)
     parts = []
     if f.lost_seen_by == "replicas":
         lost = f"{f.old_master} was lost at {f.lost_ts or '?'} (its replicas' links broke)"
@@ -96,3 +105,22 @@ def _explain(f: Failover) -> str:
 def _since(f: Failover, ts: str) -> str:
     gap = seconds_between(f.lost_ts, ts) if f.lost_ts else None
     return f", {format_seconds(gap)} after the loss" if gap is not None else ""
+
+
+def _explain_requested(f: Failover) -> str:
+    """SENTINEL FAILOVER: no outage, but the old master lingers as a second master."""
+    leader = f.leader or "A Sentinel"
+    parts = [
+        f"Someone ran SENTINEL FAILOVER: {leader} promoted {f.new_master} while "
+        f"{f.old_master} was healthy"
+        + (f", and announced it (+switch-master) at {f.switch_ts}." if f.switch_ts else ".")
+    ]
+    parts.append(
+        f"Sentinel does not demote {f.old_master} at once: it stays a master until "
+        "Sentinel sees it and converts it (+convert-to-slave, seconds later). Clients "
+        "still connected to it keep writing there, and those writes are lost when it "
+        "resyncs; clients should follow Sentinel's +switch-master."
+    )
+    if f.old_master_resync:
+        parts.append(f"{f.old_master} rejoined with a {f.old_master_resync} resync.")
+    return " ".join(parts)

@@ -60,6 +60,8 @@ class Episode:
     """``-sdown slave <old>`` after the switch: the old master answers again."""
     converted: Fact | None = None
     """``+convert-to-slave <old>``: Sentinel made it a replica of the new master."""
+    requested: Fact | None = None
+    """``Executing user requested FAILOVER``: SENTINEL FAILOVER, the master was not down."""
 
     @property
     def first_sdown(self) -> Fact | None:
@@ -92,6 +94,7 @@ class SentinelScanner:
         self.monitor_quorum: dict[str, int] = {}
         self.nodes: dict[str, NodeFacts] = {}
         self._following: dict[str, str] = {}
+        self._requested: dict[str, Fact] = {}
 
     def feed(self, event: Event) -> None:
         kind = event.kind
@@ -99,6 +102,8 @@ class SentinelScanner:
             self._sentinel_event(event)
         elif kind == "sentinel_info" and event.fields.get("id"):
             self.sentinel_ids[str(event.fields["id"])] = event.source
+        elif kind == "sentinel_failover_requested":
+            self._requested[str(event.fields.get("master_name"))] = _fact(event)
         elif kind == "sentinel_vote":
             episode = self._latest()
             if episode is not None:
@@ -211,7 +216,7 @@ class SentinelScanner:
             return current
         if not create or len(self.episodes) >= _MAX_EPISODES:
             return None
-        episode = Episode(master_name=name, old=old)
+        episode = Episode(master_name=name, old=old, requested=self._requested.pop(name, None))
         self.episodes.append(episode)
         self._current[name] = episode
         return episode

@@ -19,9 +19,13 @@ from replwatch.report import build_report
 from replwatch.report.render_text import render_text
 
 from .events_helpers import t
-from .test_sample_logs import SERVERS, analyse, recording
+from .test_sample_logs import SAMPLES, SERVERS, analyse, recording
 
 SCENARIO = "sentinel-failover"
+REQUESTED = "sentinel-requested-failover"
+#: the servers Sentinel scenarios were recorded for (scripts/record_sentinel.py)
+RECORDED = [s for s in SERVERS if (SAMPLES / s / SCENARIO).is_dir()]
+RECORDED_REQUESTED = [s for s in SERVERS if (SAMPLES / s / REQUESTED).is_dir()]
 
 
 def promoted_port(server: str) -> str:
@@ -43,7 +47,7 @@ def first_switch_ts(files: list[Path]) -> str:
     return min(stamps)
 
 
-@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("server", RECORDED)
 def test_all_logs_tell_the_whole_failover(server: str) -> None:
     files = recording(server, SCENARIO)
     report = analyse(files)
@@ -76,7 +80,7 @@ def test_all_logs_tell_the_whole_failover(server: str) -> None:
     assert {link.master for link in report.links} <= {"10000", "10001", "10002"}
 
 
-@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("server", RECORDED)
 def test_text_report_explains_the_failover(server: str) -> None:
     files = recording(server, SCENARIO)
     new = promoted_port(server)
@@ -92,7 +96,7 @@ def test_text_report_explains_the_failover(server: str) -> None:
     assert "replaced by a failover" in restart.split("evidence")[0]
 
 
-@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("server", RECORDED)
 def test_one_sentinel_log_alone_tells_the_story(server: str) -> None:
     files = recording(server, SCENARIO)
     new = promoted_port(server)
@@ -109,7 +113,7 @@ def test_one_sentinel_log_alone_tells_the_story(server: str) -> None:
         assert report.links == ()
 
 
-@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("server", RECORDED)
 def test_html_timeline_shows_who_was_master(server: str, tmp_path: Path) -> None:
     files = recording(server, SCENARIO)
     page = tmp_path / "r.html"
@@ -164,3 +168,18 @@ def test_master_back_before_odown_is_no_failover() -> None:
     report = build_report([events])
     assert [f.outcome for f in report.failovers] == ["recovered", "unfinished"]
     assert report.failovers[0].new_master is None
+
+
+@pytest.mark.parametrize("server", RECORDED_REQUESTED)
+def test_requested_failover_shows_the_lingering_old_master(server: str) -> None:
+    files = recording(server, REQUESTED)
+    report = analyse(files)
+    [failover] = report.failovers
+    assert failover.requested and failover.outcome == "switched"
+    assert failover.old_master == "10000" and failover.new_master in {"10001", "10002"}
+    assert failover.lost_ts is None and failover.no_master_seconds is None  # never master-less
+    assert failover.old_master_resync in {"full", "partial"}
+    [convert] = [s for s in failover.steps if s.text.startswith("+convert-to-slave")]
+    assert "after the switch: until then 10000 was still a master" in convert.text
+    [finding] = [f for f in report.findings if f.code == "failover"]
+    assert finding.severity == "info" and "requested" in finding.title
