@@ -457,7 +457,28 @@ def write_manifest(out: Path) -> None:
         text = b"".join(p.read_bytes() for p in sorted(folder.glob("*.log")))
         counts = [str(sum(m.encode() in line for line in text.splitlines())) for m in KEY_MESSAGES]
         lines.append(f"| {folder.relative_to(out)} | " + " | ".join(counts) + " |")
-    (out / "MANIFEST.md").write_text("\n".join(lines) + "\n")
+    manifest = out / "MANIFEST.md"
+    kept = foreign_sections(manifest, ours={"Scenarios", "Servers", "Recordings", "Key messages"})
+    manifest.write_text("\n".join(lines) + "\n" + "".join("\n" + text for text in kept))
+
+
+def foreign_sections(manifest: Path, *, ours: set[str]) -> list[str]:
+    """The ``## `` sections of an existing MANIFEST.md that other recorders wrote.
+
+    ``scripts/record_sentinel.py`` documents its scenarios in the same file; a
+    rewrite here must keep them. A section is ours when its title starts with one
+    of ``ours`` (``Key messages (lines ...)``).
+    """
+    try:
+        text = manifest.read_text()
+    except OSError:
+        return []
+    sections: list[str] = []
+    for chunk in text.split("\n## ")[1:]:
+        title = chunk.split("\n", 1)[0]
+        if not any(title.startswith(name) for name in ours):
+            sections.append("## " + chunk.rstrip("\n") + "\n")
+    return sections
 
 
 def main(argv: list[str] | None = None) -> int:
