@@ -77,6 +77,8 @@ def build_report(
     notes = []
     if sessions.dropped:
         notes.append(f"{sessions.dropped} oldest sync sessions were dropped (memory bound)")
+    if sentinels.dropped:
+        notes.append(f"{sentinels.dropped} oldest failovers were dropped (memory bound)")
     if timeline.dropped:
         notes.append(f"{timeline.dropped} oldest link state changes were dropped (memory bound)")
     return Report(

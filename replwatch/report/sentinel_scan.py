@@ -9,18 +9,22 @@ collects these facts event by event, keyed by monitored master name and the addr
 the master that failed, so one Sentinel's log alone is enough for the story and more
 logs only add detail. :mod:`~replwatch.report.failovers` turns the facts into the story.
 
-Memory is bounded by the number of failovers (capped) and nodes, not by log length.
+Memory is bounded by the number of failovers kept (the newest 50) and nodes, not by
+log length.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from replwatch.events import Event
 
+T = TypeVar("T")
 _MAX_EPISODES = 50
-_MAX_LINKS_LOST = 200
+_MAX_NODE_FACTS = 200
+_MAX_REPEATS = 16
 _QUORUM = re.compile(r"#quorum (\d+)/(\d+)")
 _MONITOR_QUORUM = re.compile(r" quorum (\d+)$")
 
@@ -95,6 +99,8 @@ class SentinelScanner:
         self.nodes: dict[str, NodeFacts] = {}
         self._following: dict[str, str] = {}
         self._requested: dict[str, Fact] = {}
+        self.dropped = 0
+        """Failovers forgotten to keep memory bounded (the oldest go first)."""
 
     def feed(self, event: Event) -> None:
         kind = event.kind
@@ -112,15 +118,12 @@ class SentinelScanner:
             self._following[event.source] = str(event.fields["peer"])
             if kind == "replicaof_enabled":
                 facts = self._node(event.source)
-                facts.replicaof.append((event.ts, str(event.fields["peer"]), _where(event)))
+                _bounded(facts.replicaof, (event.ts, str(event.fields["peer"]), _where(event)))
         elif kind == "master_link_lost":
             facts = self._node(event.source)
-            if len(facts.links_lost) < _MAX_LINKS_LOST:
-                facts.links_lost.append(
-                    (event.ts, self._following.get(event.source), _where(event))
-                )
+            _bounded(facts.links_lost, (event.ts, self._following.get(event.source), _where(event)))
         elif kind == "master_mode_enabled":
-            self._node(event.source).master_mode.append(_fact(event))
+            _bounded(self._node(event.source).master_mode, _fact(event))
 
     def _node(self, source: str) -> NodeFacts:
         return self.nodes.setdefault(source, NodeFacts())
@@ -145,7 +148,8 @@ class SentinelScanner:
             episode = self._episode(name, old, create=True)
             if episode is not None:
                 episode.new = episode.new or peer
-                episode.switch.append(fact)
+                if len(episode.switch) < _MAX_REPEATS:
+                    episode.switch.append(fact)
             return
         if not name:
             if what == "+vote-for-leader" and (episode := self._latest()) is not None:
@@ -174,7 +178,8 @@ class SentinelScanner:
         elif what == "-sdown" and not episode.switch and episode.recovered is None:
             episode.recovered = fact
         elif what == "+odown":
-            episode.odown.append(fact)
+            if len(episode.odown) < _MAX_REPEATS:
+                episode.odown.append(fact)
             if match := _QUORUM.search(event.message):
                 agreed, quorum = int(match.group(1)), int(match.group(2))
                 episode.agreed = max(episode.agreed or 0, agreed)
@@ -214,12 +219,22 @@ class SentinelScanner:
         came_back = current is not None and current.recovered is not None and create
         if current is not None and current.old == old and not came_back:
             return current
-        if not create or len(self.episodes) >= _MAX_EPISODES:
+        if not create:
             return None
+        if len(self.episodes) >= _MAX_EPISODES:
+            del self.episodes[0]  # the newest failovers matter most; node facts are newest too
+            self.dropped += 1
         episode = Episode(master_name=name, old=old, requested=self._requested.pop(name, None))
         self.episodes.append(episode)
         self._current[name] = episode
         return episode
+
+
+def _bounded(items: list[T], item: T) -> None:
+    """Append, dropping the oldest half once the list is full (amortised O(1))."""
+    if len(items) >= _MAX_NODE_FACTS:
+        del items[: _MAX_NODE_FACTS // 2]
+    items.append(item)
 
 
 def _where(event: Event) -> Where:

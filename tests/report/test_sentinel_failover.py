@@ -8,6 +8,7 @@ that promotes the other replica still checks the same story.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,37 @@ def test_requested_failover_shows_the_lingering_old_master(server: str) -> None:
     assert "after the switch: until then 10000 was still a master" in convert.text
     [finding] = [f for f in report.findings if f.code == "failover"]
     assert finding.severity == "info" and "requested" in finding.title
+
+
+def stamp(seconds: int) -> str:
+    return (datetime(2026, 11, 25, 8) + timedelta(seconds=seconds)).isoformat(
+        timespec="milliseconds"
+    )
+
+
+def test_failovers_kept_are_bounded_newest_first() -> None:
+    src = "sentinel-26379.log"
+    events = []
+    for index in range(120):  # the master flips between two addresses, 120 times
+        old, new = (f"10.0.0.{1 + index % 2}", f"10.0.0.{2 - index % 2}")
+        master = {"instance": "master", "master_name": "m", "peer": f"{old}:6379"}
+        base = index * 10
+        events.append(
+            sentinel_ev(src, stamp(base), f"+sdown master m {old} 6379", event="+sdown", **master)
+        )
+        events.append(
+            sentinel_ev(
+                src,
+                stamp(base + 1),
+                f"+switch-master m {old} 6379 {new} 6379",
+                event="+switch-master",
+                master_name="m",
+                old_peer=f"{old}:6379",
+                peer=f"{new}:6379",
+            )
+        )
+    report = build_report([events])
+    assert len(report.failovers) == 50
+    assert report.failovers[-1].switch_ts == stamp(1191)
+    assert report.failovers[0].switch_ts == stamp(701)
+    assert any("70 oldest failovers were dropped" in note for note in report.notes)
