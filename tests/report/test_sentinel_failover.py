@@ -7,6 +7,7 @@ that promotes the other replica still checks the same story.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -95,6 +96,10 @@ def test_text_report_explains_the_failover(server: str) -> None:
     assert "saw Sentinel switch the master" not in out  # one story, not one finding per Sentinel
     restart = out[out.index("10000 restarted") :]
     assert "replaced by a failover" in restart.split("evidence")[0]
+    as_json = CliRunner().invoke(report_command, ["--json", *map(str, files)])
+    [failover] = json.loads(as_json.output)["failovers"]
+    assert (failover["new_master"], failover["old_master_resync"]) == (new, "full")
+    assert all(ev["file"].endswith(".log") for step in failover["steps"] for ev in step["evidence"])
 
 
 @pytest.mark.parametrize("server", RECORDED)
