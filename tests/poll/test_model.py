@@ -35,6 +35,7 @@ def _base(version: str) -> int:
         "redis-7.4.1": 22350,
         "valkey-8.0.1": 22400,
         "valkey-8.1.8": 22450,
+        "valkey-7.2.7": 22480,
     }[version]
 
 
