@@ -154,6 +154,9 @@ class NodePoller:
             socket_connect_timeout=self._settings.connect_timeout,
             socket_timeout=self._settings.read_timeout,
             decode_responses=True,
+            # RESP2: servers before 6.0 (Redis 2.8-5.0) do not know HELLO, which
+            # redis-py sends for RESP3; INFO and ROLE read the same in both.
+            protocol=2,
             single_connection_client=True,
             retry=None,
             **self._tls.client_kwargs(),
