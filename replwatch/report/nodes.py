@@ -24,6 +24,13 @@ from replwatch.timeline import peer_node
 _PORT_IN_NAME = re.compile(r"(?<!\d)(\d{4,5})(?!\d)")
 _MAX_REPLIDS = 16
 _MAX_RESTARTS = 100
+_MAX_FOLLOWED = 256
+
+#: Kinds only a replica logs (it follows a master) and only a master logs (it serves a
+#: replica): Redis 2.8 headers carry no role letter, so these tell the role instead.
+_REPLICA_KINDS = frozenset({"master_connecting", "sync_started", "replicaof_enabled"})
+_MASTER_KINDS = frozenset({"replica_sync_request", "full_resync_requested", "psync_accepted",
+                           "master_mode_enabled"})  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -32,6 +39,7 @@ class _NodeState:
     port: str | None = None
     version: str | None = None
     roles: set[str] = field(default_factory=set)
+    inferred_roles: set[str] = field(default_factory=set)
     first_ts: str | None = None
     last_ts: str | None = None
     start_pids: list[int | None] = field(default_factory=list)
@@ -47,6 +55,7 @@ class NodeScanner:
 
     def __init__(self) -> None:
         self._nodes: dict[str, _NodeState] = {}
+        self._followed: set[str] = set()  # ports replicas connected to (bounded by nodes)
 
     def feed(self, event: Event) -> None:
         state = self._nodes.get(event.source)
@@ -62,6 +71,12 @@ class NodeScanner:
             if state.first_pid is None:
                 state.first_pid = event.pid
         kind = event.kind
+        if kind in _REPLICA_KINDS:
+            state.inferred_roles.add("replica")
+            if event.fields.get("peer") and len(self._followed) < _MAX_FOLLOWED:
+                self._followed.add(peer_node(str(event.fields["peer"])))
+        elif kind in _MASTER_KINDS:
+            state.inferred_roles.add("master")
         if kind == "server_starting":
             if event.fields.get("version"):
                 state.version = str(event.fields["version"])
@@ -93,7 +108,8 @@ class NodeScanner:
                 source=source,
                 port=state.port or _port_from_name(source),
                 version=state.version,
-                roles=tuple(sorted(state.roles)),
+                # the header's role letter wins; without one (Redis 2.8), what it logged
+                roles=self._roles(state, source),
                 first_ts=state.first_ts,
                 last_ts=state.last_ts,
                 restarts=tuple(state.restarts),
@@ -102,6 +118,15 @@ class NodeScanner:
             for source, state in self._nodes.items()
         ]
         return sorted(nodes, key=lambda n: (_natural(n.name), n.source))
+
+    def _roles(self, state: _NodeState, source: str) -> tuple[str, ...]:
+        """The header's role letters; without them (Redis 2.8), what the node logged;
+        failing that, master when a replica in these logs connected to its port (a
+        master whose replicas never got through, e.g. refused for a password)."""
+        roles = state.roles or state.inferred_roles
+        if not roles and (state.port or _port_from_name(source)) in self._followed:
+            roles = {"master"}
+        return tuple(sorted(roles))
 
     def _names(self) -> dict[str, str]:
         wanted = {
