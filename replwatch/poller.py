@@ -14,7 +14,18 @@ Only read commands are sent: ``INFO replication`` and ``ROLE`` each round,
 connection. The client is told not to send ``CLIENT SETINFO``.
 
 After a failure a node is retried with exponential backoff (:class:`Backoff`);
-until then the previous failure is reported again.
+until then the previous failure is reported again. Backoff is for failures that
+cost a full deadline (a timeout: a hung node); a refused or closed connection
+answers at once and costs nothing, so such a node is retried every round and a
+restarted server is seen in the first round after it is back.
+
+A round under :meth:`Poller.watch` does not wait for the slowest node: after
+the round deadline (the interval, at least :data:`MIN_ROUND_WAIT`) the snapshot
+comes out, and a node that has not answered is reported ``timeout`` ("no answer
+for N s") while its one request carries on into the next rounds (never a second
+request beside it: the client is a single connection). :meth:`Poller.poll` with
+no deadline -- ``replwatch status`` without ``--watch`` -- waits for every node's
+own deadline, because one call must give a final answer.
 """
 
 from __future__ import annotations
@@ -44,6 +55,10 @@ from replwatch.model import (
     Snapshot,
     build_snapshot,
 )
+
+#: The shortest a watched round waits for its nodes, however short the interval:
+#: a live server on a busy machine or a TLS handshake may need a few tens of ms.
+MIN_ROUND_WAIT = 0.25
 
 #: Errors that mean "a password was sent to a server that has none": retry without.
 _NO_PASSWORD_SET = ("without any password configured", "no password is set")
@@ -112,6 +127,18 @@ def _refused(exc: BaseException) -> bool:
     return False
 
 
+def _answers_at_once(exc: BaseException) -> bool:
+    """True for failures that cost no wait: a refused, reset or closed connection.
+
+    Retrying those every round is cheap and sees a restarted server at once;
+    backoff is kept for the failures that cost a whole deadline (timeouts).
+    """
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError, redis_errors.TimeoutError)):
+        return False
+    text = str(exc).lower()
+    return _refused(exc) or "reset by peer" in text or "closed by server" in text
+
+
 class NodePoller:
     """One node: its client, its backoff state, and its last INFO server.
 
@@ -141,6 +168,13 @@ class NodePoller:
         self._server_fields: dict[str, str] = {}
         self._need_config = settings.fetch_config
         self._ever_answered = False
+        # The one request in flight (rounds may end before it answers), when it
+        # started, whether a round already gave up on it, and a result that came
+        # in between rounds and is yet to be reported.
+        self._inflight: asyncio.Task[NodeState] | None = None
+        self._inflight_since = 0.0
+        self._late = False
+        self._fresh: NodeState | None = None
 
     def _make_client(self) -> aioredis.Redis:
         creds = self._credentials
@@ -175,19 +209,65 @@ class NodePoller:
             self._client = self._make_client()
             self._rounds_since_server = self._settings.server_info_every  # fetch now
             self._need_config = self._settings.fetch_config
+        cheap_failure = False
         try:
             state = await asyncio.wait_for(self._query(self._client), self._settings.deadline)
         except Exception as exc:  # every failure becomes a value
             state = self._failure(exc)
+            cheap_failure = _answers_at_once(exc)
         if state.ok:
             self._failures = 0
             self._ever_answered = True
         else:
-            self._failures += 1
+            # no backoff for a refused/closed connection: retried next round
+            self._failures = 0 if cheap_failure else self._failures + 1
             self._retry_at = self._clock() + self._settings.backoff.delay(self._failures)
             await self._drop_client()
         self._last = state
         return state
+
+    def begin_round(self) -> asyncio.Task[NodeState]:
+        """This round's request: the one still in flight, or a new one."""
+        task = self._inflight
+        if task is not None and not task.done():
+            return task
+        if task is not None and self._late and not task.cancelled():
+            self._fresh = task.result()  # answered after its round gave up on it
+        self._late = False
+        self._inflight = asyncio.ensure_future(self.poll())
+        self._inflight_since = self._clock()
+        return self._inflight
+
+    def end_round(self) -> NodeState:
+        """What this round reports, once its deadline is over (or all answered)."""
+        task = self._inflight
+        assert task is not None, "end_round() before begin_round()"
+        fresh, self._fresh = self._fresh, None
+        if task.done():
+            self._late = False
+            return task.result()
+        self._late = True
+        if fresh is not None:
+            return fresh  # the previous request's answer, from within the last round
+        return self._overdue()
+
+    def _overdue(self) -> NodeState:
+        """The node while its request is unanswered: its last facts, marked ``timeout``."""
+        waited = self._clock() - self._inflight_since
+        message = (
+            f"{self.address}: no answer for {waited:.1f} s (server stopped, hung or overloaded?)"
+        )
+        last = self._last
+        if last is None:
+            return NodeState(address=self.address, status=NODE_TIMEOUT, error=message)
+        return NodeState(
+            address=self.address,
+            status=NODE_TIMEOUT,
+            error=message,
+            server=last.server,
+            config=last.config,
+            config_error=last.config_error,
+        )
 
     async def _query(self, client: aioredis.Redis) -> NodeState:
         fetch_server = self._rounds_since_server >= self._settings.server_info_every
@@ -315,6 +395,11 @@ class NodePoller:
                 await asyncio.wait_for(client.aclose(), 0.5)
 
     async def aclose(self) -> None:
+        task, self._inflight = self._inflight, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         await self._drop_client()
 
 
@@ -347,23 +432,39 @@ class Poller:
         ]
         self.last: Snapshot | None = None
 
-    async def poll_nodes(self) -> list[NodeState]:
-        """One round: every node concurrently, in target order."""
-        return list(await asyncio.gather(*(node.poll() for node in self.nodes)))
+    async def poll_nodes(self, *, deadline: float | None = None) -> list[NodeState]:
+        """One round: every node concurrently, in target order.
 
-    async def poll(self, *, ts: str | None = None) -> Snapshot:
-        """One round as a snapshot stamped ``ts`` (default: now, local time)."""
-        nodes = await self.poll_nodes()
+        With ``deadline`` (seconds) the round ends then: a node still unanswered
+        is reported ``timeout`` and its request goes on into the next round.
+        Without, each node gets its own full deadline (connect + read timeout).
+        """
+        tasks = [node.begin_round() for node in self.nodes]
+        if tasks:
+            await asyncio.wait(tasks, timeout=deadline)
+        return [node.end_round() for node in self.nodes]
+
+    async def poll(self, *, ts: str | None = None, deadline: float | None = None) -> Snapshot:
+        """One round as a snapshot stamped ``ts`` (default: now, local time).
+
+        ``deadline``: see :meth:`poll_nodes`; ``None`` waits for a final answer.
+        """
+        nodes = await self.poll_nodes(deadline=deadline)
         snapshot = build_snapshot(ts or now_ts(), nodes, prev=self.last)
         self.last = snapshot
         return snapshot
 
     async def watch(self, interval: float = 1.0) -> AsyncIterator[Snapshot]:
-        """A snapshot every ``interval`` seconds (start to start), forever."""
+        """A snapshot every ``interval`` seconds (start to start), forever.
+
+        A hung node does not hold the others back: a round waits at most
+        ``max(interval, MIN_ROUND_WAIT)`` for its nodes (see :meth:`poll_nodes`).
+        """
         loop = asyncio.get_running_loop()
         next_start = loop.time()
+        round_wait = max(interval, MIN_ROUND_WAIT)
         while True:
-            yield await self.poll()
+            yield await self.poll(deadline=round_wait)
             next_start += interval
             delay = next_start - loop.time()
             if delay < 0:  # a slow round: skip ahead rather than burst

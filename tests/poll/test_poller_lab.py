@@ -172,3 +172,60 @@ async def test_minimal_acl_user_can_poll_and_nothing_more(lab_factory, server_ki
             assert node.config_error is None
         else:
             assert node.config == {} and "NOPERM" in (node.config_error or "").upper()
+
+
+async def test_restarted_master_is_seen_as_soon_as_its_replicas_see_it(lab_factory) -> None:
+    """A refused connection is retried every round, not after a backoff of seconds."""
+    lab = lab_factory(3)
+    master = addr(lab.master_port)
+    async with Poller(targets(lab), settings=FAST) as poller:
+        await poll_until(poller, lambda s: [link.state for link in s.links] == [LINK_UP] * 2)
+        watch = poller.watch(0.2)
+        lab.kill(lab.master_port)
+        down_rounds = 0
+        while down_rounds < 12:  # ~2.4 s refused: a backoff would have grown to seconds
+            snap = await anext(watch)
+            down_rounds += not snap.node(master).ok
+        assert snap.node(master).status == "unreachable"
+        assert "refused" in (snap.node(master).error or "")
+        lab.start(lab.master_port)
+        for _ in range(100):  # 20 s at most
+            snap = await anext(watch)
+            if [link.state for link in snap.links] == [LINK_UP] * 2:
+                break
+        assert [link.state for link in snap.links] == [LINK_UP] * 2
+        # the master is `ok` by the round in which its replicas' links are back up
+        assert snap.node(master).ok, snap.node(master).error
+
+
+async def test_hung_node_does_not_hold_back_the_others_snapshots(lab_factory) -> None:
+    """Under watch, a SIGSTOP'd node costs its own row a `timeout`, not the round its pace."""
+    lab = lab_factory(3)
+    hung = lab.replica_ports[0]
+    pid = lab.pid(hung)
+    assert pid is not None
+    interval, window = 0.2, 2.0
+    loop = asyncio.get_running_loop()
+    patient = PollSettings(connect_timeout=1.0, read_timeout=4.0)  # a hung read takes 4 s
+    async with Poller(targets(lab), settings=patient) as poller:
+        await poll_until(poller, lambda s: len(s.links) == 2)
+        watch = poller.watch(interval)
+        snaps: list[Snapshot] = []
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = loop.time()
+            while loop.time() - started < window:
+                snaps.append(await anext(watch))
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    # 10 rounds at the poll pace; a round waiting for the hung node gives 1
+    assert len(snaps) >= window / (2 * interval), len(snaps)
+    for snap in snaps:
+        assert snap.node(addr(lab.master_port)).ok
+        assert snap.node(addr(lab.ports[2])).ok
+        assert snap.node(addr(hung)).status == "timeout"
+    # one request carries on (never a second beside it): its wait grows across rounds
+    error = snaps[-1].node(addr(hung)).error or ""
+    assert error.startswith(f"{addr(hung)}: no answer for "), error
+    waited = float(error.split("no answer for ")[1].split(" s")[0])
+    assert waited >= window / 2, error
