@@ -66,10 +66,12 @@ class NodeScanner:
             state.last_ts = event.ts
         if state.port is None:
             state.port = port_from_event(event)
+        if state.first_pid is None:
+            # any line's pid, child-role ones too: Valkey 7.2/8.0 write their first
+            # lines (a warning, the banner) as "C" before the config is loaded
+            state.first_pid = event.pid
         if event.role in ("master", "replica", "sentinel"):
             state.roles.add(event.role)
-            if state.first_pid is None:
-                state.first_pid = event.pid
         kind = event.kind
         if kind in _REPLICA_KINDS:
             state.inferred_roles.add("replica")
