@@ -52,6 +52,24 @@ def human_int(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+def compact_int(value: int | None) -> str:
+    """``5600`` -> ``5600``, ``12345`` -> ``12.3k``, ``1234567`` -> ``1.2M``; ``None`` -> ``-``.
+
+    Replication offsets grow to ten digits and more; in a narrow table the
+    leading digits and the magnitude are what a reader compares.
+    """
+    if value is None:
+        return "-"
+    if abs(value) < 10_000:
+        return str(value)
+    scaled = float(value)
+    for unit in ("k", "M", "G", "T", "P"):
+        scaled /= 1000
+        if abs(scaled) < 999.5 or unit == "P":
+            return f"{scaled:.1f}{unit}" if abs(scaled) < 99.95 else f"{scaled:.0f}{unit}"
+    return str(value)  # pragma: no cover - the loop always returns
+
+
 def progress_bar(fraction: float, *, width: int = 10) -> str:
     """A text bar ``█████░░░░░ 50%`` for a fraction 0..1."""
     fraction = min(max(fraction, 0.0), 1.0)

@@ -1,4 +1,8 @@
-"""The links table: one row per replica -> master link, with offsets and lag."""
+"""The links table: one row per replica -> master link, with lag and offsets.
+
+Short headers, lag before the offsets and compact numbers: at 80 columns the
+pane is about 46 cells wide, and lag is what an operator looks for first.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from textual.widgets.data_table import ColumnKey
 
 from replwatch.tui.formatting import (
     STATE_STYLE,
+    compact_int,
     human_bytes,
-    human_int,
     human_seconds,
     short_address,
 )
@@ -24,11 +28,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("replica", "replica"),
     ("master", "master"),
     ("state", "state"),
-    ("m_off", "master off"),
-    ("r_off", "replica off"),
-    ("lag_b", "lag B"),
+    ("lag_b", "lag"),
     ("lag_s", "lag s"),
-    ("io", "last I/O"),
+    ("io", "io"),
+    ("m_off", "m.off"),
+    ("r_off", "r.off"),
     ("since", "since"),
     ("flaps", "flaps"),
 )
@@ -63,16 +67,16 @@ class LinksTable(DataTable[Text | str]):
         flaps = self.flaps.get(link.replica, 0)
         state = Text(link.state, STATE_STYLE[link.state])
         if link.state == "syncing" and link.sync_progress is not None:
-            state.append(f" {link.sync_progress * 100:.0f}%")
+            state = Text(f"sync {link.sync_progress * 100:.0f}%", STATE_STYLE[link.state])
         return {
             "replica": short_address(link.replica),
             "master": short_address(link.master),
             "state": state,
-            "m_off": human_int(link.master_offset),
-            "r_off": human_int(link.replica_offset),
             "lag_b": human_bytes(link.lag_bytes),
             "lag_s": human_seconds(link.lag_seconds),
             "io": human_seconds(link.last_io_seconds),
+            "m_off": compact_int(link.master_offset),
+            "r_off": compact_int(link.replica_offset),
             "since": human_seconds(link.since),
             "flaps": Text(f"⚡{flaps}", "bold yellow") if flaps else "",
         }
