@@ -62,6 +62,17 @@ def recovered_after(ctx: Context, replica: str, ts: str | None) -> SyncSession |
     return None
 
 
+def has_psync2(version: str | None) -> bool | None:
+    """Whether a server of ``version`` (``2.8.24``, ``2.x``, ``7.2.7``) has PSYNC2.
+
+    Redis 4.0 brought PSYNC2: a replica keeps its replication id and offset in its RDB
+    and resumes from them after a restart. Before, a restarted replica always takes a
+    full copy. ``None`` when the version is unknown. Every Valkey is 7.2 or later.
+    """
+    major = (version or "").split(".", 1)[0]
+    return int(major) >= 4 if major.isdigit() else None
+
+
 def is_auth_error(text: str) -> bool:
     upper = text.upper()
     return any(w in upper for w in ("NOAUTH", "WRONGPASS", "INVALID PASSWORD", "AUTHENTICATION"))

@@ -40,6 +40,7 @@ class _NodeState:
     version: str | None = None
     roles: set[str] = field(default_factory=set)
     inferred_roles: set[str] = field(default_factory=set)
+    saw_pid: bool = False
     first_ts: str | None = None
     last_ts: str | None = None
     start_pids: list[int | None] = field(default_factory=list)
@@ -66,6 +67,7 @@ class NodeScanner:
             state.last_ts = event.ts
         if state.port is None:
             state.port = port_from_event(event)
+        state.saw_pid = state.saw_pid or event.pid is not None
         if state.first_pid is None:
             # any line's pid, child-role ones too: Valkey 7.2/8.0 write their first
             # lines (a warning, the banner) as "C" before the config is loaded
@@ -109,7 +111,7 @@ class NodeScanner:
                 name=names[source],
                 source=source,
                 port=state.port or _port_from_name(source),
-                version=state.version,
+                version=state.version or _version_from_dialect(state),
                 # the header's role letter wins; without one (Redis 2.8), what it logged
                 roles=self._roles(state, source),
                 first_ts=state.first_ts,
@@ -141,6 +143,13 @@ class NodeScanner:
             s: name if seen[name] == 1 else f"{name} ({short_source(s)})"
             for s, name in wanted.items()
         }
+
+
+def _version_from_dialect(state: _NodeState) -> str | None:
+    """``2.x`` for a log whose lines carry a pid but never a role letter: the
+    ``[pid] date`` header of Redis 2.x (its start-up banner, with the exact version,
+    may have been rotated away). Later headers (``pid:R``) do not tell 3.x from 4.0."""
+    return "2.x" if state.saw_pid and not state.roles else None
 
 
 def _replids_of(event: Event) -> list[str]:

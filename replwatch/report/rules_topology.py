@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from replwatch.report.context import INFO, WARNING, Context, first_ts, recovered_after
+from replwatch.report.context import (
+    INFO,
+    WARNING,
+    Context,
+    first_ts,
+    has_psync2,
+    recovered_after,
+)
 from replwatch.report.model import Finding, format_seconds
 from replwatch.report.notables import NotableGroup
 from replwatch.timeline import seconds_between
@@ -91,7 +98,9 @@ def restarts(ctx: Context) -> list[Finding]:
                 if clean
                 else "without a clean shutdown (killed or crashed)"
             )
-            why, setting = _restart_advice(full=full, partial=partial, clean=clean, own=bool(own))
+            why, setting = _restart_advice(
+                full=full, partial=partial, clean=clean, own=bool(own), version=node.version
+            )
             failed_over = full and _failed_over(ctx, node.name, ts)
             if failed_over:
                 why, setting = (
@@ -128,12 +137,32 @@ def _failed_over(ctx: Context, node: str, ts: str | None) -> bool:
     )
 
 
-def _restart_advice(*, full: bool, partial: bool, clean: bool, own: bool) -> tuple[str, str | None]:
+def _restart_advice(
+    *, full: bool, partial: bool, clean: bool, own: bool, version: str | None
+) -> tuple[str, str | None]:
     """Why a restart led to a full or partial resync, and the setting to look at."""
+    psync2 = has_psync2(version)
+    if partial and own and psync2:
+        return (
+            "A partial resync means the replication state survived the restart: the "
+            "replica resumed from the replication id and offset saved in its RDB (PSYNC2, "
+            "Redis 4.0+), and the master still had that offset in its backlog.",
+            None,
+        )
     if partial:
         return "A partial resync means the replication state survived the restart.", None
     if not full:
         return "", None
+    if own and psync2 is False:
+        return (
+            f"Before Redis 4.0 (this node runs {version}) a restarted replica can never "
+            "resync partially, whatever the backlog: it keeps no replication id or offset "
+            "across a restart, so every replica restart costs a full copy. Redis 4.0+ "
+            "(PSYNC2) lets a cleanly restarted replica (SHUTDOWN saves an RDB with the "
+            "replication info) resume with a partial resync: upgrade, and until then "
+            "restart replicas rarely and when a full copy is affordable.",
+            None,
+        )
     if not clean and not own:
         return (
             "A master that is killed comes back with the data and replication offset of "

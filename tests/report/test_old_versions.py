@@ -8,10 +8,12 @@ would read in the report of a real recording and fails on the wrong story.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from replwatch.report.render_text import render_text
-from tests.report.test_sample_logs import SERVERS, analyse, recording
+from tests.report.test_sample_logs import SERVERS, analyse, psync_after_restart, recording
 
 SCENARIOS_WITH_INITIAL_ROLES = ("seed", "auth-missing", "auth-wrong", "psync-client-kill",
                                 "backlog-overflow")  # fmt: skip
@@ -26,3 +28,39 @@ def test_nodes_section_names_every_role(server: str, scenario: str) -> None:
     assert roles == {"10000": ("master",), "10001": ("replica",), "10002": ("replica",)}
     nodes_section = render_text(report).split("\n\n")[1]
     assert "?" not in nodes_section, nodes_section
+
+
+def restart_of(report, node: str):
+    found = [f for f in report.findings if f.code == "restart" and f.node == node]
+    assert len(found) == 1, [f.title for f in report.findings]
+    return found[0]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("scenario", ["seed", "backlog-overflow"])
+def test_restarted_replica_advice_knows_psync2(server: str, scenario: str) -> None:
+    """Before Redis 4.0 no backlog helps a restarted replica: the advice must say so."""
+    report = analyse(recording(server, scenario))
+    finding = restart_of(report, "10002")
+    if not psync_after_restart(server):
+        assert "full resync followed" in finding.title
+        assert "Before Redis 4.0" in finding.explanation and "PSYNC2" in finding.explanation
+        assert "repl-backlog-size" not in finding.explanation
+        assert finding.setting != "repl-backlog-size"
+    elif scenario == "seed":  # killed, it resumed from its RDB's replication info
+        assert "10002 resynced partially" in finding.explanation
+        assert "PSYNC2" in finding.explanation and "Before Redis 4.0" not in finding.explanation
+    else:  # its saved offset had left the 16 KB backlog
+        assert "10002 resynced fully" in finding.explanation
+        assert finding.setting == "repl-backlog-size"
+
+
+def test_version_from_a_header_without_role_letters(tmp_path: Path) -> None:
+    """A Redis 2.x log whose start-up line rotated away is still known as 2.x."""
+    for original in recording("redis-2.8.24", "seed"):
+        lines = original.read_text(encoding="utf-8").splitlines(keepends=True)
+        (tmp_path / original.name).write_text(
+            "".join(x for x in lines if "Redis version" not in x), encoding="utf-8"
+        )
+    report = analyse(sorted(tmp_path.glob("*.log")))
+    assert {node.version for node in report.nodes} == {"2.x"}
