@@ -4,6 +4,10 @@ Shared by ``replwatch parse`` and ``replwatch tail``. Columns: time, source,
 role, kind, then the kind's key fields (``peer=``, ``bytes=``, ``offset=``,
 ``replid=`` shortened, ``error=``...) or, when it has none, the message. Colour
 is an argument, never guessed here: the CLI decides (terminal or pipe).
+
+A ``malformed`` row (a line with no log header: Redis 2.8/3.2 write their
+ASCII-art logo, 18 such lines, at every start) is drawn dim as a whole, so it
+recedes behind the events; without colour it reads as before.
 """
 
 from __future__ import annotations
@@ -127,6 +131,9 @@ def format_event(
         kind_style = "dim"
     else:
         kind_style = "kind"
+    if ev.kind == MALFORMED:
+        plain = " ".join((time_col, source_col, role_col, kind_col, detail)).rstrip()
+        return _paint(plain, "dim", color)
     return " ".join(
         (
             _paint(time_col, "time", color),

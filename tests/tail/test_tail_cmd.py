@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import signal
 import subprocess
 import sys
 import time
@@ -123,3 +127,46 @@ def test_tail_is_in_the_help() -> None:
     for option in ("--json", "--lines", "--from-start", "--kind", "--poll", "--year"):
         assert option in result.output
     assert "PATH..." in result.output
+
+
+# The top of the ASCII-art logo Redis 2.8/3.2 write, headerless, at every start.
+LOGO = [
+    "                _._                                                  ",
+    "           _.-``__ ''-._                                             ",
+    "      _.-``    `.  `_.  ''-._           Redis 3.2.13 (00000000/0) 64 bit",
+]
+
+
+def test_logo_lines_recede_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal a malformed row (the logo) is dim as a whole; events keep colour."""
+    log = tmp_path / "10000.log"
+    append(log, *LOGO, REPLICA_SYNC[0])
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replwatch", "tail", "--from-start", str(log)],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env={**env, "COLUMNS": "160"},
+    )
+    os.close(follower)
+    output = b""
+    try:
+        deadline = time.monotonic() + 20
+        while output.count(b"\n") < len(LOGO) + 1 and time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.2)[0]:
+                output += os.read(leader, 65536)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        os.close(leader)
+    rows = output.decode().replace("\r\n", "\n").splitlines()
+    assert len(rows) == len(LOGO) + 1, rows
+    dim, reset = "\x1b[2m", "\x1b[0m"
+    for row, logo in zip(rows, LOGO, strict=False):
+        assert row.startswith(dim) and row.endswith(reset), repr(row)
+        assert row.count("\x1b[") == 2, repr(row)  # one dim span, nothing brighter inside
+        assert "malformed" in row and logo.strip() in row
+    event = rows[-1]
+    assert "master_connecting" in event and "\x1b[32m" in event  # an event keeps its colour
+    assert event.count("\x1b[") > 2  # ... column by column, not dimmed as a whole
