@@ -9,10 +9,16 @@ free loopback ports, password-protected) and prints:
 * CPU: the process CPU time (user+system) while ``Poller.watch`` polls every
   ``--interval`` seconds for ``--seconds`` seconds, as a percentage of one core.
   Target: < 10 %.
+* pace with a hung node: one replica SIGSTOP'd for ``--hung-seconds`` while
+  ``Poller.watch`` polls every ``--interval`` s: snapshots received and the mean
+  gap between them (target: the interval; a round waiting for the hung node's
+  whole deadline would give one per 2-3 s), and how many of them had every other
+  node ``ok``.
 
 Everything is torn down at the end, also on Ctrl-C.
 
 Usage: python bench/bench_poll.py [--server redis|valkey|PATH] [--rounds 20] [--seconds 15]
+       [--interval 1] [--hung-seconds 6]
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
+import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -56,6 +65,34 @@ def start_labs(root: Path, *, masters: int, replicas: int, server_spec: str | No
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def measure_hung(
+    targets: list[Address], *, hung_pid: int, hung: Address, seconds: float, interval: float
+) -> None:
+    creds = Credentials(password=PASSWORD, source="environment")
+    async with Poller(targets, credentials=creds) as poller:
+        await poller.poll()
+        arrivals: list[float] = []
+        others_ok = 0
+        os.kill(hung_pid, signal.SIGSTOP)
+        try:
+            started = time.perf_counter()
+            async for snapshot in poller.watch(interval):
+                arrivals.append(time.perf_counter())
+                others = [node for node in snapshot.nodes if node.address != hung.key]
+                others_ok += all(node.ok for node in others)
+                if arrivals[-1] - started >= seconds:
+                    break
+        finally:
+            os.kill(hung_pid, signal.SIGCONT)
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    mean_gap = statistics.mean(gaps) if gaps else float("nan")
+    print(
+        f"with one node SIGSTOP'd for {seconds:g} s: {len(arrivals)} snapshots, "
+        f"mean gap {mean_gap:.2f} s (interval {interval:g} s), "
+        f"{others_ok} with every other node ok"
+    )
 
 
 async def measure(targets: list[Address], *, rounds: int, seconds: float, interval: float) -> None:
@@ -97,6 +134,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--hung-seconds", type=float, default=6.0)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="replwatch-bench-poll-") as tmp:
@@ -114,6 +152,19 @@ def main() -> None:
             asyncio.run(
                 measure(targets, rounds=args.rounds, seconds=args.seconds, interval=args.interval)
             )
+            if args.hung_seconds > 0:
+                hung_port = labs[0].replica_ports[0]
+                hung_pid = labs[0].pid(hung_port)
+                assert hung_pid is not None
+                asyncio.run(
+                    measure_hung(
+                        targets,
+                        hung_pid=hung_pid,
+                        hung=Address("127.0.0.1", hung_port),
+                        seconds=args.hung_seconds,
+                        interval=args.interval,
+                    )
+                )
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
         finally:
