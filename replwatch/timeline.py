@@ -225,7 +225,9 @@ class LinkTimeline:
         elif kind in _REPLICA_DOWN:
             self._set(key, DOWN, event, kind)
         elif kind in _NODE_GONE and state is not None:
-            self._set(key, DOWN, event, "replica restarted or stopped")
+            # also when already down (the master went first): the stop is what the
+            # link's last spell ends on, which tells a shut-down pair from an outage
+            self._set(key, DOWN, event, "replica restarted or stopped", again=state == DOWN)
         elif kind == "master_mode_enabled":
             self._set(key, None, event, "replica promoted (REPLICAOF NO ONE)")
             self._current_master.pop(node, None)
@@ -261,12 +263,16 @@ class LinkTimeline:
             return None
         return intervals[-1].state
 
-    def _set(self, key: LinkKey, state: str | None, event: Event, cause: str) -> None:
+    def _set(
+        self, key: LinkKey, state: str | None, event: Event, cause: str, *, again: bool = False
+    ) -> None:
+        """Move ``key`` to ``state``; ``again`` starts a new interval even in the same
+        state (a new cause within one down spell)."""
         intervals = self._intervals.setdefault(key, [])
         where = ((event.source, event.line),) if event.line is not None else ()
         if intervals and intervals[-1].end_ts is None:
             last = intervals[-1]
-            if last.state == state:
+            if last.state == state and not (again and last.cause != cause):
                 return
             intervals[-1] = replace(last, end_ts=event.ts or last.start_ts)
         if state is None:

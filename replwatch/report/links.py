@@ -183,7 +183,21 @@ def find_outages(
     outages: list[Outage] = []
     was_up = False
     start: LinkInterval | None = None
+    previous: LinkInterval | None = None
     for interval in intervals:
+        prior, previous = previous, interval
+        if (
+            start is not None
+            and prior is not None
+            and prior.end_ts not in (None, interval.start_ts)
+        ):
+            # a gap: the link was ended on purpose in between (REPLICAOF NO ONE, then
+            # REPLICAOF again). The break that came with it is the operator's doing;
+            # only a break that lasted before the detach is an outage, until then.
+            gone = seconds_between(start.start_ts, prior.end_ts)
+            if gone is not None and gone > _DETACH_GRACE:
+                outages.append(_outage(start, prior.end_ts, ()))
+            start, was_up = None, False
         if interval.state == UP:
             if start is not None:
                 outages.append(_outage(start, interval.start_ts, interval.evidence))
@@ -245,6 +259,10 @@ def merge_master_view(
         merged.append(LinkInterval("down", cut.start_ts, interval.end_ts, cut.cause, cut.evidence))
     return merged
 
+
+#: A link break this close before a promotion/REPLICAOF came with it (Redis logs
+#: ``Connection with master lost`` just before ``MASTER MODE enabled``).
+_DETACH_GRACE = 1.0
 
 #: Causes that mean the node itself was stopped (see :class:`LinkTimeline`).
 _STOPPED = ("replica restarted or stopped", "master restarted or stopped")
