@@ -58,10 +58,9 @@ def role_changes(ctx: Context) -> list[Finding]:
                 "role-change",
                 INFO,
                 f"{node} " + "; ".join(parts),
-                "The replication topology changed: a node changed role or its master, "
-                "and replication ids moved on (the old id is kept as the secondary id so "
-                "replicas of the old master can still resync partially up to the switch "
-                "offset). Make sure clients, Sentinel or the orchestration follow the new "
+                "The replication topology changed: a node changed role or its master"
+                + _replid_story(ctx, node)
+                + " Make sure clients, Sentinel or the orchestration follow the new "
                 "master, and that the remaining replicas point at it (`replicaof`).",
                 "replicaof",
                 node,
@@ -71,6 +70,20 @@ def role_changes(ctx: Context) -> list[Finding]:
             )
         )
     return findings
+
+
+def _replid_story(ctx: Context, node: str) -> str:
+    """What a promotion does to the other replicas' next sync, by server version."""
+    version = next((n.version for n in ctx.nodes if n.name == node), None)
+    if has_psync2(version) is False:
+        return (
+            f". Before Redis 4.0 (this node runs {version}) a promoted replica starts a new "
+            "replication history: every replica repointed to it resyncs fully."
+        )
+    return (
+        ", and replication ids moved on (the old id is kept as the secondary id so "
+        "replicas of the old master can still resync partially up to the switch offset)."
+    )
 
 
 def restarts(ctx: Context) -> list[Finding]:

@@ -64,3 +64,22 @@ def test_version_from_a_header_without_role_letters(tmp_path: Path) -> None:
         )
     report = analyse(sorted(tmp_path.glob("*.log")))
     assert {node.version for node in report.nodes} == {"2.x"}
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_promotion_story_matches_the_version(server: str) -> None:
+    """Secondary replication ids (partial resync across a promotion) exist since 4.0."""
+    report = analyse(recording(server, "failover-replicaof-no-one"))
+    promoted = next(f for f in report.findings if f.code == "role-change" and f.node == "10001")
+    if psync_after_restart(server):
+        assert "secondary id" in promoted.explanation
+    else:
+        assert "secondary id" not in promoted.explanation
+        assert (
+            "Before Redis 4.0" in promoted.explanation and "resyncs fully" in promoted.explanation
+        )
+        for replica in ("10000", "10002"):
+            (lk,) = [x for x in report.links if (x.replica, x.master) == (replica, "10001")]
+            assert [e.session.mode for e in lk.sessions if e.session.outcome == "success"] == [
+                "full"
+            ]
