@@ -83,3 +83,53 @@ def test_promotion_story_matches_the_version(server: str) -> None:
             assert [e.session.mode for e in lk.sessions if e.session.outcome == "success"] == [
                 "full"
             ]
+
+
+#: The findings (code, node, setting) each scenario must give, on every version.
+KEY_FINDINGS = {
+    "auth-missing": {("masterauth", "10001", "masterauth"), ("masterauth", "10002", "masterauth")},
+    "auth-wrong": {("masterauth", "10001", "masterauth"), ("masterauth", "10002", "masterauth")},
+    "backlog-overflow": {
+        ("repl-backlog-size", "10000", "repl-backlog-size"),
+        ("restart", "10002", "repl-backlog-size"),  # before 4.0: None (no PSYNC2)
+        ("link-down", "10001", None),
+        ("link-down", "10002", None),
+    },
+    "seed": {
+        ("restart", "10000", "save"),
+        ("restart", "10002", None),
+        ("link-down", "10001", None),
+        ("link-down", "10002", None),
+    },
+}
+
+
+@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("scenario", sorted(KEY_FINDINGS))
+def test_key_findings_on_every_version(server: str, scenario: str) -> None:
+    """Exactly the findings an operator needs, no phantom ones, on each version."""
+    report = analyse(recording(server, scenario))
+    expected = set(KEY_FINDINGS[scenario])
+    if scenario == "backlog-overflow" and not psync_after_restart(server):
+        expected ^= {("restart", "10002", "repl-backlog-size"), ("restart", "10002", None)}
+    assert {(f.code, f.node, f.setting) for f in report.findings} == expected
+    text = render_text(report)
+    for setting in {s for _, _, s in expected if s}:
+        assert f"setting: {setting}" in text
+    assert "foobared" not in text and "not-the-password" not in text
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_diskless_sync_counted_once(server: str) -> None:
+    """2.8-5.0 masters also log 'Slave X correctly received the streamed RDB file.'
+    (replica_rdb_received): that is the same sync, not a second one."""
+    files = recording(server, "diskless")
+    report = analyse(files)
+    master_log = next(f for f in files if f.name == "10000.log").read_text(encoding="utf-8")
+    if server in ("redis-2.8.24", "redis-3.2.13", "redis-4.0.14", "redis-5.0.14"):
+        assert "correctly received the streamed RDB file" in master_log
+    for link in report.links:
+        replica_log = next(f for f in files if f.name == f"{link.replica}.log")
+        finished = replica_log.read_text(encoding="utf-8").count("sync: Finished with success")
+        assert link.counts["full_syncs"] == finished == 2, link.title
+        assert link.counts["partial_syncs"] == 0
