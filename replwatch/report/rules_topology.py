@@ -176,6 +176,22 @@ def _restart_advice(
             "restart replicas rarely and when a full copy is affordable.",
             None,
         )
+    if not own and psync2 is False:
+        killed = (
+            "It was killed, so the writes after its last save are gone too; see how often "
+            "it saves (`save`, `appendonly`). "
+            if not clean
+            else ""
+        )
+        return (
+            f"Before Redis 4.0 (this node runs {version}) a restarted master always comes "
+            "back with a new run id, so its replicas resync fully even after a clean "
+            f"SHUTDOWN (and a failover would cost full resyncs too). {killed}Plan master "
+            "restarts for when full resyncs are affordable, or upgrade to Redis 4.0+ "
+            "(PSYNC2): there, failing over to a replica first lets the others continue "
+            "partially.",
+            "save" if not clean else None,
+        )
     if not clean and not own:
         return (
             "A master that is killed comes back with the data and replication offset of "

@@ -133,3 +133,15 @@ def test_diskless_sync_counted_once(server: str) -> None:
         finished = replica_log.read_text(encoding="utf-8").count("sync: Finished with success")
         assert link.counts["full_syncs"] == finished == 2, link.title
         assert link.counts["partial_syncs"] == 0
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_restarted_master_advice_knows_the_run_id(server: str) -> None:
+    """Before 4.0 no clean SHUTDOWN saves the replicas' copies: say so, not 'use SHUTDOWN'."""
+    finding = restart_of(analyse(recording(server, "seed")), "10000")
+    assert finding.setting == "save" and "killed" in finding.explanation
+    if psync_after_restart(server):
+        assert "Stop masters with SHUTDOWN" in finding.explanation
+    else:
+        assert "new run id" in finding.explanation and "Before Redis 4.0" in finding.explanation
+        assert "Stop masters with SHUTDOWN" not in finding.explanation
