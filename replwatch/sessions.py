@@ -81,7 +81,9 @@ class SyncSession:
     interrupted, or (for a full resync) why a partial one was not possible.
     ``target`` is ``disk``/``parser`` for a streamed RDB, ``replid`` the replication
     id the replica asked for or was given, ``partial_tried`` whether the replica
-    asked for a partial resync (``Trying a partial resynchronization``).
+    asked for a partial resync (``Trying a partial resynchronization``),
+    ``asked_replid`` the id it asked to continue (a full resync under another id
+    means the master's history changed, not that its backlog fell short).
     """
 
     source: str
@@ -98,6 +100,7 @@ class SyncSession:
     target: str | None = None
     replid: str | None = None
     partial_tried: bool = False
+    asked_replid: str | None = None
 
     def summary(self) -> str:
         """One line for people: what happened, with whom, how big, how long."""
@@ -139,6 +142,7 @@ class _Open:
     replid: str | None = None
     reason: str | None = None
     psync_tried: bool = False
+    asked_replid: str | None = None
     last_ts: str | None = None
     evidence: list[tuple[str, int]] = field(default_factory=list)
 
@@ -229,7 +233,7 @@ class SessionTracker:
         if kind == "psync_attempt":
             session.psync_tried = True
             if event.fields.get("replid"):
-                session.replid = str(event.fields["replid"])
+                session.replid = session.asked_replid = str(event.fields["replid"])
         elif kind == "psync_impossible":
             session.reason = str(event.fields.get("reason") or "partial resync not possible")
         elif kind == "full_resync_started":
@@ -298,6 +302,7 @@ class SessionTracker:
             target=session.target,
             replid=session.replid,
             partial_tried=session.psync_tried,
+            asked_replid=session.asked_replid,
         )
 
     def _remember_master_fact(self, event: Event) -> None:

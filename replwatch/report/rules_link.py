@@ -134,17 +134,34 @@ def backlog_too_small(ctx: Context) -> list[Finding]:
         ]
         if not refused:
             continue
-        findings.append(
-            Finding(
-                "repl-backlog-size",
-                WARNING,
-                f"{link.replica} asked {link.master} for a partial resync and got a full one",
+        moved_on = [s for s in refused if s.asked_replid and s.replid not in (None, s.asked_replid)]
+        if moved_on:
+            why, setting = (
+                "The replica had a cached master and asked to continue its history "
+                f"({moved_on[0].asked_replid[:8]}...), but the master answered a full resync "
+                f"under another replication id ({(moved_on[0].replid or '')[:8]}...): the "
+                "master's history changed (it restarted: before Redis 4.0 every restart "
+                "does this, later ones without persistence or after being killed; or a "
+                "failover). No backlog size would have helped; the master's log tells "
+                "which.",
+                None,
+            )
+        else:
+            why, setting = (
                 "The replica had a cached master and asked to continue from its offset, but "
                 "the master answered with a full resync. Without the master's log the exact "
                 "reason is unknown: usually the backlog did not cover the missed writes "
                 "(`repl-backlog-size`), or the master's replication id changed (restart "
                 "without persistence, failover).",
                 "repl-backlog-size",
+            )
+        findings.append(
+            Finding(
+                "repl-backlog-size" if setting else "master-history-changed",
+                WARNING,
+                f"{link.replica} asked {link.master} for a partial resync and got a full one",
+                why,
+                setting,
                 link.replica,
                 refused[0].start_ts,
                 tuple(ev for s in refused for ev in s.evidence[:3]),

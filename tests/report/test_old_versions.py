@@ -145,3 +145,22 @@ def test_restarted_master_advice_knows_the_run_id(server: str) -> None:
     else:
         assert "new run id" in finding.explanation and "Before Redis 4.0" in finding.explanation
         assert "Stop masters with SHUTDOWN" not in finding.explanation
+
+
+@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("scenario", ["seed", "backlog-overflow"])
+def test_replica_log_alone_tells_a_new_history_from_a_short_backlog(
+    server: str, scenario: str
+) -> None:
+    """With only the replica's log, a full resync under another replication id (the
+    master restarted) must not blame the backlog; one under the asked id (the offset
+    fell out of the backlog) does."""
+    replica_log = next(f for f in recording(server, scenario) if f.name == "10001.log")
+    report = analyse([replica_log])
+    (finding,) = [f for f in report.findings if "got a full one" in f.title]
+    if scenario == "seed":
+        assert finding.setting is None and "No backlog size would have helped" in (
+            finding.explanation
+        )
+    else:
+        assert finding.setting == "repl-backlog-size"
