@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from replwatch.report.render_text import render_text
+from tests.report.recordings import report_of
 from tests.report.test_sample_logs import SERVERS, analyse, psync_after_restart, recording
 
 SCENARIOS_WITH_INITIAL_ROLES = ("seed", "auth-missing", "auth-wrong", "psync-client-kill",
@@ -23,7 +24,7 @@ SCENARIOS_WITH_INITIAL_ROLES = ("seed", "auth-missing", "auth-wrong", "psync-cli
 @pytest.mark.parametrize("scenario", SCENARIOS_WITH_INITIAL_ROLES)
 def test_nodes_section_names_every_role(server: str, scenario: str) -> None:
     """Redis 2.8 headers have no role letter: the role comes from what the node logged."""
-    report = analyse(recording(server, scenario))
+    report = report_of(server, scenario)
     roles = {node.name: node.roles for node in report.nodes}
     assert roles == {"10000": ("master",), "10001": ("replica",), "10002": ("replica",)}
     nodes_section = render_text(report).split("\n\n")[1]
@@ -40,7 +41,7 @@ def restart_of(report, node: str):
 @pytest.mark.parametrize("scenario", ["seed", "backlog-overflow"])
 def test_restarted_replica_advice_knows_psync2(server: str, scenario: str) -> None:
     """Before Redis 4.0 no backlog helps a restarted replica: the advice must say so."""
-    report = analyse(recording(server, scenario))
+    report = report_of(server, scenario)
     finding = restart_of(report, "10002")
     if not psync_after_restart(server):
         assert "full resync followed" in finding.title
@@ -69,7 +70,7 @@ def test_version_from_a_header_without_role_letters(tmp_path: Path) -> None:
 @pytest.mark.parametrize("server", SERVERS)
 def test_promotion_story_matches_the_version(server: str) -> None:
     """Secondary replication ids (partial resync across a promotion) exist since 4.0."""
-    report = analyse(recording(server, "failover-replicaof-no-one"))
+    report = report_of(server, "failover-replicaof-no-one")
     promoted = next(f for f in report.findings if f.code == "role-change" and f.node == "10001")
     if psync_after_restart(server):
         assert "secondary id" in promoted.explanation
@@ -108,7 +109,7 @@ KEY_FINDINGS = {
 @pytest.mark.parametrize("scenario", sorted(KEY_FINDINGS))
 def test_key_findings_on_every_version(server: str, scenario: str) -> None:
     """Exactly the findings an operator needs, no phantom ones, on each version."""
-    report = analyse(recording(server, scenario))
+    report = report_of(server, scenario)
     expected = set(KEY_FINDINGS[scenario])
     if scenario == "backlog-overflow" and not psync_after_restart(server):
         expected ^= {("restart", "10002", "repl-backlog-size"), ("restart", "10002", None)}
@@ -138,7 +139,7 @@ def test_diskless_sync_counted_once(server: str) -> None:
 @pytest.mark.parametrize("server", SERVERS)
 def test_restarted_master_advice_knows_the_run_id(server: str) -> None:
     """Before 4.0 no clean SHUTDOWN saves the replicas' copies: say so, not 'use SHUTDOWN'."""
-    finding = restart_of(analyse(recording(server, "seed")), "10000")
+    finding = restart_of(report_of(server, "seed"), "10000")
     assert finding.setting == "save" and "killed" in finding.explanation
     if psync_after_restart(server):
         assert "Stop masters with SHUTDOWN" in finding.explanation

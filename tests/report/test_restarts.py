@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.report.test_sample_logs import SAMPLES, analyse, recording
+from tests.report.recordings import report_of
+from tests.report.test_sample_logs import SAMPLES
 
 #: node -> restarts the recording script made (steps.txt); absent scenarios: none.
 RESTARTS = {"seed": {"10000": 1, "10002": 1}, "backlog-overflow": {"10002": 1}}
@@ -22,7 +23,7 @@ RECORDINGS = sorted(
 
 @pytest.mark.parametrize(("server", "scenario"), RECORDINGS)
 def test_only_real_restarts_are_reported(server: str, scenario: str) -> None:
-    report = analyse(recording(server, scenario))
+    report = report_of(server, scenario)
     restarts = {node.name: len(node.restarts) for node in report.nodes if node.restarts}
     assert restarts == RESTARTS.get(scenario, {})
     restart_findings = sorted(f.node for f in report.findings if f.code == "restart")
