@@ -61,32 +61,33 @@ def exit_code(problems: Iterable[Problem]) -> StatusExit:
     return StatusExit.DEGRADED if "link" in severities else StatusExit.OK
 
 
+#: Authentication problem -> what to tell the user, in the order the hints are given.
+_AUTH_HINTS: dict[str, str] = {
+    "noauth": (
+        "a password is required (NOAUTH); give it with the REDISCLI_AUTH "
+        "environment variable, --askpass or -a PASSWORD"
+    ),
+    "wrongpass": (
+        "the password was refused (WRONGPASS); check REDISCLI_AUTH, "
+        "--askpass or -a, and --user for an ACL user"
+    ),
+    "noperm": (
+        "the ACL user may not run INFO or ROLE (NOPERM); grant it +info +role +ping +config|get"
+    ),
+}
+
+
 def auth_hints(snapshot: Snapshot) -> list[str]:
     """One line per kind of authentication trouble, naming the option to use."""
     by_problem: dict[str, list[str]] = {}
     for node in snapshot.nodes:
         if node.auth_problem is not None:
             by_problem.setdefault(node.auth_problem, []).append(node.address)
-    lines = []
-    if "noauth" in by_problem:
-        nodes = ", ".join(by_problem["noauth"])
-        lines.append(
-            f"{nodes}: a password is required (NOAUTH); give it with the REDISCLI_AUTH "
-            "environment variable, --askpass or -a PASSWORD"
-        )
-    if "wrongpass" in by_problem:
-        nodes = ", ".join(by_problem["wrongpass"])
-        lines.append(
-            f"{nodes}: the password was refused (WRONGPASS); check REDISCLI_AUTH, "
-            "--askpass or -a, and --user for an ACL user"
-        )
-    if "noperm" in by_problem:
-        nodes = ", ".join(by_problem["noperm"])
-        lines.append(
-            f"{nodes}: the ACL user may not run INFO or ROLE (NOPERM); grant it "
-            "+info +role +ping +config|get"
-        )
-    return lines
+    return [
+        f"{', '.join(by_problem[problem])}: {hint}"
+        for problem, hint in _AUTH_HINTS.items()
+        if problem in by_problem
+    ]
 
 
 def _size(value: int | None) -> str:
