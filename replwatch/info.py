@@ -1,4 +1,4 @@
-"""Pure parsing of ``INFO replication``, ``INFO server`` and ``ROLE`` replies.
+"""Pure parsing of ``INFO replication`` and ``INFO server`` replies.
 
 Redis 2.8 through 7.4 and Valkey 8.x print the same ``key:value`` lines with small
 differences (see ``shared/redis-info-samples/README.md``): replication ids only from
@@ -8,14 +8,18 @@ first connection in versions before 6.2. This module turns all of them into the 
 typed records, so the model never looks at a version number.
 
 Roles are spelled the way the event contract spells them: ``master``, ``replica``,
-``sentinel`` (INFO and ROLE always say ``slave``; we translate once, here).
+``sentinel`` (INFO and ROLE always say ``slave``; we translate once, here, in
+:func:`role_word`). The ``ROLE`` reply, nested lists rather than ``key:value``
+lines, is parsed in :mod:`replwatch.role_reply` with the same role words and the
+same number rules (:func:`parse_int`, :func:`known`). :func:`auth_error_kind` is
+here too: it reads the error a server sends instead of its INFO.
 
 Nothing here does I/O or reads the clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +58,8 @@ def role_word(value: str | None) -> str | None:
     return _ROLE_WORDS.get(value.lower(), value.lower())
 
 
-def _int(value: Any, *, missing: int | None = None) -> int | None:
+def parse_int(value: Any, *, missing: int | None = None) -> int | None:
+    """A reply's number as an int (``"1.5"`` -> 1); ``missing`` when absent or not a number."""
     if value is None or value == "":
         return missing
     try:
@@ -66,7 +71,7 @@ def _int(value: Any, *, missing: int | None = None) -> int | None:
             return missing
 
 
-def _known(value: int | None) -> int | None:
+def known(value: int | None) -> int | None:
     """Servers print ``-1`` for "not known yet"; that is ``None`` here."""
     return None if value is None or value < 0 else value
 
@@ -118,18 +123,18 @@ def parse_replica_line(value: str) -> ReplicaEntry | None:
     parts = value.split(",")
     if "=" in value:
         pairs = dict(part.partition("=")[::2] for part in parts)
-        port = _int(pairs.get("port"))
+        port = parse_int(pairs.get("port"))
         if "ip" not in pairs or port is None:
             return None
         return ReplicaEntry(
             ip=pairs["ip"],
             port=port,
             state=pairs.get("state", "unknown"),
-            offset=_int(pairs.get("offset")),
-            lag=_int(pairs.get("lag")),
+            offset=parse_int(pairs.get("offset")),
+            lag=parse_int(pairs.get("lag")),
             kind=pairs.get("type"),
         )
-    if len(parts) >= 3 and _int(parts[1]) is not None:
+    if len(parts) >= 3 and parse_int(parts[1]) is not None:
         return ReplicaEntry(ip=parts[0], port=int(parts[1]), state=parts[2])
     return None
 
@@ -200,7 +205,7 @@ class ReplicationInfo:
 
 
 def _link_down_since(value: str | None) -> int | None:
-    seconds = _known(_int(value))
+    seconds = known(parse_int(value))
     if seconds is None or seconds > _NEVER_CONNECTED_SECONDS:
         return None
     return seconds
@@ -219,30 +224,30 @@ def parse_replication(fields: Mapping[str, str] | str) -> ReplicationInfo:
     replid2 = fields.get("master_replid2")
     return ReplicationInfo(
         role=role_word(fields.get("role")),
-        connected_replicas=_int(fields.get("connected_slaves"), missing=0) or 0,
+        connected_replicas=parse_int(fields.get("connected_slaves"), missing=0) or 0,
         replicas=tuple(replicas),
         master_host=fields.get("master_host"),
-        master_port=_int(fields.get("master_port")),
+        master_port=parse_int(fields.get("master_port")),
         master_link_status=fields.get("master_link_status"),
-        master_last_io_seconds_ago=_known(_int(fields.get("master_last_io_seconds_ago"))),
+        master_last_io_seconds_ago=known(parse_int(fields.get("master_last_io_seconds_ago"))),
         master_sync_in_progress=fields.get("master_sync_in_progress") == "1",
         master_link_down_since_seconds=_link_down_since(
             fields.get("master_link_down_since_seconds")
         ),
-        sync_total_bytes=_known(_int(fields.get("master_sync_total_bytes"))),
-        sync_read_bytes=_known(_int(fields.get("master_sync_read_bytes"))),
-        sync_left_bytes=_known(_int(fields.get("master_sync_left_bytes"))),
-        sync_last_io_seconds_ago=_known(_int(fields.get("master_sync_last_io_seconds_ago"))),
-        replica_repl_offset=_int(fields.get("slave_repl_offset")),
-        replica_read_repl_offset=_int(fields.get("slave_read_repl_offset")),
-        master_repl_offset=_int(fields.get("master_repl_offset")),
+        sync_total_bytes=known(parse_int(fields.get("master_sync_total_bytes"))),
+        sync_read_bytes=known(parse_int(fields.get("master_sync_read_bytes"))),
+        sync_left_bytes=known(parse_int(fields.get("master_sync_left_bytes"))),
+        sync_last_io_seconds_ago=known(parse_int(fields.get("master_sync_last_io_seconds_ago"))),
+        replica_repl_offset=parse_int(fields.get("slave_repl_offset")),
+        replica_read_repl_offset=parse_int(fields.get("slave_read_repl_offset")),
+        master_repl_offset=parse_int(fields.get("master_repl_offset")),
         replid=fields.get("master_replid"),
         replid2=None if replid2 in (None, _NULL_REPLID) else replid2,
-        second_repl_offset=_known(_int(fields.get("second_repl_offset"))),
+        second_repl_offset=known(parse_int(fields.get("second_repl_offset"))),
         backlog_active=fields.get("repl_backlog_active") == "1",
-        backlog_size=_int(fields.get("repl_backlog_size")),
-        backlog_first_byte_offset=_int(fields.get("repl_backlog_first_byte_offset")),
-        backlog_histlen=_int(fields.get("repl_backlog_histlen")),
+        backlog_size=parse_int(fields.get("repl_backlog_size")),
+        backlog_first_byte_offset=parse_int(fields.get("repl_backlog_first_byte_offset")),
+        backlog_histlen=parse_int(fields.get("repl_backlog_histlen")),
         failover_state=fields.get("master_failover_state"),
     )
 
@@ -285,126 +290,10 @@ def parse_server(fields: Mapping[str, str] | str) -> ServerInfo:
         server_name=name,
         version=version,
         run_id=fields.get("run_id"),
-        uptime_seconds=_int(fields.get("uptime_in_seconds")),
-        process_id=_int(fields.get("process_id")),
-        tcp_port=_int(fields.get("tcp_port")),
+        uptime_seconds=parse_int(fields.get("uptime_in_seconds")),
+        process_id=parse_int(fields.get("process_id")),
+        tcp_port=parse_int(fields.get("tcp_port")),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class RoleInfo:
-    """The typed ``ROLE`` reply.
-
-    Attributes:
-        role: ``master``, ``replica`` or ``sentinel``.
-        offset: a master's replication offset, or a replica's processed offset
-            (``None`` unless the replica's link state is ``connected``).
-        replicas: a master's replicas as ``(ip, port, offset)``.
-        master_host / master_port / link_state: a replica's master and link
-            state (``connect``, ``connecting``, ``handshake``, ``sync``, ``connected``).
-        master_names: the masters a sentinel monitors.
-    """
-
-    role: str
-    offset: int | None = None
-    replicas: tuple[tuple[str, int, int | None], ...] = ()
-    master_host: str | None = None
-    master_port: int | None = None
-    link_state: str | None = None
-    master_names: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__slots__}
-        data["replicas"] = [list(r) for r in self.replicas]
-        data["master_names"] = list(self.master_names)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RoleInfo:
-        values = {name: data.get(name) for name in cls.__slots__ if name in data}
-        values["replicas"] = tuple(
-            (str(ip), int(port), offset) for ip, port, offset in data.get("replicas") or ()
-        )
-        values["master_names"] = tuple(data.get("master_names") or ())
-        return cls(**values)
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def parse_role(reply: Sequence[Any]) -> RoleInfo:
-    """Interpret a ``ROLE`` reply as a client library returns it (nested lists).
-
-    Raises:
-        ValueError: the reply is not a ROLE reply (empty, or an unknown first word).
-    """
-    try:
-        return _parse_role(reply)
-    except (IndexError, TypeError, ValueError) as exc:
-        raise ValueError(f"not a ROLE reply: {exc}") from None
-
-
-def _parse_role(reply: Sequence[Any]) -> RoleInfo:
-    if not reply:
-        raise ValueError("empty ROLE reply")
-    role = role_word(_text(reply[0]))
-    if role == "master":
-        replicas = tuple(
-            (_text(item[0]), int(_text(item[1])), _int(_text(item[2])))
-            for item in (reply[2] if len(reply) > 2 else ())
-        )
-        return RoleInfo(role="master", offset=_int(reply[1]), replicas=replicas)
-    if role == "replica":
-        return RoleInfo(
-            role="replica",
-            master_host=_text(reply[1]),
-            master_port=_int(reply[2]),
-            link_state=_text(reply[3]),
-            offset=_known(_int(reply[4])),
-        )
-    if role == "sentinel":
-        names = reply[1] if len(reply) > 1 else ()
-        return RoleInfo(role="sentinel", master_names=tuple(_text(n) for n in names))
-    raise ValueError(f"unknown ROLE reply {_text(reply[0])!r}")
-
-
-def role_reply_from_cli(text: str) -> list[Any]:
-    """Rebuild the nested ROLE reply from ``redis-cli`` output, plain or ``--no-raw``.
-
-    Plain output flattens the nesting (one value a line); ``--no-raw`` numbers and
-    quotes it. Both are reduced to the flat value list and re-nested by role,
-    which is enough for the fixed shapes ROLE returns. Used for captured samples
-    and for people pasting redis-cli output into bug reports.
-    """
-    values: list[str] = []
-    for raw_line in text.splitlines():
-        line = raw_line.strip()
-        if not line:
-            continue
-        # --no-raw: '3) 1) 1) "127.0.0.1"' or '2) (integer) 55'
-        while line[:1].isdigit() and ") " in line:
-            head, _, rest = line.partition(") ")
-            if not head.isdigit():
-                break
-            line = rest.strip()
-        if line.startswith("(integer) "):
-            line = line[len("(integer) ") :]
-        elif len(line) >= 2 and line[0] == line[-1] == '"':
-            line = line[1:-1]
-        elif line == "(empty array)" or line == "(empty list or set)":
-            continue
-        values.append(line)
-    if not values:
-        return []
-    role = role_word(values[0])
-    if role == "master":
-        rest = values[2:]
-        triples = [rest[i : i + 3] for i in range(0, len(rest) - len(rest) % 3, 3)]
-        return [values[0], int(values[1]), triples]
-    if role == "sentinel":
-        return [values[0], values[1:]]
-    return values
 
 
 def auth_error_kind(text: str) -> str | None:

@@ -22,12 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from replwatch.addresses import address_key
-from replwatch.info import (
-    ReplicationInfo,
-    RoleInfo,
-    ServerInfo,
-    auth_error_kind,
-)
+from replwatch.info import ReplicationInfo, ServerInfo, auth_error_kind
+from replwatch.role_reply import RoleInfo
 
 #: Names that live in :mod:`replwatch.changes`, reachable from here too.
 _CHANGES_NAMES = {"Thresholds", "Problem", "assess", "diff", "lag_breaches"}

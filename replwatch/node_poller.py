@@ -44,7 +44,7 @@ from redis.credentials import UsernamePasswordCredentialProvider
 
 from replwatch.addresses import Address
 from replwatch.auth import Credentials, TlsOptions, scrub
-from replwatch.info import auth_error_kind, parse_info, parse_replication, parse_role, parse_server
+from replwatch.info import auth_error_kind, parse_info, parse_replication, parse_server
 from replwatch.model import (
     NODE_AUTH_REQUIRED,
     NODE_OK,
@@ -52,6 +52,7 @@ from replwatch.model import (
     NODE_UNREACHABLE,
     NodeState,
 )
+from replwatch.role_reply import parse_role
 
 #: Errors that mean "a password was sent to a server that has none": retry without.
 _NO_PASSWORD_SET = ("without any password configured", "no password is set")
