@@ -84,6 +84,9 @@ class SyncSession:
     asked for a partial resync (``Trying a partial resynchronization``),
     ``asked_replid`` the id it asked to continue (a full resync under another id
     means the master's history changed, not that its backlog fell short).
+    ``observed_by`` is ``replica`` for a session read from the replica's log, or
+    ``master`` for one told by the master's log alone (then ``peer`` is the master's
+    name and ``replica_address`` the replica's address as the master logged it).
     """
 
     source: str
@@ -101,6 +104,8 @@ class SyncSession:
     replid: str | None = None
     partial_tried: bool = False
     asked_replid: str | None = None
+    observed_by: str = "replica"
+    replica_address: str | None = None
 
     def summary(self) -> str:
         """One line for people: what happened, with whom, how big, how long."""
@@ -117,6 +122,8 @@ class SyncSession:
         if self.mode == "full":
             if self.bytes is not None:
                 size = format_bytes(self.bytes)
+            elif self.observed_by == "master":
+                size = "RDB streamed" if self.target == "socket" else "RDB via disk"
             elif self.target:
                 size = f"streamed RDB ({self.target})"
             else:

@@ -13,6 +13,7 @@ from replwatch.events import Event
 from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
 from replwatch.report.links import SessionFolder, build_links
+from replwatch.report.master_sessions import MasterSessionTracker
 from replwatch.report.model import Report
 from replwatch.report.nodes import NodeScanner
 from replwatch.report.notables import Notables
@@ -36,6 +37,7 @@ def build_report(
     """
     scanner = NodeScanner()
     tracker = SessionTracker()
+    master_tracker = MasterSessionTracker()
     timeline = LinkTimeline(peer_name=str)
     notables = Notables()
     sessions = SessionFolder()
@@ -62,12 +64,12 @@ def build_report(
             if last_moment is None or moment > last_moment:
                 last_ts, last_moment = event.ts, moment
         scanner.feed(event)
-        for session in tracker.feed(event):
+        for session in (*tracker.feed(event), *master_tracker.feed(event)):
             sessions.add(session)
         timeline.feed(event)
         notables.feed(event)
         sentinels.feed(event)
-    for session in tracker.flush():
+    for session in (*tracker.flush(), *master_tracker.flush()):
         sessions.add(session)
     timeline.close(last_ts)
     nodes = scanner.nodes()

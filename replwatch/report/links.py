@@ -5,7 +5,10 @@ The replica's log says ``Connecting to MASTER 127.0.0.1:10000``, the master's sa
 views under one name pair (``10001 -> 10000``) using the nodes' ports and
 replication ids, attaches the replica's sync sessions, and turns the link's state
 intervals into outages (up, then lost, until up again). When both logs are present,
-the replica's view of the states is used: it sees every reconnection attempt.
+the replica's view of the states and sessions is used: it sees every reconnection
+attempt. With the master's log alone, the master's sessions tell the link's syncs
+(the replica named by its port), and they fill in whatever time the replica's log
+does not cover.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from replwatch.report.model import LinkReport, NodeInfo, Outage, SessionEntry
 from replwatch.report.nodes import resolve_address
 from replwatch.sessions import SyncSession
-from replwatch.timeline import UP, LinkInterval, LinkTimeline, seconds_between
+from replwatch.timeline import UP, LinkInterval, LinkTimeline, peer_node, seconds_between
 
 #: Why a link left the ``up`` state, in words.
 CAUSES = {
@@ -39,6 +42,7 @@ class _Pair:
     master_intervals: list[LinkInterval] = field(default_factory=list)
     master_address: str | None = None
     sessions: list[SessionEntry] = field(default_factory=list)
+    master_sessions: list[SessionEntry] = field(default_factory=list)
     ended: tuple[str | None, str] | None = None
 
 
@@ -63,6 +67,18 @@ def build_links(
         node = by_source.get(source)
         return node.name if node else source
 
+    heard: dict[str, set[str]] = {}  # master -> the replica addresses its log names
+    for key in timeline.links():
+        if key.observer == "master":
+            heard.setdefault(name_of_source(key.master), set()).add(key.replica)
+    for entry in sessions:
+        if entry.session.replica_address:
+            master = name_of_source(entry.session.source)
+            heard.setdefault(master, set()).add(entry.session.replica_address)
+
+    def replica_name(address: str, master: str) -> str:
+        return name_replica(address, nodes, heard.get(master, ()))
+
     for key in timeline.links():
         if key.observer == "replica":
             replica = name_of_source(key.replica)
@@ -73,8 +89,8 @@ def build_links(
             pair.master_address = key.master
             pair.ended = timeline.ending(key) or pair.ended
         else:
-            replica = resolve_address(key.replica, nodes)
             master = name_of_source(key.master)
+            replica = replica_name(key.replica, master)
             pair = pairs.setdefault((replica, master), _Pair())
             pair.master_intervals.extend(timeline.intervals(key))
 
@@ -82,6 +98,13 @@ def build_links(
     for replica, master in pairs:
         masters_of.setdefault(replica, []).append(master)
     for entry in sessions:
+        if entry.session.observed_by == "master" and entry.session.replica_address:
+            master = name_of_source(entry.session.source)
+            replica = replica_name(entry.session.replica_address, master)
+            session = replace(entry.session, node=replica, peer=master)
+            pair = pairs.setdefault((replica, master), _Pair())
+            pair.master_sessions.append(replace(entry, session=session))
+            continue
         replica = name_of_source(entry.session.source)
         session = replace(entry.session, node=replica)
         if session.peer:
@@ -93,19 +116,52 @@ def build_links(
         pair.sessions.append(replace(entry, session=session))
         pair.master_address = pair.master_address or session.peer
 
+    by_name = {node.name: node for node in nodes}
     return [
-        _link_report(replica, master, pair) for (replica, master), pair in sorted(pairs.items())
+        _link_report(replica, master, pair, replica_log=by_name.get(replica))
+        for (replica, master), pair in sorted(pairs.items())
     ]
 
 
-def _link_report(replica: str, master: str, pair: _Pair) -> LinkReport:
+def name_replica(address: str, nodes: Sequence[NodeInfo], heard: Iterable[str] = ()) -> str:
+    """The name of the replica a master's log calls ``address``: the node whose log is
+    given, else its port (``10001``, as the replica's own log would be named), unless
+    that port is ambiguous (another replica of that master on another host, or a
+    given log of another node on that port): then the address itself."""
+    name = resolve_address(address, nodes)
+    if name != address:
+        return name
+    port = peer_node(address)
+    same_port = {other for other in heard if peer_node(other) == port}
+    if len(same_port) > 1 or any(node.name == port or node.port == port for node in nodes):
+        return address
+    return port
+
+
+def _from_master(pair: _Pair, replica_log: NodeInfo | None) -> list[SessionEntry]:
+    """The master-side sessions the replica's own log does not tell: all of them when
+    that log is not given, else those outside the time it covers."""
+    if replica_log is None:
+        return list(pair.master_sessions)
+    first, last = replica_log.first_ts or "", replica_log.last_ts or ""
+    return [
+        e
+        for e in pair.master_sessions
+        if (e.session.end_ts or "") < first or (last and (e.session.start_ts or "") > last)
+    ]
+
+
+def _link_report(
+    replica: str, master: str, pair: _Pair, *, replica_log: NodeInfo | None
+) -> LinkReport:
     intervals = pair.replica_intervals or pair.master_intervals
     if pair.replica_intervals and pair.master_intervals:
         intervals = merge_master_view(pair.replica_intervals, pair.master_intervals)
     observed = "replica" if pair.replica_intervals else "master"
     if pair.replica_intervals and pair.master_intervals:
         observed = "both"
-    entries = sorted(pair.sessions, key=lambda e: (e.session.start_ts or "", e.last_ts or ""))
+    told = [*pair.sessions, *_from_master(pair, replica_log)]
+    entries = sorted(told, key=lambda e: (e.session.start_ts or "", e.last_ts or ""))
     outages = find_outages(intervals, ended=pair.ended)
     done = [e.session for e in entries if e.session.outcome == "success"]
     counts = {
@@ -134,16 +190,18 @@ class SessionFolder:
 
     A replica without ``masterauth`` fails thousands of times a second; the report
     keeps one entry with a count per run (same source, master and reason), and at
-    most ``max_per_source`` entries per file (the oldest are dropped, and counted).
+    most ``max_per_source`` entries per file and replica (the oldest are dropped,
+    and counted).
     """
 
     def __init__(self, *, max_per_source: int = 5000) -> None:
-        self._entries: dict[str, list[SessionEntry]] = {}
+        self._entries: dict[tuple[str, str | None], list[SessionEntry]] = {}
         self._max = max_per_source
         self.dropped = 0
 
     def add(self, session: SyncSession) -> None:
-        entries = self._entries.setdefault(session.source, [])
+        # a master's log tells the syncs of all its replicas: one run per replica
+        entries = self._entries.setdefault((session.source, session.replica_address), [])
         last = entries[-1] if entries else None
         if (
             last is not None

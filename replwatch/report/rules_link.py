@@ -200,11 +200,13 @@ def output_buffer(ctx: Context) -> list[Finding]:
             for e in link.sessions
             if e.session.mode == "full" and e.session.outcome == "success"
         ]
-        # the first full sync is the normal start; one right after a restart is explained
+        # the first full sync is the normal start; one right after a restart is
+        # explained, and so is one the backlog could not spare (its own finding)
         repeats = [
             s
             for s in full[1:]
-            if not soon_after(restarts.get(link.replica, []), s.start_ts)
+            if "backlog" not in (s.reason or "")
+            and not soon_after(restarts.get(link.replica, []), s.start_ts)
             and not soon_after(restarts.get(link.master, []), s.start_ts)
         ]
         if len(repeats) >= 2:

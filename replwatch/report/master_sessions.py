@@ -1,0 +1,241 @@
+"""Sync sessions as the master saw them, for when only the master's log is at hand.
+
+After an incident the replicas' logs are often elsewhere or rotated away, but the
+master's log still tells each link's story: ``Replica 127.0.0.1:10001 asks for
+synchronization``, then ``Full resync requested`` or ``Partial resynchronization
+request ... accepted. Sending 57 bytes`` (or ``not accepted`` and why), the BGSAVE
+that serves it, and ``Synchronization with replica ... succeeded`` — or the link
+lost, the output buffer overflowing, a timeout, a failed BGSAVE.
+
+:class:`MasterSessionTracker` turns those lines into the same :class:`SyncSession`
+records the replica side gives, with ``node`` the replica's name (the port of the
+address the master logged) and ``observed_by="master"``. One BGSAVE may serve
+several replicas (diskless: ``target: replicas sockets`` for all the replicas that
+asked during the delay; disk: replicas that attach to a BGSAVE in progress,
+``Waiting for end of BGSAVE for SYNC``): every open full sync is settled by the
+BGSAVE's end. Redis 2.8-5.0 diskless syncs say twice that the replica got the RDB
+(``correctly received the streamed RDB file``, then ``succeeded``), Valkey 8 too
+(``Streamed RDB transfer ... succeeded``, ``Synchronization ... succeeded``): the
+first one ends the session, the echoes are ignored.
+
+Pure: no I/O, no clock; memory bounded by the number of replicas in flight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from replwatch.events import Event
+from replwatch.sessions import MAX_EVIDENCE, SyncSession, port_from_event
+from replwatch.timeline import peer_node, seconds_between
+
+_FAILING = {
+    "replica_link_lost": "connection with the replica lost during the sync",
+    "replica_output_buffer_overflow": "replica's output buffer limit overcome",
+    "replica_timeout": "replica timed out",
+    "replica_sync_failed": "sending the RDB failed",
+}
+#: Lines of the master that say the sync is over for this replica.
+_SUCCEEDING = frozenset({"replica_sync_succeeded", "replica_rdb_received"})
+#: The master itself stopped or started again.
+_MASTER_GONE = frozenset({"server_starting", "server_exit"})
+#: Bound on syncs open at once per master.
+MAX_PEERS = 1024
+
+
+@dataclass(slots=True)
+class _Open:
+    """A master-side sync in progress (never leaves this module)."""
+
+    address: str
+    start_ts: str | None
+    mode: str = "unknown"
+    bytes: int | None = None
+    reason: str | None = None
+    target: str | None = None
+    last_ts: str | None = None
+    transferred: bool = False
+    #: this replica's previous full sync, lost after its RDB was sent: the answer to
+    #: this request tells whether the replica had loaded it (a partial resync is)
+    previous: SyncSession | None = None
+    evidence: list[tuple[str, int]] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        if event.ts:
+            self.last_ts = event.ts
+        if event.line is not None and len(self.evidence) < MAX_EVIDENCE:
+            self.evidence.append((event.source, event.line))
+
+
+@dataclass(slots=True)
+class _Master:
+    """One master log's state: its port, the syncs open per replica address."""
+
+    port: str | None = None
+    open: dict[str, _Open] = field(default_factory=dict)
+    target: str | None = None
+    #: the replica that asked last: the PSYNC answer lines that name no replica
+    #: (``Partial resynchronization not accepted: ...``) follow its request at once
+    last_request: str | None = None
+    #: full syncs lost after the whole RDB was sent, until the replica asks again
+    pending: dict[str, SyncSession] = field(default_factory=dict)
+
+
+class MasterSessionTracker:
+    """Master-side events in (any order of sources, each in time order), sessions out."""
+
+    def __init__(self) -> None:
+        self._masters: dict[str, _Master] = {}
+
+    def feed(self, event: Event) -> list[SyncSession]:
+        """Sessions that ``event`` completes (usually none)."""
+        master = self._masters.setdefault(event.source, _Master())
+        if master.port is None:
+            master.port = port_from_event(event)
+        kind = event.kind
+        peer = str(event.fields.get("peer") or "")
+        if kind in _MASTER_GONE:
+            why = "master restarted" if kind == "server_starting" else "master stopped"
+            return self._close_all(event, master, "interrupted", why)
+        if kind == "replica_sync_request" and peer:
+            done = []
+            if peer in master.open:
+                done.extend(self._close(event, master, peer, "interrupted", "new attempt began"))
+            if len(master.open) < MAX_PEERS:
+                master.open[peer] = _Open(peer, event.ts, previous=master.pending.pop(peer, None))
+                master.open[peer].add(event)
+                master.last_request = peer
+            return done
+        if not peer and kind in ("psync_rejected", "psync_accepted", "full_resync_requested"):
+            peer = master.last_request or ""
+        if kind in ("bgsave_for_sync", "bgsave_started", "bgsave_waiting", "bgsave_done",
+                    "diskless_transfer_done"):  # fmt: skip
+            if kind == "bgsave_for_sync":
+                master.target = _target(event)
+            for session in master.open.values():
+                if session.mode == "full":
+                    session.add(event)
+                    session.transferred |= kind in ("bgsave_done", "diskless_transfer_done")
+                    if kind == "bgsave_for_sync" and session.target is None:
+                        session.target = master.target
+            return []
+        if kind == "bgsave_failed":
+            waiting = [p for p, s in master.open.items() if s.mode == "full"]
+            error = str(event.fields.get("error") or "") or "background save for the sync failed"
+            return [s for p in waiting for s in self._close(event, master, p, "failed", error)]
+        session = master.open.get(peer) if peer else None
+        if session is None:
+            return []
+        session.add(event)
+        if kind == "full_resync_requested":
+            session.mode = "full"
+            return _settle(session, loaded=False)
+        elif kind == "psync_rejected":
+            session.mode = "full"
+            session.reason = f"partial resync refused ({event.fields.get('reason') or '?'})"
+            return _settle(session, loaded=False)
+        elif kind == "psync_accepted":
+            session.mode = "partial"
+            session.bytes = _int_or_none(event.fields.get("bytes"))
+            done = _settle(session, loaded=True)
+            return [*done, *self._close(event, master, peer, "success", None)]
+        elif kind in _SUCCEEDING:
+            if session.mode == "unknown":
+                session.mode = "full"
+            return self._close(event, master, peer, "success", session.reason)
+        elif kind in _FAILING:
+            error = str(event.fields.get("error") or "") or _FAILING[kind]
+            *before, lost = self._close(event, master, peer, "failed", error)
+            if session.mode == "full" and session.transferred and kind == "replica_link_lost":
+                # diskless: the whole RDB went out, only the final word is missing
+                master.pending[peer] = lost
+                return before
+            return [*before, lost]
+        return []
+
+    def flush(self) -> list[SyncSession]:
+        """Syncs still open at the end of the input, as ``interrupted``."""
+        done = []
+        for source, master in self._masters.items():
+            done.extend(master.pending.values())
+            master.pending.clear()
+            for peer in list(master.open):
+                why = "log ends during the sync"
+                done.extend(self._close(None, master, peer, "interrupted", why, source=source))
+        return done
+
+    # -- internals
+
+    def _close_all(
+        self, event: Event, master: _Master, outcome: str, reason: str
+    ) -> list[SyncSession]:
+        master.last_request = None
+        done = list(master.pending.values())
+        master.pending.clear()
+        for peer in list(master.open):
+            done.extend(self._close(event, master, peer, outcome, reason))
+        return done
+
+    def _close(
+        self,
+        event: Event | None,
+        master: _Master,
+        peer: str,
+        outcome: str,
+        reason: str | None,
+        *,
+        source: str | None = None,
+    ) -> list[SyncSession]:
+        """``peer``'s sync as a record (after its pending previous one, if any)."""
+        session = master.open.pop(peer)
+        done = _settle(session, loaded=False)
+        end_ts = event.ts if event is not None else session.last_ts
+        source = event.source if event is not None else source or ""
+        done.append(
+            SyncSession(
+                source=source,
+                node=peer_node(peer),
+                peer=master.port or source,
+                mode=session.mode,
+                bytes=session.bytes,
+                start_ts=session.start_ts,
+                end_ts=end_ts,
+                seconds=seconds_between(session.start_ts, end_ts),
+                outcome=outcome,
+                reason=reason,
+                evidence=tuple(session.evidence),
+                target=session.target,
+                partial_tried=session.mode == "partial"
+                or (session.reason or "").startswith("partial"),
+                observed_by="master",
+                replica_address=peer,
+            )
+        )
+        return done
+
+
+def _settle(session: _Open, *, loaded: bool) -> list[SyncSession]:
+    """The previous full sync of ``session``'s replica, lost after the RDB went out,
+    now that the replica's next request tells whether it had loaded it."""
+    previous, session.previous = session.previous, None
+    if previous is None:
+        return []
+    if loaded:
+        why = "the link dropped after the RDB was sent; the replica continued partially"
+        return [replace(previous, outcome="success", reason=why)]
+    return [previous]
+
+
+def _target(event: Event) -> str | None:
+    """``disk`` or ``socket`` (``replicas sockets`` in the line)."""
+    target = str(event.fields.get("target") or event.message).lower()
+    if "socket" in target:
+        return "socket"
+    return "disk" if "disk" in target else None
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
