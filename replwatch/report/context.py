@@ -45,6 +45,31 @@ def first_ts(group: NotableGroup) -> str | None:
     return group.first[0].ts if group.first else None
 
 
+def group_finding(
+    group: NotableGroup,
+    code: str,
+    title: str,
+    explanation: str,
+    setting: str | None,
+    node: str | None,
+    *,
+    severity: str = WARNING,
+) -> Finding:
+    """A finding about a run of notable lines of one kind: it dates from the first
+    line, cites the group's lines and counts them, as every such rule does."""
+    return Finding(
+        code,
+        severity,
+        title,
+        explanation,
+        setting,
+        node,
+        first_ts(group),
+        group.evidence,
+        group.count,
+    )
+
+
 def soon_after(moments: Sequence[str], ts: str | None, *, within: float = 60.0) -> bool:
     """True when ``ts`` falls less than ``within`` seconds after one of ``moments``."""
     for moment in moments:

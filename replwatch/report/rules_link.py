@@ -9,7 +9,7 @@ from __future__ import annotations
 from replwatch.report.context import (
     WARNING,
     Context,
-    first_ts,
+    group_finding,
     is_auth_error,
     recovered_after,
     soon_after,
@@ -49,16 +49,13 @@ def auth_failures(ctx: Context) -> list[Finding]:
         else:
             why += " The replica never synced after that in these logs."
         findings.append(
-            Finding(
+            group_finding(
+                group,
                 "masterauth",
-                WARNING,
                 title,
                 why,
                 "masterauth",
                 node,
-                first_ts(group),
-                group.evidence,
-                group.count,
             )
         )
     return findings
@@ -101,9 +98,9 @@ def backlog_too_small(ctx: Context) -> list[Finding]:
         master = ctx.node_of(group.source)
         peers = sorted({str(e.fields.get("peer")) for e in backlog if e.fields.get("peer")})
         findings.append(
-            Finding(
+            group_finding(
+                group,
                 "repl-backlog-size",
-                WARNING,
                 f"{master} refused partial resyncs for lack of backlog ({', '.join(peers)})",
                 "A replica came back asking to continue from its offset, but the master's "
                 "replication backlog no longer held the writes it missed, so a full resync "
@@ -112,9 +109,6 @@ def backlog_too_small(ctx: Context) -> list[Finding]:
                 "you want to survive (and `repl-backlog-ttl` if masters drop it while alone).",
                 "repl-backlog-size",
                 master,
-                first_ts(group),
-                group.evidence,
-                group.count,
             )
         )
     if findings:
@@ -177,9 +171,9 @@ def output_buffer(ctx: Context) -> list[Finding]:
     for group in ctx.notables.of_kind("replica_output_buffer_overflow"):
         master = ctx.node_of(group.source)
         findings.append(
-            Finding(
+            group_finding(
+                group,
                 "client-output-buffer-limit",
-                WARNING,
                 f"{master} closed a replica connection for overcoming its output buffer limit",
                 "While the replica was loading the RDB (or could not keep up), the writes "
                 "the master buffered for it grew past the replica class limit and the "
@@ -188,9 +182,6 @@ def output_buffer(ctx: Context) -> list[Finding]:
                 "or reduce the write rate during syncs.",
                 "client-output-buffer-limit replica",
                 master,
-                first_ts(group),
-                group.evidence,
-                group.count,
             )
         )
     restarts = {node.name: [ts for ts, _w, _c in node.restarts if ts] for node in ctx.nodes}
@@ -238,9 +229,9 @@ def timeouts(ctx: Context) -> list[Finding]:
         node = ctx.node_of(group.source)
         side = "its master" if group.kind == "master_timeout" else "a replica"
         findings.append(
-            Finding(
+            group_finding(
+                group,
                 "repl-timeout",
-                WARNING,
                 f"{node} timed out {side}",
                 "No data nor PING crossed the link for `repl-timeout` seconds, so the "
                 "link was dropped. Look for a stopped or overloaded process (slow fork, "
@@ -248,9 +239,6 @@ def timeouts(ctx: Context) -> list[Finding]:
                 "than `repl-timeout`; raise `repl-timeout` if syncs are legitimately slow.",
                 "repl-timeout",
                 node,
-                first_ts(group),
-                group.evidence,
-                group.count,
             )
         )
     return findings
@@ -262,9 +250,9 @@ def transfer_failures(ctx: Context) -> list[Finding]:
     for group in ctx.notables.of_kind("sync_failed", "bgsave_failed"):
         node = ctx.node_of(group.source)
         findings.append(
-            Finding(
+            group_finding(
+                group,
                 "sync-transfer",
-                WARNING,
                 f"{node}: "
                 + (
                     "loading the master's data failed"
@@ -276,9 +264,6 @@ def transfer_failures(ctx: Context) -> list[Finding]:
                 "and consider `repl-diskless-sync` / `repl-diskless-load`.",
                 "repl-diskless-sync",
                 node,
-                first_ts(group),
-                group.evidence,
-                group.count,
             )
         )
     return findings
