@@ -29,6 +29,12 @@ def common_folder(files: tuple[str, ...] | list[str]) -> str:
     return folders.pop() if len(folders) == 1 else ""
 
 
+def observed_text(observer: str) -> str:
+    """Whose logs told a link's story (``master``, ``replica``, ``both``), in words:
+    ``master's log``, ``master's and replica's logs``."""
+    return {"both": "master's and replica's logs"}.get(observer, f"{observer}'s log")
+
+
 @dataclass(frozen=True, slots=True)
 class NodeInfo:
     """One log file's server: its short name (the port when known) and what it did."""

@@ -20,6 +20,7 @@ from replwatch.report.model import (
     common_folder,
     evidence_text,
     format_seconds,
+    observed_text,
 )
 from replwatch.report.render_html_failover import MASTER_COLOURS, failover_rows, failovers_html
 from replwatch.timeline import parse_ts
@@ -217,11 +218,12 @@ def _link_html(link: LinkReport, strip: str) -> str:
         for o in link.outages
     )
     address = f" ({escape(link.master_address)})" if link.master_address else ""
+    observed = escape(observed_text(link.observed_by))
     html = [
         f"<h3>{escape(link.title)}{address}</h3>",
         f"<p>{c.get('full_syncs', 0)} full, {c.get('partial_syncs', 0)} partial, "
         f"{c.get('failed_attempts', 0)} failed, {c.get('interrupted', 0)} interrupted, "
-        f"{c.get('outages', 0)} outage(s); seen in the {_observed(link.observed_by)}</p>",
+        f"{c.get('outages', 0)} outage(s); seen in the {observed}</p>",
     ]
     if rows:
         html.append(
@@ -247,10 +249,6 @@ def _nodes_html(report: Report) -> str:
         "<table><tr><th>node</th><th>roles</th><th>version</th><th>restarts</th>"
         f"<th>file</th></tr>{rows}</table>"
     )
-
-
-def _observed(observer: str) -> str:
-    return {"both": "master's and replica's logs"}.get(observer, f"{escape(observer)}'s log")
 
 
 #: Tick spacings in seconds, from 100 ms to a week.

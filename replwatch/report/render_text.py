@@ -10,6 +10,7 @@ from replwatch.report.model import (
     common_folder,
     evidence_text,
     format_seconds,
+    observed_text,
 )
 
 
@@ -69,7 +70,7 @@ def _link_section(link: LinkReport, strip: str) -> list[str]:
     address = f" ({link.master_address})" if link.master_address else ""
     counts = link.counts
     lines = [
-        f"Link {link.title}{address}, seen in the {_observed(link.observed_by)}",
+        f"Link {link.title}{address}, seen in the {observed_text(link.observed_by)}",
         f"  {counts.get('full_syncs', 0)} full sync(s), {counts.get('partial_syncs', 0)} "
         f"partial, {counts.get('failed_attempts', 0)} failed attempt(s), "
         f"{counts.get('interrupted', 0)} interrupted, {counts.get('outages', 0)} outage(s)",
@@ -106,7 +107,3 @@ def _wrap(text: str, width: int) -> list[str]:
     import textwrap
 
     return textwrap.wrap(text, width) or [""]
-
-
-def _observed(observer: str) -> str:
-    return {"both": "master's and replica's logs"}.get(observer, f"{observer}'s log")
