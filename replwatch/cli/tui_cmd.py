@@ -121,22 +121,23 @@ def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
     ports = list(DEMO_PORTS)
     if any(port_in_use(port) for port in ports):
         ports = free_ports(3)
-    with tempfile.TemporaryDirectory(prefix="replwatch-demo-") as tmp:
+    # The signal guard covers lab.up() too: a SIGTERM while the servers start must
+    # still reach the `finally` that stops them.
+    with tempfile.TemporaryDirectory(prefix="replwatch-demo-") as tmp, _exit_on_signals():
         lab = Lab(lab_dir or Path(tmp) / "lab", ports, password=DEMO_PASSWORD, server=binary)
         click.echo(f"starting {binary.product} {binary.version} on ports {ports} in {lab.dir} …")
         try:
-            lab.up()
-        except LabError as exc:
-            fail(str(exc))
-        try:
+            try:
+                lab.up()
+            except LabError as exc:
+                fail(str(exc))
             settings = LiveSettings(
                 targets=[Address("127.0.0.1", port) for port in ports],
                 credentials=Credentials(password=DEMO_PASSWORD, source="demo"),
                 interval=interval,
                 start="start",
             )
-            with _exit_on_signals():
-                DemoApp(lab, settings).run()
+            DemoApp(lab, settings).run()
         finally:
             lab.down(purge=lab_dir is None)
             click.echo("demo servers stopped")

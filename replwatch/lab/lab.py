@@ -220,6 +220,13 @@ class Lab(LabLayout):
                 child = self._children.get(port)
                 if child is not None and child.poll() is None:
                     self._signal_and_wait(port, child.pid, signal.SIGKILL, 5)
+            # A signal (Ctrl-C, SIGTERM) may have landed inside the spawn itself,
+            # leaving a server that was never recorded: find it by binary and dir.
+            for port in self.ports:
+                if port not in started:
+                    for pid in process.orphans(binary=self.server.path, cwd=self.data_dir(port)):
+                        self._signal_and_wait(port, pid, signal.SIGKILL, 5)
+                        process.reap(pid)
             raise
 
     def _refuse_running_lab(self) -> None:

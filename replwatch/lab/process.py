@@ -86,3 +86,32 @@ def send(pid: int, sig: signal.Signals) -> None:
     """Send ``sig`` to ``pid``, ignoring a process that has just exited."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
+
+
+def orphans(*, binary: Path, cwd: Path) -> list[int]:
+    """Live processes running ``binary`` in directory ``cwd``.
+
+    For the one moment a pid file cannot help: a signal that interrupts the lab
+    between spawning a server and recording it. The lab starts each node in its own
+    data directory, so the running binary plus that directory name it exactly.
+    """
+    found = []
+    target, cwd = binary.resolve(), cwd.resolve()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            here = Path(os.readlink(entry / "cwd"))
+            if here != cwd or Path(os.readlink(entry / "exe")) != target:
+                continue
+        except OSError:
+            continue
+        if not _is_zombie(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def reap(pid: int) -> None:
+    """Collect ``pid``'s exit status if it is our child, so it leaves no zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from replwatch.addresses import Address
 from replwatch.auth import Credentials
-from replwatch.lab import Lab
+from replwatch.lab import Lab, port_in_use
 from replwatch.tui.demo import DemoApp
 from replwatch.tui.live import LiveSettings
 from tests.tui.test_live import link_state, wait_for
@@ -87,4 +87,35 @@ def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
             leftover.down()
     assert running == [], f"the demo left servers running on {running}"
     assert b"demo servers stopped" in out
+    assert b"Traceback" not in out
+
+
+def test_demo_sigterm_while_its_servers_start_leaves_none_running(tmp_path: Path) -> None:
+    """A SIGTERM that lands while the lab is still coming up stops what was started."""
+    lab_dir = tmp_path / "demo"
+    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replwatch", "demo", "--dir", str(lab_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    running: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (lab_dir / "lab.json").exists():
+            time.sleep(0.01)
+        assert (lab_dir / "lab.json").exists(), "the demo never started its lab"
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if (lab_dir / "lab.json").exists():
+            leftover = Lab.load(lab_dir)
+            # By pid file, and by port: a server may not have written its pid file yet.
+            running = [port for port in leftover.ports if leftover.pid(port) or port_in_use(port)]
+            leftover.down()
+    assert running == [], f"the demo left servers running on {running}"
     assert b"Traceback" not in out
