@@ -132,7 +132,11 @@ def test_failover_replicaof_no_one_shows_the_role_change(server: str) -> None:
     assert not link(report, "10001", "10000").outages
 
 
-@pytest.mark.parametrize("server", SERVERS)
+#: The FAILOVER command is Redis 6.2+ / Valkey: only those versions have the recording.
+FAILOVER_SERVERS = [s for s in SERVERS if (SAMPLES / s / "failover-command").is_dir()]
+
+
+@pytest.mark.parametrize("server", FAILOVER_SERVERS)
 def test_failover_command_is_reported(server: str) -> None:
     report = analyse(recording(server, "failover-command"))
     roles = {f.node: f for f in codes(report)["role-change"]}
