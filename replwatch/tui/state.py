@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from replwatch.addresses import address_key
@@ -25,6 +25,11 @@ REPLICA_SIDE_LOST = frozenset({"master_link_lost", "master_timeout"})
 MASTER_SIDE_LOST = frozenset(
     {"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"}
 )
+
+#: Log kinds saying the link works again: the replica's own words...
+REPLICA_SIDE_RESTORED = frozenset({"sync_finished", "psync_succeeded"})
+#: ...and its master's (``peer`` names the replica).
+MASTER_SIDE_RESTORED = frozenset({"replica_sync_succeeded", "psync_accepted"})
 
 #: Lag samples kept per replica: 5 minutes at the default 1 s poll interval.
 HISTORY = 300
@@ -85,6 +90,54 @@ def frame_of(snapshot: Snapshot, last_up: dict[str, NodeState] | None = None) ->
     )
 
 
+@dataclass(slots=True)
+class _LossEpisode:
+    """One loss of a replica's link, from its first report until the link works again.
+
+    Both ends usually log the same loss (the replica ``Connection with master
+    lost``, the master ``Connection with replica ... lost``), but often only one
+    does: a replica stopped cleanly says nothing about its link, a master killed
+    says nothing at all. So a report counts as a new loss unless it belongs to
+    the last one: that is not restored yet (a timeout is logged as a timeout and
+    then as a lost connection), or the other end reported it and it was restored
+    only after this report was written (the two logs are read independently).
+    """
+
+    sides: set[str] = field(default_factory=set)
+    restored: str | None = None
+
+
+class FlapCounter:
+    """Replica -> link losses, each counted once whichever logs report it."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._last: dict[str, _LossEpisode] = {}
+
+    def lost(self, replica: str, side: str, ts: str | None) -> None:
+        last = self._last.get(replica)
+        if last is not None and (
+            last.restored is None or (side not in last.sides and _no_later(ts, last.restored))
+        ):
+            last.sides.add(side)
+            return
+        self._last[replica] = _LossEpisode(sides={side})
+        self.counts[replica] += 1
+
+    def restored(self, replica: str, ts: str | None) -> None:
+        last = self._last.get(replica)
+        if last is not None and last.restored is None:
+            last.restored = ts
+
+
+def _no_later(ts: str | None, restored: str | None) -> bool:
+    """Whether a loss logged at ``ts`` can still belong to an episode restored at ``restored``."""
+    if restored is None:
+        return True
+    gap = seconds_between(ts, restored)
+    return gap is not None and gap >= 0
+
+
 def _canonical_peer(peer: str) -> str:
     """A peer address from a log line in the poller's ``host:port`` spelling."""
     host, sep, port = peer.rpartition(":")
@@ -101,9 +154,7 @@ class DashboardState:
         self.frame = Frame()
         self.lag_history: dict[str, deque[float]] = {}
         self.node_of_source: dict[str, str] = dict(node_of_source or {})
-        # replica -> links lost, as the replica's own log and as its master's log tell it
-        self._lost_replica_side: Counter[str] = Counter()
-        self._lost_master_side: Counter[str] = Counter()
+        self._flaps = FlapCounter()
         self._unknown: set[str] = set()  # sources no node could be guessed for
         #: each node's last answer, for the details of a node that is down now
         self.last_up: dict[str, NodeState] = {}
@@ -128,10 +179,15 @@ class DashboardState:
             if event.line is None:  # log events only: polls have their own picture
                 continue
             node = self._node_of(event.source)
+            peer = event.fields.get("peer")
             if event.kind in REPLICA_SIDE_LOST and node is not None:
-                self._lost_replica_side[node] += 1
-            elif event.kind in MASTER_SIDE_LOST and event.fields.get("peer"):
-                self._lost_master_side[_canonical_peer(str(event.fields["peer"]))] += 1
+                self._flaps.lost(node, "replica", event.ts)
+            elif event.kind in MASTER_SIDE_LOST and peer:
+                self._flaps.lost(_canonical_peer(str(peer)), "master", event.ts)
+            elif event.kind in REPLICA_SIDE_RESTORED and node is not None:
+                self._flaps.restored(node, event.ts)
+            elif event.kind in MASTER_SIDE_RESTORED and peer:
+                self._flaps.restored(_canonical_peer(str(peer)), event.ts)
 
     def _node_of(self, source: str) -> str | None:
         """The node that writes ``source``; guessed from the file name's port if unsaid."""
@@ -148,12 +204,6 @@ class DashboardState:
         return {replica: tuple(samples) for replica, samples in self.lag_history.items()}
 
     def flaps(self) -> dict[str, int]:
-        """Replica -> how many times the logs said its link was lost.
-
-        Both ends usually log the same loss, so the larger of the two counts is
-        taken; a drop still shows when only one of the two logs is tailed.
-        """
-        replicas = set(self._lost_replica_side) | set(self._lost_master_side)
-        return {
-            r: max(self._lost_replica_side[r], self._lost_master_side[r]) for r in sorted(replicas)
-        }
+        """Replica -> how many times the logs said its link was lost (each loss once,
+        whether one end or both logged it)."""
+        return dict(sorted(self._flaps.counts.items()))
