@@ -60,7 +60,12 @@ def build_links(
     """
     by_source = {node.source: node for node in nodes}
     sessions = list(sessions)
-    replid_hint = {e.session.source: e.session.replid for e in sessions if e.session.replid}
+    # the replication id a replica's sessions with one master address carried
+    replid_hint = {
+        (e.session.source, e.session.peer): e.session.replid
+        for e in sessions
+        if e.session.replid and e.session.observed_by != "master"
+    }
     pairs: dict[tuple[str, str], _Pair] = {}
 
     def name_of_source(source: str) -> str:
@@ -76,14 +81,22 @@ def build_links(
             master = name_of_source(entry.session.source)
             heard.setdefault(master, set()).add(entry.session.replica_address)
 
+    followed = {key.master for key in timeline.links() if key.observer == "replica"}
+    followed.update(
+        e.session.peer for e in sessions if e.session.peer and e.session.observed_by != "master"
+    )
+
     def replica_name(address: str, master: str) -> str:
         return name_replica(address, nodes, heard.get(master, ()))
+
+    def master_name(address: str, replica: str, replid: str | None) -> str:
+        return name_master(address, nodes, replica=replica, replid=replid, followed=followed)
 
     for key in timeline.links():
         if key.observer == "replica":
             replica = name_of_source(key.replica)
-            hint = replid_hint.get(key.replica)
-            master = resolve_address(key.master, nodes, replid=hint)
+            hint = replid_hint.get((key.replica, key.master))
+            master = master_name(key.master, replica, hint)
             pair = pairs.setdefault((replica, master), _Pair())
             pair.replica_intervals.extend(timeline.intervals(key))
             pair.master_address = key.master
@@ -108,7 +121,7 @@ def build_links(
         replica = name_of_source(entry.session.source)
         session = replace(entry.session, node=replica)
         if session.peer:
-            master = resolve_address(session.peer, nodes, replid=session.replid)
+            master = master_name(session.peer, replica, session.replid)
         else:
             known = masters_of.get(replica, [])
             master = known[0] if len(known) == 1 else "?"
@@ -133,6 +146,30 @@ def name_replica(address: str, nodes: Sequence[NodeInfo], heard: Iterable[str] =
         return name
     port = peer_node(address)
     same_port = {other for other in heard if peer_node(other) == port}
+    if len(same_port) > 1 or any(node.name == port or node.port == port for node in nodes):
+        return address
+    return port
+
+
+def name_master(
+    address: str,
+    nodes: Sequence[NodeInfo],
+    *,
+    replica: str,
+    replid: str | None = None,
+    followed: Iterable[str] = (),
+) -> str:
+    """The name of the master ``replica``'s log calls ``address``: the node whose log
+    is given (never ``replica`` itself), else its port, as :func:`name_replica` names
+    replicas, so that a demoted master's log alone reads ``10000 -> 10001``; unless
+    that port is ambiguous (masters on several hosts with that port in ``followed``,
+    the addresses replicas' logs follow, or a given log on that port, the replica's
+    own included): then the address itself."""
+    name = resolve_address(address, nodes, replid=replid, exclude=replica)
+    if name != address:
+        return name
+    port = peer_node(address)
+    same_port = {other for other in followed if peer_node(other) == port}
     if len(same_port) > 1 or any(node.name == port or node.port == port for node in nodes):
         return address
     return port

@@ -175,16 +175,20 @@ def resolve_address(
     nodes: Iterable[NodeInfo],
     *,
     replid: str | None = None,
+    exclude: str | None = None,
 ) -> str:
     """The node name at ``address`` (``127.0.0.1:10000``), else the address itself.
 
     A unique port match wins; if several nodes share the port (logs from different
     hosts), the one whose replication ids include ``replid`` does. Sentinels are
-    never candidates: they are not data nodes.
+    never candidates: they are not data nodes. Nor is ``exclude``, the node whose
+    log names ``address`` as its master: a node never replicates from itself, yet
+    its own replication ids may well match (a demoted master asks its new master
+    for a partial resync with the id it owned; a replica logs the id it follows).
     """
     port = peer_node(address)
     # a Sentinel never is a replication peer, even when its port matches (other hosts)
-    nodes = [node for node in nodes if "sentinel" not in node.roles]
+    nodes = [node for node in nodes if "sentinel" not in node.roles and node.name != exclude]
     candidates = [node for node in nodes if node.port == port]
     if len(candidates) == 1:
         return candidates[0].name
