@@ -36,6 +36,31 @@ class Thresholds:
     max_lag_seconds: float | None = None
 
 
+def _sync_progress(source: str, peer: str, link: LinkState, ts: str) -> Event:
+    """How far a transfer is: read of total from 6.2, only the bytes left before."""
+    done, total, left = link.sync_read_bytes, link.sync_total_bytes, link.sync_left_bytes
+    if done is not None and total:
+        text = f"{done} of {total} bytes"
+    elif left == 0:
+        text = "all received, loading"
+    elif left is not None:
+        text = f"{left} bytes left"
+    else:
+        text = "transfer starting"
+    extra = {"left": left} if left is not None else {}
+    return poll_event(
+        source,
+        "sync_progress",
+        f"sync from {peer}: {text}",
+        ts=ts,
+        role="replica",
+        peer=peer,
+        bytes=done,
+        total=total,
+        **extra,
+    )
+
+
 def lag_breaches(link: LinkState, thresholds: Thresholds) -> list[tuple[str, float, float]]:
     """``(unit, value, threshold)`` for each limit an up link is over (unit: bytes/seconds)."""
     if link.state != LINK_UP:
@@ -169,22 +194,13 @@ def _link_events(
     if (
         cur is not None
         and now == LINK_SYNCING
-        and (was != LINK_SYNCING or prev.sync_read_bytes != cur.sync_read_bytes)
-    ):
-        done, total = cur.sync_read_bytes, cur.sync_total_bytes
-        text = f"{done} of {total} bytes" if done is not None and total else "transfer starting"
-        events.append(
-            poll_event(
-                source,
-                "sync_progress",
-                f"sync from {peer}: {text}",
-                ts=ts,
-                role="replica",
-                peer=peer,
-                bytes=done,
-                total=total,
-            )
+        and (
+            was != LINK_SYNCING
+            or (prev.sync_read_bytes, prev.sync_left_bytes)
+            != (cur.sync_read_bytes, cur.sync_left_bytes)
         )
+    ):
+        events.append(_sync_progress(source, peer, cur, ts))
     if cur is not None:
         before = {unit for unit, _, _ in lag_breaches(prev, thresholds)} if prev else set()
         for unit, value, limit in lag_breaches(cur, thresholds):

@@ -151,6 +151,8 @@ def _link_detail(link: LinkState) -> str:
         if link.sync_total_bytes:
             done = link.sync_read_bytes or 0
             return f"{_size(done)} of {_size(link.sync_total_bytes)}"
+        if link.sync_left_bytes == 0:  # before 6.2: all received, the RDB is loading
+            return "loading"
         return f"{_size(link.sync_left_bytes)} left" if link.sync_left_bytes else "starting"
     if link.state == "down" and link.down_seconds is not None:
         return f"down for {_duration(link.down_seconds)}"
@@ -200,7 +202,7 @@ _EVENT_COLORS = {"warning": "red", "notice": "green"}
 
 
 def render_event(event: Event) -> str:
-    fields = " ".join(f"{k}={v}" for k, v in event.fields.items() if k != "error")
+    fields = " ".join(f"{k}={v}" for k, v in event.fields.items() if k != "error" and v is not None)
     text = f"{event.ts} {event.source} {event.kind}: {event.message}"
     if fields:
         text += f" ({fields})"

@@ -67,6 +67,7 @@ def link_view(link: LinkState, ts: str) -> LinkView:
         last_io_seconds=link.last_io_seconds,
         since=seconds_between(link.since, ts),
         sync_progress=progress,
+        sync_left_bytes=link.sync_left_bytes if link.state == "syncing" else None,
         catchup_rate=link.catch_up_rate,
         backlog_headroom=link.backlog_headroom,
     )

@@ -40,6 +40,8 @@ class LinkView:
     last_io_seconds: float | None = None
     since: float | None = None
     sync_progress: float | None = None
+    #: bytes still to come while syncing: all a server before 6.2 tells of a transfer
+    sync_left_bytes: int | None = None
     catchup_rate: float | None = None
     backlog_headroom: int | None = None
 

@@ -248,8 +248,9 @@ class EventFeed(Vertical):
         text = Text()
         text.append(where, "bold")
         text.append(f"  {event.kind}", event_style(event))
-        if event.fields:
-            text.append("  " + " ".join(f"{k}={v}" for k, v in event.fields.items()), "dim")
+        known = {k: v for k, v in event.fields.items() if v is not None}
+        if known:  # a field the poll could not tell (None) says nothing
+            text.append("  " + " ".join(f"{k}={v}" for k, v in known.items()), "dim")
         text.append("\n")
         text.append(raw if raw is not None else event.message)
         self.query_one("#feed-detail", Static).update(text)

@@ -68,6 +68,11 @@ class LinksTable(DataTable[Text | str]):
         state = Text(link.state, STATE_STYLE[link.state])
         if link.state == "syncing" and link.sync_progress is not None:
             state = Text(f"sync {link.sync_progress * 100:.0f}%", STATE_STYLE[link.state])
+        elif link.state == "syncing" and link.sync_left_bytes is not None:
+            # Before 6.2 INFO tells only the bytes left, and 0 once the RDB is loading.
+            left = link.sync_left_bytes
+            text = f"sync {human_bytes(left)} left" if left > 0 else "loading"
+            state = Text(text, STATE_STYLE[link.state])
         return {
             "replica": short_address(link.replica),
             "master": short_address(link.master),
