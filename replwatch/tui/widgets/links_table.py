@@ -71,7 +71,7 @@ class LinksTable(DataTable[Text | str]):
         elif link.state == "syncing" and link.sync_left_bytes is not None:
             # Before 6.2 INFO tells only the bytes left, and 0 once the RDB is loading.
             left = link.sync_left_bytes
-            text = f"sync {human_bytes(left)} left" if left > 0 else "loading"
+            text = f"{human_bytes(left)} left" if left > 0 else "loading"
             state = Text(text, STATE_STYLE[link.state])
         return {
             "replica": short_address(link.replica),
