@@ -35,6 +35,14 @@ from replwatch.tui.widgets.links_table import LinksTable
 from replwatch.tui.widgets.notes import NotesBar
 from replwatch.tui.widgets.topology import TopologyTree
 
+#: What a node that turned the dashboard away needs, by ``NodeView.auth_problem``:
+#: a wrong password must not read as a missing one.
+AUTH_NOTES = {
+    "noauth": "needs a password (REDISCLI_AUTH, --askpass or -a)",
+    "wrongpass": "refused the password (check REDISCLI_AUTH / --askpass / -a, and --user)",
+    "noperm": "lets this ACL user not run INFO or ROLE (grant +info +role +ping +config|get)",
+}
+
 
 def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | None = None) -> str:
     """The node details screen's text: version, status, then every INFO field.
@@ -124,7 +132,8 @@ class DashboardApp(App[None]):
         for node in frame.nodes:
             key = f"node:{node.address}"
             if node.status == "auth":
-                notes[key] = f"{node.address} needs a password (--password / REDISCLI_AUTH)"
+                hint = AUTH_NOTES.get(node.auth_problem or "noauth", AUTH_NOTES["noauth"])
+                notes[key] = f"{node.address} {hint}"
             elif node.status == "down":
                 notes[key] = f"{node.address} is down: {node.error or 'no answer'}"
             else:

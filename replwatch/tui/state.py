@@ -49,6 +49,7 @@ def node_view(node: NodeState) -> NodeView:
         version=node.version,
         master=node.master_address,
         error=node.error,
+        auth_problem=node.auth_problem,
     )
 
 

@@ -24,6 +24,8 @@ class NodeView:
     version: str | None = None
     master: str | None = None
     error: str | None = None
+    #: for status ``auth``: ``noauth`` (no password given), ``wrongpass`` or ``noperm``
+    auth_problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

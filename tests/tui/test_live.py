@@ -116,7 +116,7 @@ async def test_wrong_password_dead_node_and_missing_log_show_as_notes(
         await wait_for(pilot, lambda: statuses() == expected, 5)
         assert statuses() == expected
         notes = " ".join(app.query_one(NotesBar).notes.values())
-        assert "needs a password" in notes and f"127.0.0.1:{dead} is down" in notes
+        assert "refused the password" in notes and f"127.0.0.1:{dead} is down" in notes
         assert "Zq9-not-it" not in notes
         await wait_for(
             pilot, lambda: str(missing) in " ".join(app.query_one(NotesBar).notes.values()), 5

@@ -94,7 +94,8 @@ class TopologyTree(Tree[str]):
         if status == "down":
             text.append(" down", STATE_STYLE["down"])
         elif status == "auth":
-            text.append(" auth required", STATE_STYLE["auth"])
+            refused = node is not None and node.auth_problem == "wrongpass"
+            text.append(" auth refused" if refused else " auth required", STATE_STYLE["auth"])
         elif link is not None:
             if link.state == "syncing" and link.sync_progress is not None:
                 text.append(" sync " + progress_bar(link.sync_progress, width=5), "yellow")

@@ -1,0 +1,45 @@
+"""A node that turns the dashboard away says why: no password, or the wrong one.
+
+The errors are the servers' own replies (tests/poll/info_samples): Redis 2.8
+refuses a wrong password with ``ERR invalid password``, Valkey 8.0 with
+``WRONGPASS``; both answer ``NOAUTH`` when none was given.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from replwatch.model import NODE_AUTH_REQUIRED, NodeState, build_snapshot
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.widgets.notes import NotesBar
+from replwatch.tui.widgets.topology import TopologyTree
+from tests.poll.samples import sample
+
+WRONG, NONE = "127.0.0.1:21000", "127.0.0.1:21001"
+
+
+def refused(address: str, version: str, name: str) -> NodeState:
+    text = sample(version, name).splitlines()[0].removeprefix("AUTH failed: ")
+    return NodeState(address=address, status=NODE_AUTH_REQUIRED, error=f"{address}: {text}")
+
+
+@pytest.mark.parametrize("version", ["redis-2.8.24", "valkey-8.0.1"])
+async def test_wrong_and_missing_password_read_differently(version: str) -> None:
+    snapshot = build_snapshot(
+        "2026-11-25T10:00:00.000",
+        [
+            refused(WRONG, version, "D-auth-master-INFO_replication-wrongpass"),
+            refused(NONE, version, "D-auth-master-INFO_replication-nopass"),
+        ],
+    )
+    app = DashboardApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.show_snapshot(snapshot)
+        await pilot.pause()
+        notes = app.query_one(NotesBar).notes
+        assert "refused the password" in notes[f"node:{WRONG}"]
+        assert "needs a password" in notes[f"node:{NONE}"]
+        tree = app.query_one(TopologyTree)
+        labels = [str(tree.get_node_at_line(i).label) for i in range(tree.last_line + 1)]
+        assert any(":21000" in label and "auth refused" in label for label in labels)
+        assert any(":21001" in label and "auth required" in label for label in labels)
