@@ -164,6 +164,12 @@ class LinkKey:
     observer: str
 
 
+#: A replica lost at most this many seconds before its master's clean stop (the
+#: shutdown request, else its exit) went with the stop: nodes are stopped one after
+#: the other. The request may also come first (Redis 7 waits for lagging replicas).
+STOP_GRACE = 5.0
+
+
 class LinkTimeline:
     """Per-link state intervals rebuilt from log events, fed in time order.
 
@@ -187,6 +193,7 @@ class LinkTimeline:
         self._intervals: dict[LinkKey, list[LinkInterval]] = {}
         self._current_master: dict[str, str] = {}
         self._endings: dict[LinkKey, tuple[str | None, str]] = {}
+        self._stopping: dict[str, str | None] = {}  # node -> its shutdown request's ts
         self.dropped = 0
 
     # -- feeding
@@ -197,6 +204,8 @@ class LinkTimeline:
         if kind in _MASTER_KINDS:
             self._feed_master_side(event)
             return
+        if kind == "server_shutdown":
+            self._stopping[self._node(event.source)] = event.ts
         if kind in _NODE_GONE:
             self._master_gone(event)  # the same file may also hold replica-side history
         self._feed_replica_side(event)
@@ -234,10 +243,21 @@ class LinkTimeline:
 
     def _master_gone(self, event: Event) -> None:
         master = self._node(event.source)
+        stop_ts = self._stopping.pop(master, None) or event.ts
         for key in list(self._intervals):
-            mine = key.observer == "master" and key.master == master
-            if mine and self._state(key) not in (None, DOWN):
+            if not (key.observer == "master" and key.master == master):
+                continue
+            state = self._state(key)
+            if state not in (None, DOWN):
                 self._set(key, DOWN, event, "master restarted or stopped")
+            elif state == DOWN and event.kind == "server_exit":
+                # The replica dropped just before the master's own clean stop: the
+                # end of a recording (a whole topology shut down), not an outage.
+                # A replica lost well before the stop stays down for its own reason.
+                lost = self._intervals[key][-1].start_ts
+                gap = seconds_between(lost, stop_ts)
+                if gap is not None and gap <= STOP_GRACE:
+                    self._set(key, DOWN, event, "master restarted or stopped", again=True)
 
     def _feed_master_side(self, event: Event) -> None:
         kind = event.kind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from replwatch.report.links import find_outages
 from replwatch.timeline import (
     DOWN,
     SYNCING,
@@ -108,3 +109,29 @@ def test_promotion_ends_the_link() -> None:
         tl.feed(e)
     (key,) = tl.links()
     assert [(i.state, i.end_ts) for i in tl.intervals(key)] == [(SYNCING, t(1)), (UP, t(4))]
+
+
+def _master_only_outages(lost_at: float, stop_at: float) -> list:
+    """Outages of 10001 seen from the master's log alone: linked, lost at ``lost_at``,
+    then the master itself shut down cleanly at ``stop_at``."""
+    m = "10000.log"
+    tl = LinkTimeline(node_of={m: "10000"})
+    for e in [
+        ev(m, t(0), "replica_sync_request", peer="127.0.0.1:10001"),
+        ev(m, t(0.5), "replica_sync_succeeded", peer="127.0.0.1:10001"),
+        ev(m, t(lost_at), "replica_link_lost", peer="127.0.0.1:10001"),
+        ev(m, t(stop_at), "server_shutdown"),
+        ev(m, t(stop_at + 0.01), "server_exit"),
+    ]:
+        tl.feed(e)
+    return find_outages(tl.intervals(LinkKey("10001", "10000", "master")))
+
+
+def test_a_replica_lost_just_before_its_masters_clean_stop_is_the_end_not_an_outage() -> None:
+    assert _master_only_outages(lost_at=10.0, stop_at=10.2) == []
+
+
+def test_a_replica_lost_long_before_its_masters_clean_stop_stays_an_outage() -> None:
+    [outage] = _master_only_outages(lost_at=1.0, stop_at=15.0)
+    assert outage.start_ts == t(1.0) and outage.end_ts is None
+    assert outage.cause == "master saw the replica disconnect"
