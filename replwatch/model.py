@@ -368,6 +368,24 @@ def _observed_links(nodes: Sequence[NodeState]) -> dict[tuple[str, str], LinkSta
     return links
 
 
+def _still_loading(old: LinkState | None, link: LinkState, down: set[str]) -> bool:
+    """Whether a link the master calls online is really still syncing.
+
+    A master marks a replica online as soon as the RDB is sent (Redis 2.8-5.0
+    always, and a disk-based sync on later versions), while the replica may
+    go on loading it for seconds without answering anyone. A link last seen
+    syncing whose replica does not answer now stays syncing until the replica
+    itself says its link is up.
+    """
+    return (
+        old is not None
+        and old.state == LINK_SYNCING
+        and link.state == LINK_UP
+        and link.seen_from == "master"
+        and link.replica in down
+    )
+
+
 def build_snapshot(
     ts: str, nodes: Iterable[NodeState], *, prev: Snapshot | None = None
 ) -> Snapshot:
@@ -390,6 +408,17 @@ def build_snapshot(
     finished = []
     for key, link in links.items():
         old = prev_links.get(key)
+        if _still_loading(old, link, down_addresses):
+            link = replace(
+                link,
+                state=LINK_SYNCING,
+                lag_bytes=None,
+                lag_seconds=None,
+                backlog_headroom=None,
+                sync_read_bytes=old.sync_read_bytes,
+                sync_total_bytes=old.sync_total_bytes,
+                sync_left_bytes=old.sync_left_bytes,
+            )
         since = old.since if old is not None and old.state == link.state and old.since else ts
         rate = None
         if (

@@ -11,10 +11,10 @@ import pytest
 
 from replwatch.changes import diff
 from replwatch.cli.status_cmd import render_event, render_table
-from replwatch.model import LINK_SYNCING, build_snapshot
+from replwatch.model import LINK_SYNCING, LINK_UP, build_snapshot
 from replwatch.tui.state import frame_of
 from replwatch.tui.widgets.links_table import LinksTable
-from tests.poll.samples import node
+from tests.poll.samples import down, node
 
 #: version -> the master's port in its samples (the syncing replica is on +3)
 OLD = {"redis-2.8.24": 22000, "redis-3.2.13": 22050, "redis-4.0.14": 22100, "redis-5.0.14": 22150}
@@ -74,3 +74,26 @@ def test_status_table_and_dashboard_show_the_bytes_left(version: str) -> None:
     assert [str(c) for c in cells[1:]][-1] == "loading"
     assert all(str(c).endswith("M left") for c in cells[1:4])  # e.g. "36.6M left"
     assert str(cells[0]) == "syncing"  # the size is not known yet
+
+
+@pytest.mark.parametrize("version", OLD)
+def test_a_replica_loading_the_rdb_is_syncing_though_its_master_says_online(version: str) -> None:
+    """The master calls the replica online once the RDB is sent; the replica then
+    loads it for seconds without answering a poll. Seen live on 2.8.24: a
+    `link_up` printed 5 s before the replica logged `Finished with success`."""
+    base = OLD[version]
+    master_addr, replica_addr = f"127.0.0.1:{base}", f"127.0.0.1:{base + 3}"
+    loading = rounds(version)[-1]  # left 0: all received
+    online = node(version, base, "B-syncing-master-INFO_replication-online")
+    hung = down(base + 3, "no answer within 2 s (server stopped, hung or overloaded?)")
+    silent = build_snapshot("2026-11-25T09:00:06.000", [online, hung], prev=loading)
+    link = silent.link(master_addr, replica_addr)
+    assert link is not None and link.state == LINK_SYNCING and link.seen_from == "master"
+    assert link.since == loading.link(master_addr, replica_addr).since
+    assert link.lag_bytes is None
+    assert "link_up" not in [e.kind for e in diff(loading, silent)]
+
+    done = node(version, base + 3, "B-syncing-replica-INFO_replication-done")
+    answered = build_snapshot("2026-11-25T09:00:07.000", [online, done], prev=silent)
+    assert answered.link(master_addr, replica_addr).state == LINK_UP
+    assert "link_up" in [e.kind for e in diff(silent, answered)]
