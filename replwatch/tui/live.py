@@ -190,6 +190,14 @@ class LiveApp(DashboardApp):
             self._note_if_missing(path)
         self._tail_stop = threading.Event()
         self._tailer = MultiTailer(paths, start=start, on_error=self._on_tail_error)
+        # Take the starting offsets now: the worker first loads the grammars (about a
+        # second), and with start="end" the lines written meanwhile were skipped.
+        try:
+            self._tailer.open()
+        except Exception as exc:  # the polls go on without the logs
+            self._tailer = None
+            self.post_message(Note(f"log tailing stopped: {exc}", key="tailer"))
+            return
         self.tail_logs(self._tailer, self._tail_stop)
 
     def _note_if_missing(self, path: str) -> None:
@@ -204,13 +212,15 @@ class LiveApp(DashboardApp):
 
     @work(thread=True, exclusive=True, group="tailer")
     def tail_logs(self, tailer: MultiTailer, stop: threading.Event) -> None:
-        """Follow ``tailer``'s files until ``stop`` is set; parse and post each batch."""
+        """Follow ``tailer``'s files (opened by the caller) until ``stop`` is set; parse
+        and post each batch. Closes the tailer when done."""
         from replwatch.grammar.language import GrammarError
         from replwatch.parser import load_default_parser
 
         try:
             parser = load_default_parser()
         except GrammarError as exc:  # a broken user grammar: say so, keep polling
+            tailer.close()
             self.post_message(Note(f"log parsing off: {exc}", key="grammar"))
             return
         year = datetime.now().year
@@ -227,7 +237,8 @@ class LiveApp(DashboardApp):
             self.post_message(EventsArrived(events))
 
         try:
-            with tailer:
-                tailer.run(on_lines, stop)
+            tailer.run(on_lines, stop)
         except Exception as exc:  # the polls go on without the logs
             self.post_message(Note(f"log tailing stopped: {exc}", key="tailer"))
+        finally:
+            tailer.close()
