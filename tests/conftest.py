@@ -34,6 +34,10 @@ import pytest
 
 from replwatch.lab import Lab, LabError, ServerBinary, free_ports, server_of_kind
 
+#: Tests against self-built old servers are collected only when asked for
+#: (tests/old_servers/servers.py): the default suite neither runs nor skips them.
+collect_ignore = [] if os.environ.get("REPLWATCH_OLD_SERVERS_DIR") else ["old_servers"]
+
 SERVER_KINDS = ("redis", "valkey")
 SERVER_FIXTURES = {"server_kind", "server_binary", "lab_factory", "seed_lab"}
 

@@ -1,10 +1,6 @@
 """``replwatch status`` reads the old servers people still run (Redis 2.8-6.2, Valkey 7.2/8.0).
 
-No registry ships these, so they run only where someone has built them: set
-``REPLWATCH_OLD_SERVERS_DIR`` to a directory holding one sub-directory per build, each
-with its ``redis-server`` or ``valkey-server`` (e.g. ``redis-2.8.24/redis-server``).
-Without it these tests skip; CI checks the logs recorded from them (``sample_logs/``
-and ``tests/golden/``) instead.
+Opt-in: see :mod:`tests.old_servers.servers` (``REPLWATCH_OLD_SERVERS_DIR``).
 
 Each build gets a real lab (master + 2 replicas, password, version-aware config), then
 one ``status --json`` run in a subprocess with the password in ``REDISCLI_AUTH`` only.
@@ -21,24 +17,10 @@ from pathlib import Path
 import pytest
 
 from replwatch.lab import Lab, find_server, free_ports
+from tests.old_servers.servers import old_server_binaries
 
-OLD_DIR = os.environ.get("REPLWATCH_OLD_SERVERS_DIR")
-BINARIES = (
-    sorted(
-        path
-        for pattern in ("*/redis-server", "*/valkey-server")
-        for path in Path(OLD_DIR).glob(pattern)
-    )
-    if OLD_DIR
-    else []
-)
+BINARIES = old_server_binaries()
 PASSWORD = "old-pw-7731"
-
-pytestmark = pytest.mark.skipif(
-    not BINARIES,
-    reason="set REPLWATCH_OLD_SERVERS_DIR to a directory of built old servers "
-    "(<name>/redis-server or <name>/valkey-server) to run these",
-)
 
 
 @pytest.mark.parametrize("binary", BINARIES, ids=lambda p: p.parent.name)

@@ -1,7 +1,6 @@
 """The live dashboard on the old servers people still run, as an operator drives it.
 
-Opt-in like tests/poll/test_old_servers.py: set ``REPLWATCH_OLD_SERVERS_DIR`` to a
-directory of built servers (``redis-2.8.24/redis-server``...). Three builds that
+Opt-in: see :mod:`tests.old_servers.servers` (``REPLWATCH_OLD_SERVERS_DIR``). Three builds that
 differ the most are used when present (2.8: no PSYNC across restarts and a
 header without role; 4.0: PSYNC2; Valkey 8.0: PRIMARY wording, diskless sync).
 
@@ -15,7 +14,6 @@ every link up and no password on screen. The logs are followed from their end
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,28 +23,14 @@ from replwatch.lab import Lab, find_server, free_ports
 from replwatch.tui.live import LiveApp
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.notes import NotesBar
+from tests.old_servers.servers import old_server_binaries
 from tests.tui.test_live import link_state, settings_for, wait_for
 from tests.tui.test_replay import tree_labels
 
-OLD_DIR = os.environ.get("REPLWATCH_OLD_SERVERS_DIR")
 WANTED = ("redis-2.8.24", "redis-4.0.14", "valkey-8.0.1")
-FOUND = (
-    sorted(
-        path
-        for pattern in ("*/redis-server", "*/valkey-server")
-        for path in Path(OLD_DIR).glob(pattern)
-    )
-    if OLD_DIR
-    else []
-)
+FOUND = old_server_binaries()
 BINARIES = [path for path in FOUND if path.parent.name in WANTED] or FOUND
 PASSWORD = "old-pw-5518"
-
-pytestmark = pytest.mark.skipif(
-    not BINARIES,
-    reason="set REPLWATCH_OLD_SERVERS_DIR to a directory of built old servers "
-    "(<name>/redis-server or <name>/valkey-server) to run these",
-)
 
 
 @pytest.mark.parametrize("binary", BINARIES, ids=lambda p: p.parent.name)
