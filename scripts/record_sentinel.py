@@ -82,12 +82,17 @@ def _wait_switch(sentinels: SentinelGroup, old: int) -> int:
     return new
 
 
-def requested_failover(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
+def _up_with_data(lab: Lab, step: Steps) -> None:
+    """The start both scenarios share: the topology up, then 100 writes to replicate."""
     lab.up()
     step(f"up: master {lab.master_port} + replicas {lab.replica_ports} linked")
     for index in range(100):
         lab.write(f"key:{index}", "x" * 100)
     step("100 writes on the master")
+
+
+def requested_failover(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
+    _up_with_data(lab, step)
     sentinels.up()
     step(f"Sentinels {sentinels.ports} up (quorum {sentinels.quorum}); discovery complete")
     client = sentinels.client(sentinels.ports[0])
@@ -108,11 +113,7 @@ def requested_failover(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
 
 
 def killed_master(lab: Lab, sentinels: SentinelGroup, step: Steps) -> None:
-    lab.up()
-    step(f"up: master {lab.master_port} + replicas {lab.replica_ports} linked")
-    for index in range(100):
-        lab.write(f"key:{index}", "x" * 100)
-    step("100 writes on the master")
+    _up_with_data(lab, step)
     sentinels.up()
     step(
         f"Sentinels {sentinels.ports} up (quorum {sentinels.quorum}, down-after "

@@ -52,16 +52,38 @@ async def test_demo_keys_stop_start_write_and_kill(lab_factory) -> None:  # type
         assert lab.pid(lab.master_port) is None
 
 
-def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
-    lab_dir = tmp_path / "demo"
+def _start_demo(lab_dir: Path) -> subprocess.Popen[bytes]:
+    """``replwatch demo`` as a user runs it, headless, in ``lab_dir``."""
     env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver")
-    running: list[int] = []
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "replwatch", "demo", "--dir", str(lab_dir)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def _reap(proc: subprocess.Popen[bytes], lab_dir: Path) -> list[int]:
+    """End ``proc`` if it still runs and stop whatever it left: the ports left running.
+
+    A node counts as left running by its pid file or by its port, since a server may
+    not have written its pid file yet. Never leaves servers behind, even on failure.
+    """
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    if not (lab_dir / "lab.json").exists():
+        return []
+    leftover = Lab.load(lab_dir)
+    running = [port for port in leftover.ports if leftover.pid(port) or port_in_use(port)]
+    leftover.down()
+    return running
+
+
+def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
+    lab_dir = tmp_path / "demo"
+    running: list[int] = []
+    proc = _start_demo(lab_dir)
     try:
         deadline = time.monotonic() + 30
         lab = None
@@ -78,13 +100,7 @@ def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if (lab_dir / "lab.json").exists():  # never leave servers behind, even on failure
-            leftover = Lab.load(lab_dir)
-            running = [port for port in leftover.ports if leftover.pid(port)]
-            leftover.down()
+        running = _reap(proc, lab_dir)
     assert running == [], f"the demo left servers running on {running}"
     assert b"demo servers stopped" in out
     assert b"Traceback" not in out
@@ -93,14 +109,8 @@ def test_demo_command_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
 def test_demo_sigterm_while_its_servers_start_leaves_none_running(tmp_path: Path) -> None:
     """A SIGTERM that lands while the lab is still coming up stops what was started."""
     lab_dir = tmp_path / "demo"
-    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "replwatch", "demo", "--dir", str(lab_dir)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
     running: list[int] = []
+    proc = _start_demo(lab_dir)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (lab_dir / "lab.json").exists():
@@ -109,13 +119,6 @@ def test_demo_sigterm_while_its_servers_start_leaves_none_running(tmp_path: Path
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if (lab_dir / "lab.json").exists():
-            leftover = Lab.load(lab_dir)
-            # By pid file, and by port: a server may not have written its pid file yet.
-            running = [port for port in leftover.ports if leftover.pid(port) or port_in_use(port)]
-            leftover.down()
+        running = _reap(proc, lab_dir)
     assert running == [], f"the demo left servers running on {running}"
     assert b"Traceback" not in out
