@@ -18,9 +18,9 @@ import pytest
 
 from replwatch.parser import LogParser
 
-CATALOG = Path("/work/shared/redis-log-catalog/messages-unique.jsonl")
-if not CATALOG.exists():  # pragma: no cover - the catalog lives outside the repo
-    pytest.skip("redis-log-catalog not available", allow_module_level=True)
+#: A copy of the catalog of replication messages extracted from the Redis 2.8-8.0 and
+#: Valkey 7.2-8.0 sources (see tests/data/redis-log-catalog/README.md).
+CATALOG = Path(__file__).resolve().parents[1] / "data" / "redis-log-catalog" / "messages-unique.jsonl"
 
 ROWS = [json.loads(line) for line in CATALOG.read_text().splitlines() if line.strip()]
 
