@@ -35,10 +35,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from replwatch.addresses import Address
-from replwatch.auth import Credentials
 from replwatch.lab import Lab, find_server, free_ports, server_of_kind
-from replwatch.poller import Poller
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials
+from replwatch.poll.rounds import Poller
 
 PASSWORD = "bench-password"
 

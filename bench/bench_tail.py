@@ -12,7 +12,7 @@ polling modes, prints:
   (``/proc/<pid>/stat``), as a percentage of one core. Target: < 1 %.
 
 The child is ``replwatch tail --json`` (tailer + parser + JSON), or with
-``--library`` a bare :class:`replwatch.multitail.MultiTailer` printing raw lines.
+``--library`` a bare :class:`replwatch.follow.multitail.MultiTailer` printing raw lines.
 
 Usage: python bench/bench_tail.py [--library] [--idle-seconds 10] [--samples 150]
 """
@@ -34,7 +34,7 @@ from pathlib import Path
 _STAMP = re.compile(rb"t=(\d+)")
 _LIBRARY_CHILD = """
 import sys
-from replwatch.multitail import MultiTailer
+from replwatch.follow.multitail import MultiTailer
 out = sys.stdout.buffer
 def show(batch):
     out.write(b"".join(r.raw + b"\\n" for r in batch))

@@ -22,9 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from replwatch.info import parse_info, parse_replication, parse_server
-from replwatch.model import NODE_OK, NodeState, Snapshot, build_snapshot
+from replwatch.poll.info import parse_info, parse_replication, parse_server
 from replwatch.recording import RecordingHeader, RecordingWriter, load_recording
+from replwatch.topology.snapshot import NODE_OK, NodeState, Snapshot, build_snapshot
 
 N_REPLICAS = 29
 SECONDS = 12
@@ -119,8 +119,8 @@ async def steady_run(recording_path: Path) -> tuple[list[float], float, float]:
 
 async def live_run() -> tuple[list[float], float, float]:
     """The live dashboard on a 30-node lab: poller, tailer and screen in this process."""
-    from replwatch.addresses import Address
     from replwatch.lab import Lab, free_ports
+    from replwatch.poll.addresses import Address
     from replwatch.tui.live import LiveApp, LiveSettings
 
     shown: list[float] = []

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import click
 
-from replwatch.addresses import DEFAULT_HOST, Address, AddressError, parse_nodes, parse_ports
-from replwatch.addresses import resolve_targets as _resolve_targets
-from replwatch.auth import ARGV_PASSWORD_WARNING, Credentials, TlsOptions, resolve_credentials
+from replwatch.poll.addresses import DEFAULT_HOST, Address, AddressError, parse_nodes, parse_ports
+from replwatch.poll.addresses import resolve_targets as _resolve_targets
+from replwatch.poll.auth import ARGV_PASSWORD_WARNING, Credentials, TlsOptions, resolve_credentials
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,14 +55,14 @@ class ConnectionConfig:
     read_timeout: float = 2.0
 
     def poll_settings(self) -> Any:
-        """:class:`replwatch.poller.PollSettings` for these timeouts (imports redis-py)."""
-        from replwatch.poller import PollSettings
+        """:class:`replwatch.poll.rounds.PollSettings` for these timeouts (imports redis-py)."""
+        from replwatch.poll.rounds import PollSettings
 
         return PollSettings(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
 
     def poller(self) -> Any:
-        """A :class:`replwatch.poller.Poller` for these nodes (imports redis-py lazily)."""
-        from replwatch.poller import Poller
+        """A :class:`replwatch.poll.rounds.Poller` for these nodes (imports redis-py lazily)."""
+        from replwatch.poll.rounds import Poller
 
         return Poller(
             self.targets,

@@ -1,6 +1,6 @@
 """``replwatch parse``: log files -> events, as aligned text, JSON Lines or counts.
 
-Thin over :mod:`replwatch.parser`: this module only opens the outputs, merges
+Thin over :mod:`replwatch.logs.parser`: this module only opens the outputs, merges
 the files, filters, and turns errors into one-line messages and exit codes.
 """
 
@@ -19,11 +19,11 @@ from typing import TextIO
 import click
 
 from replwatch.cli.errors import ExitCode, fail
-from replwatch.cli.parse_parallel import can_split, write_json_two_processes
+from replwatch.cli.render import format_event
 from replwatch.events import MALFORMED, UNRECOGNIZED
 from replwatch.grammar.language import GrammarError
-from replwatch.parser import LogParser, load_default_parser, merge_by_time
-from replwatch.render import format_event
+from replwatch.logs.parallel import can_split, write_json_two_processes
+from replwatch.logs.parser import LogParser, load_default_parser, merge_by_time
 
 EPILOG = """\b
 Exit codes:

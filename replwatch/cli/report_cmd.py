@@ -73,7 +73,7 @@ def report(
     masterauth, repl-backlog-size, client-output-buffer-limit, repl-timeout,
     failovers and restarts. Every claim cites file:line.
     """
-    from replwatch.parser import GrammarError, load_default_parser
+    from replwatch.logs.parser import GrammarError, load_default_parser
     from replwatch.report import build_report
     from replwatch.report.render_html import render_html
     from replwatch.report.render_json import render_json

@@ -18,11 +18,11 @@ from typing import Any
 
 import click
 
-from replwatch.changes import Problem, Thresholds, assess, diff
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
 from replwatch.cli.errors import fail
 from replwatch.events import Event
-from replwatch.model import LinkState, NodeState, Snapshot
+from replwatch.topology.diff import Problem, Thresholds, assess, diff
+from replwatch.topology.snapshot import LinkState, NodeState, Snapshot
 
 
 class StatusExit(IntEnum):

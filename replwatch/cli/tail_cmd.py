@@ -1,9 +1,9 @@
 """``replwatch tail``: follow many logs live, like ``tail -F``, as events.
 
-A thin loop over :class:`replwatch.multitail.MultiTailer` (the lines), the parser (the
-events), :func:`replwatch.render.format_event` (one line each for people) and
-:class:`replwatch.sessions.SessionTracker` (one summary line when a replica's sync
-attempt ends; :class:`replwatch.session_fold.FailureFolder` folds a retry loop's
+A thin loop over :class:`replwatch.follow.multitail.MultiTailer` (the lines), the parser (the
+events), :func:`replwatch.cli.render.format_event` (one line each for people) and
+:class:`replwatch.timeline.sessions.SessionTracker` (one summary line when a replica's sync
+attempt ends; :class:`replwatch.timeline.fold.FailureFolder` folds a retry loop's
 identical failures into the first one and a count).
 
 ``--json`` prints exactly the contract's JSON Lines (``Event.to_json()``), one per
@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from replwatch.cli.errors import ExitCode, fail, warn
-from replwatch.multitail import LineRecord, MultiTailer
+from replwatch.follow.multitail import LineRecord, MultiTailer
 
 if TYPE_CHECKING:
-    from replwatch.parser import LogParser
+    from replwatch.logs.parser import LogParser
 
 #: the pseudo-kind that ``--kind`` uses for session summary lines.
 SESSION_KIND = "sync_session"
@@ -111,9 +111,9 @@ class _Printer:
     ) -> None:
         self._parse = parser.parse_line
         if not as_json:  # JSON needs neither the renderer nor the session tracker
-            from replwatch.render import format_event
-            from replwatch.session_fold import FailureFolder
-            from replwatch.sessions import SessionTracker
+            from replwatch.cli.render import format_event
+            from replwatch.timeline.fold import FailureFolder
+            from replwatch.timeline.sessions import SessionTracker
 
             self._format = format_event
             self._sessions = SessionTracker()
@@ -154,7 +154,7 @@ class _Printer:
 
 
 def _load_parser() -> LogParser:
-    from replwatch.parser import GrammarError, load_default_parser
+    from replwatch.logs.parser import GrammarError, load_default_parser
 
     try:
         return load_default_parser()

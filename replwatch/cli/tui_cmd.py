@@ -59,7 +59,7 @@ def tui(
     logs. Keys: enter node details, f filter, / search, p pause the feed, ? help,
     q quit.
     """
-    from replwatch.logsources import parse_log_option
+    from replwatch.follow.sources import parse_log_option
     from replwatch.recording import RecordingHeader, RecordingWriter
     from replwatch.tui.live import LiveApp, LiveSettings
 
@@ -108,9 +108,9 @@ def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
     the master, w write on the master, plus the dashboard's keys. Every server
     it started is stopped on exit.
     """
-    from replwatch.addresses import Address
-    from replwatch.auth import Credentials
     from replwatch.lab import Lab, LabError, find_server, free_ports, port_in_use
+    from replwatch.poll.addresses import Address
+    from replwatch.poll.auth import Credentials
     from replwatch.tui.demo import DemoApp
     from replwatch.tui.live import LiveSettings
 

@@ -13,13 +13,13 @@ from replwatch.events import Event
 from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
 from replwatch.report.links import SessionFolder, build_links
-from replwatch.report.master_sessions import MasterSessionTracker
 from replwatch.report.model import Report
 from replwatch.report.nodes import NodeScanner
 from replwatch.report.notables import Notables
 from replwatch.report.sentinel_scan import SentinelScanner
-from replwatch.sessions import SessionTracker
-from replwatch.timeline import LinkTimeline, merge_events, parse_ts
+from replwatch.timeline.links import LinkTimeline, merge_events, parse_ts
+from replwatch.timeline.master_sessions import MasterSessionTracker
+from replwatch.timeline.sessions import SessionTracker
 
 
 def build_report(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from replwatch.report.model import Failover, Finding, LinkReport, NodeInfo
 from replwatch.report.notables import NotableGroup, Notables
-from replwatch.sessions import SyncSession
-from replwatch.timeline import seconds_between
+from replwatch.timeline.links import seconds_between
+from replwatch.timeline.sessions import SyncSession
 
 WARNING = "warning"
 INFO = "info"

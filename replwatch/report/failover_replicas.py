@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from replwatch.report.failover_names import Names
 from replwatch.report.model import FailoverStep, LinkReport, NodeInfo, format_seconds
 from replwatch.report.sentinel_scan import Episode, SentinelScanner
-from replwatch.sessions import SyncSession
-from replwatch.timeline import seconds_between
+from replwatch.timeline.links import seconds_between
+from replwatch.timeline.sessions import SyncSession
 
 
 def _first_sync(

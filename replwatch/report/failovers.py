@@ -17,7 +17,7 @@ from replwatch.report.failover_names import Names
 from replwatch.report.failover_replicas import old_master_return, other_replica_steps
 from replwatch.report.model import Failover, FailoverStep, LinkReport, NodeInfo
 from replwatch.report.sentinel_scan import Episode, Fact, SentinelScanner
-from replwatch.timeline import seconds_between
+from replwatch.timeline.links import seconds_between
 
 #: a replica's lost link counts as "the master died" when it is this close before +sdown
 _LOSS_WINDOW = 300.0

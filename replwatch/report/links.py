@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 
 from replwatch.report.model import LinkReport, NodeInfo, Outage, SessionEntry
 from replwatch.report.nodes import resolve_address
-from replwatch.sessions import SyncSession
-from replwatch.timeline import UP, LinkInterval, LinkTimeline, peer_node, seconds_between
+from replwatch.timeline.links import UP, LinkInterval, LinkTimeline, peer_node, seconds_between
+from replwatch.timeline.sessions import SyncSession
 
 #: Why a link left the ``up`` state, in words.
 CAUSES = {

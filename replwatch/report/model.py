@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from replwatch.sessions import SyncSession
-from replwatch.timeline import LinkInterval
+from replwatch.timeline.links import LinkInterval
+from replwatch.timeline.sessions import SyncSession
 
 #: ``(file, line)`` of a log line that shows a fact.
 Evidence = tuple[tuple[str, int], ...]

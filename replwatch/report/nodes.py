@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from replwatch.cli.render import short_source
 from replwatch.events import Event
-from replwatch.render import short_source
 from replwatch.report.model import NodeInfo
-from replwatch.sessions import port_from_event
-from replwatch.timeline import peer_node
+from replwatch.timeline.links import peer_node
+from replwatch.timeline.sessions import port_from_event
 
 _PORT_IN_NAME = re.compile(r"(?<!\d)(\d{4,5})(?!\d)")
 _MAX_REPLIDS = 16

@@ -23,7 +23,7 @@ from replwatch.report.model import (
     observed_text,
 )
 from replwatch.report.render_html_failover import MASTER_COLOURS, failover_rows, failovers_html
-from replwatch.timeline import parse_ts
+from replwatch.timeline.links import parse_ts
 
 COLOURS = {"up": "#2e9e44", "syncing": "#e0a21b", "down": "#d64541"}
 WIDTH = 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from replwatch.report.context import INFO, WARNING, Context
 from replwatch.report.model import Failover, Finding, format_seconds
-from replwatch.timeline import seconds_between
+from replwatch.timeline.links import seconds_between
 
 
 def failovers(ctx: Context) -> list[Finding]:

@@ -12,7 +12,7 @@ from replwatch.report.context import (
 )
 from replwatch.report.model import Finding, format_seconds
 from replwatch.report.notables import NotableGroup
-from replwatch.timeline import seconds_between
+from replwatch.timeline.links import seconds_between
 
 
 def role_changes(ctx: Context) -> list[Finding]:

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from replwatch.events import Event
-from replwatch.model import NodeState, Snapshot
+from replwatch.topology.snapshot import NodeState, Snapshot
 from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
 from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
 from replwatch.tui.screens.help import HelpScreen

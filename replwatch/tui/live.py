@@ -27,13 +27,14 @@ from pathlib import Path
 
 from textual import work
 
-from replwatch.addresses import Address
-from replwatch.auth import Credentials, TlsOptions
-from replwatch.logsources import LogSource, is_local, log_path_from_config, resolve_sources
-from replwatch.model import Snapshot, diff
-from replwatch.multitail import LineRecord, MultiTailer
-from replwatch.poller import Poller, PollSettings
+from replwatch.follow.multitail import LineRecord, MultiTailer
+from replwatch.follow.sources import LogSource, is_local, log_path_from_config, resolve_sources
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials, TlsOptions
+from replwatch.poll.rounds import Poller, PollSettings
 from replwatch.recording import RecordingWriter
+from replwatch.topology.diff import diff
+from replwatch.topology.snapshot import Snapshot
 from replwatch.tui.app import DashboardApp
 from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
 
@@ -215,7 +216,7 @@ class LiveApp(DashboardApp):
         """Follow ``tailer``'s files (opened by the caller) until ``stop`` is set; parse
         and post each batch. Closes the tailer when done."""
         from replwatch.grammar.language import GrammarError
-        from replwatch.parser import load_default_parser
+        from replwatch.logs.parser import load_default_parser
 
         try:
             parser = load_default_parser()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from replwatch.events import Event
-from replwatch.model import Snapshot
+from replwatch.topology.snapshot import Snapshot
 
 
 @dataclass

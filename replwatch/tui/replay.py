@@ -12,8 +12,8 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 
-from replwatch.model import Snapshot
 from replwatch.recording import Record, Recording
+from replwatch.topology.snapshot import Snapshot
 from replwatch.tui.app import DashboardApp
 from replwatch.tui.screens.jump import JumpScreen
 

@@ -16,7 +16,7 @@ import pytest
 
 from replwatch.lab import Lab, LabError, free_ports
 from replwatch.lab.sentinel import SentinelGroup
-from replwatch.parser import load_default_parser
+from replwatch.logs.parser import load_default_parser
 from replwatch.report import build_report
 
 PASSWORD = "sentinel-lab-secret"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from replwatch.parser import LogParser, load_default_parser
+from replwatch.logs.parser import LogParser, load_default_parser
 
 
 @pytest.fixture(scope="session")

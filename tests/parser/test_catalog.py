@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
-from replwatch.parser import LogParser
+from replwatch.logs.parser import LogParser
 
 #: A copy of the catalog of replication messages extracted from the Redis 2.8-8.0 and
 #: Valkey 7.2-8.0 sources (see tests/data/redis-log-catalog/README.md).
-CATALOG = Path(__file__).resolve().parents[1] / "data" / "redis-log-catalog" / "messages-unique.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+CATALOG = DATA / "redis-log-catalog" / "messages-unique.jsonl"
 
 ROWS = [json.loads(line) for line in CATALOG.read_text().splitlines() if line.strip()]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from replwatch.events import Event
-from replwatch.logread import MAX_LINE
-from replwatch.parser import LogParser
+from replwatch.logs.parser import LogParser
+from replwatch.logs.read import MAX_LINE
 
 REDIS7 = [
     "4357:S 25 Nov 2026 08:49:46.135 * Connecting to MASTER 127.0.0.1:10000",

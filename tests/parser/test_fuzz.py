@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from replwatch.events import Event
-from replwatch.parser import LogParser
+from replwatch.logs.parser import LogParser
 
 HEADERS = [
     "4357:S 25 Nov 2026 08:49:46.135 * ",

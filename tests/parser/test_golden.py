@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from replwatch.parser import LogParser
+from replwatch.logs.parser import LogParser
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "sample_logs").glob("**/*.log"))

@@ -13,7 +13,7 @@ from replwatch.grammar.loader import (
     read_grammar_file,
     shipped_grammar_dir,
 )
-from replwatch.parser import LogParser, load_default_parser
+from replwatch.logs.parser import LogParser, load_default_parser
 
 SHIPPED = shipped_grammar_dir()
 SAMPLES = [

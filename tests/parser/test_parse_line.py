@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from replwatch.parser import LogParser
+from replwatch.logs.parser import LogParser
 
 
 def test_redis5_header_and_rule(parser: LogParser) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from replwatch.cli.parse_parallel import can_split, write_json_two_processes
-from replwatch.logread import MAX_LINE
-from replwatch.parser import LogParser
+from replwatch.logs.parallel import can_split, write_json_two_processes
+from replwatch.logs.parser import LogParser
+from replwatch.logs.read import MAX_LINE
 
 LINES = [
     "4357:S 25 Nov 2026 08:49:46.135 * Connecting to MASTER 127.0.0.1:10000",

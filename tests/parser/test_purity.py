@@ -9,13 +9,18 @@ from pathlib import Path
 
 import replwatch
 
-PURE_MODULES = ["replwatch/parser.py", "replwatch/timestamps.py", "replwatch/render.py"]
-PURE_PACKAGES = ["replwatch/grammar"]
+PURE_MODULES = [
+    "replwatch/logs/parser.py",
+    "replwatch/logs/timestamps.py",
+    "replwatch/logs/fastpath.py",
+    "replwatch/cli/render.py",
+]
+PURE_PACKAGES = ["replwatch/grammar", "replwatch/topology", "replwatch/timeline"]
 
 
 def test_importing_the_parser_pulls_in_no_io_frameworks() -> None:
     code = (
-        "import sys, replwatch.parser, replwatch.render; "
+        "import sys, replwatch.logs.parser; "
         "print(sorted(m for m in ('textual', 'redis', 'watchdog', 'click') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from replwatch.parser import LogParser
+from replwatch.logs.parser import LogParser
 
 ROOT = Path(__file__).resolve().parents[2]
 #: one replica log of each yearless version that was recorded

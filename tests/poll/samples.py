@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replwatch.info import parse_info, parse_replication, parse_server
-from replwatch.model import NODE_AUTH_REQUIRED, NODE_OK, NODE_UNREACHABLE, NodeState
-from replwatch.role_reply import parse_role, role_reply_from_cli
+from replwatch.poll.info import parse_info, parse_replication, parse_server
+from replwatch.poll.role_reply import parse_role, role_reply_from_cli
+from replwatch.topology.snapshot import NODE_AUTH_REQUIRED, NODE_OK, NODE_UNREACHABLE, NodeState
 
 SAMPLES = Path(__file__).parent / "info_samples"
 

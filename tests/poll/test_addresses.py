@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from replwatch.addresses import (
+from replwatch.poll.addresses import (
     Address,
     AddressError,
     address_key,

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replwatch.info import auth_error_kind, parse_info, parse_replication, parse_server
-from replwatch.role_reply import parse_role, role_reply_from_cli
+from replwatch.poll.info import auth_error_kind, parse_info, parse_replication, parse_server
+from replwatch.poll.role_reply import parse_role, role_reply_from_cli
 
 SAMPLES = Path(__file__).parent / "info_samples"
 SAMPLE_FILES = sorted(p for p in SAMPLES.glob("*/*.txt"))

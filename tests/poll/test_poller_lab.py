@@ -7,12 +7,12 @@ import os
 import signal
 from collections.abc import Callable
 
-from replwatch.addresses import Address
-from replwatch.auth import ACL_RULES, Credentials
-from replwatch.changes import diff
 from replwatch.lab import Lab
-from replwatch.model import LINK_DOWN, LINK_UP, NODE_AUTH_REQUIRED, NODE_OK, Snapshot
-from replwatch.poller import Poller, PollSettings
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import ACL_RULES, Credentials
+from replwatch.poll.rounds import Poller, PollSettings
+from replwatch.topology.diff import diff
+from replwatch.topology.snapshot import LINK_DOWN, LINK_UP, NODE_AUTH_REQUIRED, NODE_OK, Snapshot
 
 PASSWORD = "foobared"
 FAST = PollSettings(connect_timeout=0.5, read_timeout=0.5)

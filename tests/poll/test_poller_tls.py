@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from replwatch.addresses import Address
-from replwatch.auth import TlsOptions
 from replwatch.lab import free_ports
-from replwatch.poller import Poller, PollSettings
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import TlsOptions
+from replwatch.poll.rounds import Poller, PollSettings
 
 FAST = PollSettings(connect_timeout=1.0, read_timeout=1.0)
 

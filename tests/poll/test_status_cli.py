@@ -10,8 +10,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from replwatch.auth import ARGV_PASSWORD_WARNING, Credentials, resolve_credentials
 from replwatch.cli.status_cmd import status
+from replwatch.poll.auth import ARGV_PASSWORD_WARNING, Credentials, resolve_credentials
 
 SECRET = "pw-Zq81-secret"
 

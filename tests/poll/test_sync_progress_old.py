@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from replwatch.changes import diff
 from replwatch.cli.status_cmd import render_event, render_table
-from replwatch.model import LINK_SYNCING, LINK_UP, build_snapshot
+from replwatch.topology.diff import diff
+from replwatch.topology.snapshot import LINK_SYNCING, LINK_UP, build_snapshot
 from replwatch.tui.state import frame_of
 from replwatch.tui.widgets.links_table import LinksTable
 from tests.poll.samples import down, node

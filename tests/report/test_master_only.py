@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from replwatch.report import Report
-from replwatch.report.master_sessions import MasterSessionTracker
+from replwatch.timeline.master_sessions import MasterSessionTracker
 from tests.report.events_helpers import ev, t
 from tests.report.recordings import report_of
 from tests.report.test_sample_logs import SERVERS, analyse, recording

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from replwatch.cli.report_cmd import report as report_command
-from replwatch.parser import load_default_parser
+from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
 from replwatch.report.render_text import render_text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from replwatch.sessions import SessionTracker, SyncSession
+from replwatch.timeline.sessions import SessionTracker, SyncSession
 
 from .events_helpers import ev, t
 

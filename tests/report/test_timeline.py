@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from replwatch.report.links import find_outages
-from replwatch.timeline import (
+from replwatch.timeline.links import (
     DOWN,
     SYNCING,
     UP,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from replwatch.multitail import LineRecord, MultiTailer
+from replwatch.follow.multitail import LineRecord, MultiTailer
 
 
 class Collector:

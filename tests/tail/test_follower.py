@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from replwatch.tailer import Follower, count_newlines, start_of_last_lines
+from replwatch.follow.follower import Follower, count_newlines, start_of_last_lines
 
 
 def append(path: Path, data: bytes) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from replwatch.multitail import MultiTailer
+from replwatch.follow.multitail import MultiTailer
 
 
 def test_directory_follows_log_files_created_later(tmp_path: Path, collect) -> None:

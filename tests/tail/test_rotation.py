@@ -14,7 +14,7 @@ import shutil
 import time
 from pathlib import Path
 
-from replwatch.tailer import LineRecord
+from replwatch.follow.follower import LineRecord
 from tests.tail.support import start_writer
 
 

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from replwatch.cli.tail_cmd import _Printer
-from replwatch.multitail import LineRecord
-from replwatch.parser import load_default_parser
-from replwatch.session_fold import FailureFolder
-from replwatch.sessions import SessionTracker
+from replwatch.follow.multitail import LineRecord
+from replwatch.logs.parser import load_default_parser
+from replwatch.timeline.fold import FailureFolder
+from replwatch.timeline.sessions import SessionTracker
 
 REPLICA = "/var/log/redis/19001.log"
 OTHER = "/var/log/redis/19002.log"

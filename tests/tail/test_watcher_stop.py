@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from replwatch.multitail import MultiTailer
+from replwatch.follow.multitail import MultiTailer
 
 ROUNDS = 30
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from replwatch.events import Event, poll_event
-from replwatch.info import parse_info, parse_replication, parse_server
-from replwatch.model import NODE_OK, NodeState, Snapshot, build_snapshot
+from replwatch.poll.info import parse_info, parse_replication, parse_server
 from replwatch.recording import RecordingHeader, RecordingWriter
+from replwatch.topology.snapshot import NODE_OK, NodeState, Snapshot, build_snapshot
 
 MASTER, R1, R2 = "127.0.0.1:10000", "127.0.0.1:10001", "127.0.0.1:10002"
 LOG_R2 = "/var/log/redis/redis-10002.log"

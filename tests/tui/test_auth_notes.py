@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from replwatch.model import NODE_AUTH_REQUIRED, NodeState, build_snapshot
+from replwatch.topology.snapshot import NODE_AUTH_REQUIRED, NodeState, build_snapshot
 from replwatch.tui.app import DashboardApp
 from replwatch.tui.widgets.notes import NotesBar
 from replwatch.tui.widgets.topology import TopologyTree

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from replwatch.addresses import Address
-from replwatch.auth import Credentials
 from replwatch.lab import Lab, port_in_use
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials
 from replwatch.tui.demo import DemoApp
 from replwatch.tui.live import LiveSettings
 from tests.tui.test_live import link_state, wait_for

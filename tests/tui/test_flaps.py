@@ -8,7 +8,7 @@ replica's link, one logged only by the replica, the other only by the master.
 from __future__ import annotations
 
 from replwatch.events import Event
-from replwatch.parser import load_default_parser
+from replwatch.logs.parser import load_default_parser
 from replwatch.tui.state import DashboardState
 
 MASTER_LOG = "/tmp/lab/21000.log"

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from replwatch.addresses import Address
-from replwatch.auth import Credentials
+from replwatch.follow.sources import LogSource
 from replwatch.lab import Lab, free_ports
-from replwatch.logsources import LogSource
-from replwatch.poller import PollSettings
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials
+from replwatch.poll.rounds import PollSettings
 from replwatch.tui.live import LiveApp, LiveSettings
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.notes import NotesBar

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replwatch.addresses import Address
+from replwatch.follow.sources import LogSource
 from replwatch.lab import free_ports
-from replwatch.logsources import LogSource
+from replwatch.poll.addresses import Address
 from replwatch.tui.live import NEW_LOG_MAX_BYTES, LiveApp, LiveSettings, start_for_new_log
 from replwatch.tui.widgets.event_feed import EventFeed
 from tests.tui.test_live import wait_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replwatch.logsources import (
+from replwatch.follow.sources import (
     LogSource,
     guess_node,
     log_path_from_config,

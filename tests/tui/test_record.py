@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from replwatch.addresses import Address
-from replwatch.auth import Credentials
 from replwatch.cli.tui_cmd import replay, tui
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials
 from replwatch.recording import RecordingHeader, RecordingWriter, load_recording
 from replwatch.tui.live import LiveApp, LiveSettings
 from replwatch.tui.replay import ReplayApp

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from replwatch.model import Snapshot
 from replwatch.recording import RecordingError, load_recording
+from replwatch.topology.snapshot import Snapshot
 from tests.tui.sample_session import log_events, snapshots, write_recording
 
 

@@ -24,8 +24,8 @@ import stat
 import sys
 from collections.abc import Iterator
 
-from replwatch.logread import read_chunks
-from replwatch.parser import LogParser, Progress
+from replwatch.logs.parser import LogParser, Progress
+from replwatch.logs.read import read_chunks
 
 SEGMENT_BYTES = 2 << 20
 

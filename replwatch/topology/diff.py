@@ -1,6 +1,6 @@
 """What changed between two snapshots, and what is wrong in one.
 
-:func:`diff` turns two :class:`~replwatch.model.Snapshot` records into the poll
+:func:`diff` turns two :class:`~replwatch.topology.snapshot.Snapshot` records into the poll
 events of the contract (``shared/spec/events.md``): ``node_up``, ``node_down``,
 ``auth_required``, ``role_changed``, ``replid_changed``, ``link_up``, ``link_down``,
 ``sync_progress`` and ``lag_exceeded``. Events are edge-triggered: a link that stays
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replwatch.events import Event, poll_event
-from replwatch.model import (
+from replwatch.topology.snapshot import (
     LINK_DOWN,
     LINK_SYNCING,
     LINK_UP,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from replwatch.watcher import Watcher
+from replwatch.follow.watcher import Watcher
 
 #: Default seconds between polls in polling mode.
 POLL_INTERVAL = 0.08

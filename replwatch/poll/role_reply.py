@@ -3,7 +3,7 @@
 ROLE answers with nested lists whose shape depends on the role (a master's
 offset and replica triples, a replica's master and link state, a sentinel's
 master names), not with INFO's ``key:value`` lines, so it has its own parser,
-apart from :mod:`replwatch.info`; the role words and the number rules (``-1``
+apart from :mod:`replwatch.poll.info`; the role words and the number rules (``-1``
 means "not known") are the same and come from there.
 
 Nothing here does I/O or reads the clock.
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from replwatch.info import known, parse_int, role_word
+from replwatch.poll.info import known, parse_int, role_word
 
 
 @dataclass(frozen=True, slots=True)

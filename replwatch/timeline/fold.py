@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replwatch.sessions import SyncSession
-from replwatch.timeline import seconds_between
+from replwatch.timeline.links import seconds_between
+from replwatch.timeline.sessions import SyncSession
 
 #: Seconds between two "still failing" lines of one streak.
 REPORT_EVERY = 60.0

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect
-from replwatch.logread import LineBatch
+from replwatch.logs.read import LineBatch
 
 if TYPE_CHECKING:
-    from replwatch.parser import LogParser
+    from replwatch.logs.parser import LogParser
 
 _DATE_LOCAL_MAX = 4096
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from replwatch.events import Event
-from replwatch.sessions import MAX_EVIDENCE, SyncSession, port_from_event
-from replwatch.timeline import peer_node, seconds_between
+from replwatch.timeline.links import peer_node, seconds_between
+from replwatch.timeline.sessions import MAX_EVIDENCE, SyncSession, port_from_event
 
 _FAILING = {
     "replica_link_lost": "connection with the replica lost during the sync",

@@ -4,7 +4,7 @@ A :class:`Follower` owns everything about one path: the open file, the byte offs
 it has read up to, the bytes of a last line whose newline has not arrived yet, and
 the identity (device, inode) of the file it has open. It never blocks and never
 sleeps: :meth:`Follower.poll` reads whatever is there *now*. Something else
-(:class:`replwatch.multitail.MultiTailer`, woken by :mod:`replwatch.watcher`)
+(:class:`replwatch.follow.multitail.MultiTailer`, woken by :mod:`replwatch.follow.watcher`)
 decides *when*.
 
 What it guarantees, for each path:

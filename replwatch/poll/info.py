@@ -10,7 +10,7 @@ typed records, so the model never looks at a version number.
 Roles are spelled the way the event contract spells them: ``master``, ``replica``,
 ``sentinel`` (INFO and ROLE always say ``slave``; we translate once, here, in
 :func:`role_word`). The ``ROLE`` reply, nested lists rather than ``key:value``
-lines, is parsed in :mod:`replwatch.role_reply` with the same role words and the
+lines, is parsed in :mod:`replwatch.poll.role_reply` with the same role words and the
 same number rules (:func:`parse_int`, :func:`known`). :func:`auth_error_kind` is
 here too: it reads the error a server sends instead of its INFO.
 

@@ -25,12 +25,12 @@ from typing import Any, TypeVar
 
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event
 from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect, unescape_logfmt
-from replwatch.grammar.fastpath import JsonBatch, fast_json_batches
 from replwatch.grammar.language import GrammarError
 from replwatch.grammar.loader import Grammar, load_grammar
 from replwatch.grammar.rules import RuleSet
-from replwatch.logread import LineBatch, iter_batches, open_log, position_reader, read_chunks
-from replwatch.timestamps import (
+from replwatch.logs.fastpath import JsonBatch, fast_json_batches
+from replwatch.logs.read import LineBatch, iter_batches, open_log, position_reader, read_chunks
+from replwatch.logs.timestamps import (
     DateCache,
     YearPlan,
     local_from_epoch_ms,

@@ -2,12 +2,12 @@
 
 A watcher never reads a file and never decides what changed: it only calls
 ``wake()``. The tailer then polls its followers, which own every offset. That split
-keeps the correctness in one place (:mod:`replwatch.tailer`) and makes a missed or
+keeps the correctness in one place (:mod:`replwatch.follow.follower`) and makes a missed or
 spurious wake-up harmless: the tailer also polls every :attr:`Watcher.interval`
 seconds whatever the watcher says.
 
 Two backends: :class:`InotifyWatcher` (watchdog's observer, one non-recursive watch
-per parent directory) and :class:`~replwatch.poll_watcher.PollWatcher` (no thread;
+per parent directory) and :class:`~replwatch.follow.poll_watcher.PollWatcher` (no thread;
 a short interval). :func:`make_watcher` picks one and falls back to polling when
 inotify cannot be had (no inotify, ``max_user_watches`` or instances exhausted).
 Errors never cross the observer thread: they go to ``on_error`` as values.
@@ -154,7 +154,7 @@ def make_watcher(
     poll_interval: float | None = None,
 ) -> Watcher:
     """The inotify watcher, or the polling one when asked or when inotify fails."""
-    from replwatch.poll_watcher import POLL_INTERVAL, PollWatcher
+    from replwatch.follow.poll_watcher import POLL_INTERVAL, PollWatcher
 
     interval = POLL_INTERVAL if poll_interval is None else poll_interval
     if not force_poll:

@@ -2,11 +2,11 @@
 
 This is the orchestration half of the poll side's I/O edge; everything about a
 single server (client, queries, error translation, backoff, late answers) is in
-:mod:`replwatch.node_poller`, so this module is only about *rounds*. Every node
+:mod:`replwatch.poll.node`, so this module is only about *rounds*. Every node
 is polled concurrently under its own deadline (connect + read timeout), so a
 dead or SIGSTOP'd server costs its own row a ``timeout`` and nobody else a
-millisecond; each round's :class:`~replwatch.model.NodeState` values become one
-:class:`~replwatch.model.Snapshot`, built on the previous one.
+millisecond; each round's :class:`~replwatch.topology.snapshot.NodeState` values become one
+:class:`~replwatch.topology.snapshot.Snapshot`, built on the previous one.
 
 A round under :meth:`Poller.watch` does not wait for the slowest node: after
 the round deadline (the interval, at least :data:`MIN_ROUND_WAIT`) the snapshot
@@ -27,10 +27,10 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 
-from replwatch.addresses import Address
-from replwatch.auth import Credentials, TlsOptions
-from replwatch.model import NodeState, Snapshot, build_snapshot
-from replwatch.node_poller import Backoff, NodePoller, PollSettings
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials, TlsOptions
+from replwatch.poll.node import Backoff, NodePoller, PollSettings
+from replwatch.topology.snapshot import NodeState, Snapshot, build_snapshot
 
 __all__ = [
     "MIN_ROUND_WAIT",

@@ -1,10 +1,10 @@
 """Poll one node: its client, its queries, its errors, its backoff, its late answers.
 
 This is the per-server half of the poll side's I/O edge (the round that runs many
-of these at once is :mod:`replwatch.poller`). Split out because everything that
+of these at once is :mod:`replwatch.poll.rounds`). Split out because everything that
 can go wrong with *one* server lives here -- building the redis-py asyncio
 client, the pipelined read commands, turning each failure into a one-line
-:class:`~replwatch.model.NodeState`, backoff, and a request that outlives its
+:class:`~replwatch.topology.snapshot.NodeState`, backoff, and a request that outlives its
 round -- while the round logic only needs :meth:`NodePoller.begin_round` and
 :meth:`NodePoller.end_round`.
 
@@ -42,17 +42,17 @@ import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 from redis.credentials import UsernamePasswordCredentialProvider
 
-from replwatch.addresses import Address
-from replwatch.auth import Credentials, TlsOptions, scrub
-from replwatch.info import auth_error_kind, parse_info, parse_replication, parse_server
-from replwatch.model import (
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials, TlsOptions, scrub
+from replwatch.poll.info import auth_error_kind, parse_info, parse_replication, parse_server
+from replwatch.poll.role_reply import parse_role
+from replwatch.topology.snapshot import (
     NODE_AUTH_REQUIRED,
     NODE_OK,
     NODE_TIMEOUT,
     NODE_UNREACHABLE,
     NodeState,
 )
-from replwatch.role_reply import parse_role
 
 #: Errors that mean "a password was sent to a server that has none": retry without.
 _NO_PASSWORD_SET = ("without any password configured", "no password is set")
@@ -131,7 +131,7 @@ def _answers_at_once(exc: BaseException) -> bool:
 class NodePoller:
     """One node: its client, its backoff state, and its last INFO server.
 
-    Not for direct use by callers; :class:`~replwatch.poller.Poller` owns these.
+    Not for direct use by callers; :class:`~replwatch.poll.rounds.Poller` owns these.
     """
 
     def __init__(
@@ -185,7 +185,7 @@ class NodePoller:
             **self._tls.client_kwargs(),
             **_EXTRA_CLIENT_KWARGS,
         )
-        # We parse INFO and ROLE ourselves (replwatch.info), from the raw reply.
+        # We parse INFO and ROLE ourselves (replwatch.poll.info), from the raw reply.
         client.set_response_callback("INFO", _identity)
         client.set_response_callback("ROLE", _identity)
         return client

@@ -21,29 +21,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from replwatch.addresses import address_key
-from replwatch.info import ReplicationInfo, ServerInfo, auth_error_kind
-from replwatch.role_reply import RoleInfo
-
-#: Names that live in :mod:`replwatch.changes`, reachable from here too.
-_CHANGES_NAMES = {"Thresholds", "Problem", "assess", "diff", "lag_breaches"}
-
-
-def __getattr__(name: str) -> Any:
-    # diff/assess live in replwatch.changes (which imports this module); load lazily.
-    if name in _CHANGES_NAMES:
-        from replwatch import changes
-
-        return getattr(changes, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+from replwatch.poll.addresses import address_key
+from replwatch.poll.info import ReplicationInfo, ServerInfo, auth_error_kind
+from replwatch.poll.role_reply import RoleInfo
 
 #: Node poll outcomes.
 NODE_OK = "ok"
 NODE_UNREACHABLE = "unreachable"
 NODE_AUTH_REQUIRED = "auth_required"
 NODE_TIMEOUT = "timeout"
-NODE_STATUSES = (NODE_OK, NODE_UNREACHABLE, NODE_AUTH_REQUIRED, NODE_TIMEOUT)
 
 #: Link states.
 LINK_UP = "up"
@@ -59,7 +45,7 @@ class NodeState:
     """One server as one poll round saw it.
 
     Attributes:
-        address: canonical ``host:port`` (see :mod:`replwatch.addresses`).
+        address: canonical ``host:port`` (see :mod:`replwatch.poll.addresses`).
         status: ``ok``, ``unreachable``, ``auth_required`` or ``timeout``.
         error: what went wrong, one line naming ``host:port``; never a password.
         replication / server / role_reply: the typed replies (``None`` when not ok;

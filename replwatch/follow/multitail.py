@@ -1,7 +1,7 @@
 """Follow many log files at once: files, directories of ``*.log`` and globs.
 
-:class:`MultiTailer` owns one :class:`~replwatch.tailer.Follower` per file it has
-found and a :mod:`~replwatch.watcher` that wakes it when a followed directory
+:class:`MultiTailer` owns one :class:`~replwatch.follow.follower.Follower` per file it has
+found and a :mod:`~replwatch.follow.watcher` that wakes it when a followed directory
 changes. The followers own every offset; this module only decides which files to
 follow and when to poll them, and hands the lines to its consumer.
 """
@@ -14,8 +14,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from replwatch.tailer import ROTATE_GRACE, Follower, LineRecord
-from replwatch.watcher import Watcher, make_watcher
+from replwatch.follow.follower import ROTATE_GRACE, Follower, LineRecord
+from replwatch.follow.watcher import Watcher, make_watcher
 
 __all__ = ["LineRecord", "MultiTailer"]
 

@@ -1,0 +1,1 @@
+"""Follow log files as they grow: one follower per file, many at once, rotation and watchers."""

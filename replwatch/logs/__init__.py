@@ -1,0 +1,1 @@
+"""The log stage: read files, detect envelopes and header dialects, parse lines into events."""

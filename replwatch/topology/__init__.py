@@ -1,0 +1,1 @@
+"""The replication topology as immutable snapshots, and what changed between two."""
