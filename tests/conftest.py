@@ -66,6 +66,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.server)
 
 
+@pytest.fixture(autouse=True)
+def _no_user_grammars(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Point the user grammar directory at an empty one: a developer's own
+    ``~/.config/replwatch/grammars`` must not change what the tests see."""
+    monkeypatch.setenv("REPLWATCH_GRAMMAR_DIR", str(tmp_path_factory.mktemp("user-grammars")))
+
+
 @pytest.fixture(params=SERVER_KINDS)
 def server_kind(request: pytest.FixtureRequest) -> str:
     """ "redis" (Debian's redis-server on PATH) or "valkey" (the bundled valkey-server)."""
