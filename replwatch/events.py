@@ -2,7 +2,7 @@
 
 One log line, or one change seen by the INFO poller, becomes exactly one
 :class:`Event`. The record and its JSON encoding are fixed by the contract in
-``shared/spec/events.md``: ``parse --json``, ``tail --json``, the report and the
+``docs/events.md``: ``parse --json``, ``tail --json``, the report and the
 TUI all read and write this one shape, so scripts can rely on it.
 
 Events are small frozen records. ``fields`` is a plain dict for speed and easy
@@ -15,22 +15,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-#: Header role letter -> contract role word.
-ROLE_BY_LETTER: dict[str, str] = {
-    "M": "master",
-    "S": "replica",
-    "C": "child",
-    "X": "sentinel",
-}
-
-#: Header level character -> contract level word.
-LEVEL_BY_CHAR: dict[str, str] = {
-    ".": "debug",
-    "-": "verbose",
-    "*": "notice",
-    "#": "warning",
-}
 
 #: Kinds for lines that are not understood; every other kind names what happened.
 UNRECOGNIZED = "unrecognized"
@@ -120,10 +104,6 @@ class Event:
     def is_understood(self) -> bool:
         """True when a grammar rule gave this event a real kind."""
         return self.kind not in (UNRECOGNIZED, MALFORMED)
-
-    def sort_key(self) -> tuple[str, str, int]:
-        """The one deterministic merge order: (time, source, line)."""
-        return (self.ts or "", self.source, self.line or 0)
 
 
 def poll_event(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyparsing as pp
 
-from replwatch.grammar.templates import Placeholder, TemplatePiece, parse_template
+from replwatch.grammar.templates import TemplatePiece, parse_template
 
 
 def _join_host_port(text: str) -> str:
@@ -148,10 +148,6 @@ def compile_pattern(template: str, classes: Mapping[str, tuple[str, ...]]) -> Co
         converters=tuple(converters),
         first_words=_first_words(pieces, classes),
     )
-
-
-def _is_placeholder(piece: TemplatePiece) -> bool:
-    return isinstance(piece, Placeholder)
 
 
 class RuleSet:

@@ -69,7 +69,6 @@ class LogParser:
         self._dialects: list[CompiledDialect] = list(grammar.dialects)
         self._dates = DateCache()
         self._memo: dict[str, Classified] = {}
-        self._role_level_json: dict[tuple[str | None, str | None], str] = {}
 
     # ----------------------------------------------------------------- headers
     def _read_header(self, line: str, line_no: int, year_for: YearFor) -> Header | None:

@@ -1,7 +1,7 @@
 """Pure parsing of ``INFO replication`` and ``INFO server`` replies.
 
 Redis 2.8 through 7.4 and Valkey 8.x print the same ``key:value`` lines with small
-differences (see ``shared/redis-info-samples/README.md``): replication ids only from
+differences (see ``tests/poll/info_samples/README.md``): replication ids only from
 4.0, ``master_sync_total_bytes`` only from 6.2, Valkey's ``,type=replica`` suffix on
 ``slaveN`` lines, ``master_link_down_since_seconds`` as seconds-since-epoch before the
 first connection in versions before 6.2. This module turns all of them into the same

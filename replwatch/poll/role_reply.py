@@ -126,6 +126,8 @@ def role_reply_from_cli(text: str) -> list[Any]:
         return []
     role = role_word(values[0])
     if role == "master":
+        if len(values) < 2 or not values[1].isdigit():
+            return values  # a torn paste ("MASTER" alone): parse_role says what is missing
         rest = values[2:]
         triples = [rest[i : i + 3] for i in range(0, len(rest) - len(rest) % 3, 3)]
         return [values[0], int(values[1]), triples]

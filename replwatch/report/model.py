@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from replwatch.timeline.links import LinkInterval
 from replwatch.timeline.sessions import SyncSession
@@ -186,8 +185,3 @@ class Report:
     notes: tuple[str, ...] = ()
     failovers: tuple[Failover, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``report --json``."""
-        from replwatch.report.render_json import report_to_dict
-
-        return report_to_dict(self)

@@ -1,7 +1,7 @@
 """What changed between two snapshots, and what is wrong in one.
 
 :func:`diff` turns two :class:`~replwatch.topology.snapshot.Snapshot` records into the poll
-events of the contract (``shared/spec/events.md``): ``node_up``, ``node_down``,
+events of the contract (``docs/events.md``): ``node_up``, ``node_down``,
 ``auth_required``, ``role_changed``, ``replid_changed``, ``link_up``, ``link_down``,
 ``sync_progress`` and ``lag_exceeded``. Events are edge-triggered: a link that stays
 down, or a lag that stays over its limit, is reported once, when it starts.

@@ -7,7 +7,7 @@ either side or both: the master's ``slaveN`` lines and each replica's
 nobody polls, a replica the master lists that nobody polls) still shows; a link whose
 end has gone unreachable is kept, ``down``, so a stopped replica does not silently
 vanish from the picture. :func:`diff` compares two snapshots and returns the poll
-events of the contract (``shared/spec/events.md``).
+events of the contract (``docs/events.md``).
 
 Pure and synchronous: time comes in as the snapshot's ``ts`` string, never from
 the clock, and snapshots round-trip through JSON (``to_dict``/``from_dict``) so a
