@@ -12,8 +12,10 @@ JSON, but by convention it is never mutated after the event is built.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 #: Kinds for lines that are not understood; every other kind names what happened.
@@ -138,3 +140,44 @@ def poll_event(
 POLL_WARNING_KINDS = frozenset(
     {"node_down", "auth_required", "link_down", "lag_exceeded", "role_changed"}
 )
+
+
+# ------------------------------------------------- the contract's timestamps
+
+
+def parse_ts(ts: str | None) -> datetime | None:
+    """An event's ISO timestamp as a naive ``datetime``; ``None`` when absent or bad.
+
+    Offsets (Valkey's iso8601 format) are dropped rather than converted: every log
+    in one report is local time of the host that wrote it, and mixing aware and naive
+    datetimes would make every subtraction raise.
+    """
+    if not ts:
+        return None
+    try:
+        parsed = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None)
+
+
+def seconds_between(start: str | None, end: str | None) -> float | None:
+    """Seconds from ``start`` to ``end`` (rounded to the millisecond), or ``None``."""
+    first, last = parse_ts(start), parse_ts(end)
+    if first is None or last is None:
+        return None
+    return round((last - first).total_seconds(), 3)
+
+
+def shift_ts(ts: str | None, seconds: float) -> str | None:
+    """``ts`` moved by ``seconds``, written back in the same ISO style (ms precision)."""
+    parsed = parse_ts(ts)
+    if parsed is None or ts is None:
+        return ts
+    moved = parsed + timedelta(seconds=seconds)
+    text = moved.isoformat(timespec="milliseconds")
+    offset = _OFFSET.search(ts[19:])
+    return text + offset.group(0) if offset else text
+
+
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")

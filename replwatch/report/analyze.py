@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from replwatch.events import Event
+from replwatch.events import Event, parse_ts
 from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
 from replwatch.report.links import SessionFolder, build_links
@@ -17,7 +17,7 @@ from replwatch.report.model import Report
 from replwatch.report.nodes import NodeScanner
 from replwatch.report.notables import Notables
 from replwatch.report.sentinel_scan import SentinelScanner
-from replwatch.timeline.links import LinkTimeline, merge_events, parse_ts
+from replwatch.timeline.links import LinkTimeline, merge_events
 from replwatch.timeline.master_sessions import MasterSessionTracker
 from replwatch.timeline.sessions import SessionTracker
 

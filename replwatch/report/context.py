@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from replwatch.events import seconds_between
 from replwatch.report.model import Failover, Finding, LinkReport, NodeInfo
 from replwatch.report.notables import NotableGroup, Notables
-from replwatch.timeline.links import seconds_between
 from replwatch.timeline.sessions import SyncSession
 
 WARNING = "warning"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from replwatch.events import seconds_between
 from replwatch.report.failover_names import Names
 from replwatch.report.model import FailoverStep, LinkReport, NodeInfo, format_seconds
 from replwatch.report.sentinel_scan import Episode, SentinelScanner
-from replwatch.timeline.links import seconds_between
 from replwatch.timeline.sessions import SyncSession
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from replwatch.events import seconds_between
 from replwatch.report.failover_names import Names
 from replwatch.report.failover_replicas import old_master_return, other_replica_steps
 from replwatch.report.model import Failover, FailoverStep, LinkReport, NodeInfo
 from replwatch.report.sentinel_scan import Episode, Fact, SentinelScanner
-from replwatch.timeline.links import seconds_between
 
 #: a replica's lost link counts as "the master died" when it is this close before +sdown
 _LOSS_WINDOW = 300.0

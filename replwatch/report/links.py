@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from replwatch.events import seconds_between
 from replwatch.report.model import LinkReport, NodeInfo, Outage, SessionEntry
 from replwatch.report.nodes import resolve_address
-from replwatch.timeline.links import UP, LinkInterval, LinkTimeline, peer_node, seconds_between
+from replwatch.timeline.links import UP, LinkInterval, LinkTimeline, peer_node
 from replwatch.timeline.sessions import SyncSession
 
 #: Why a link left the ``up`` state, in words.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
+from replwatch.events import parse_ts
 from replwatch.report.model import (
     Finding,
     LinkReport,
@@ -23,7 +24,6 @@ from replwatch.report.model import (
     observed_text,
 )
 from replwatch.report.render_html_failover import MASTER_COLOURS, failover_rows, failovers_html
-from replwatch.timeline.links import parse_ts
 
 COLOURS = {"up": "#2e9e44", "syncing": "#e0a21b", "down": "#d64541"}
 WIDTH = 1000

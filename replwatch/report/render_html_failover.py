@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
+from replwatch.events import parse_ts
 from replwatch.report.model import Failover, Report, evidence_text, format_seconds
-from replwatch.timeline.links import parse_ts
 
 MASTER_COLOURS = {"old": "#3b7dd8", "none": "#9e2a2b", "new": "#7b4bc4"}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from replwatch.events import seconds_between
 from replwatch.report.context import INFO, WARNING, Context
 from replwatch.report.model import Failover, Finding, format_seconds
-from replwatch.timeline.links import seconds_between
 
 
 def failovers(ctx: Context) -> list[Finding]:

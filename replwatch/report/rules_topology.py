@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from replwatch.events import seconds_between
 from replwatch.report.context import (
     INFO,
     WARNING,
@@ -12,7 +13,6 @@ from replwatch.report.context import (
 )
 from replwatch.report.model import Finding, format_seconds
 from replwatch.report.notables import NotableGroup
-from replwatch.timeline.links import seconds_between
 
 
 def role_changes(ctx: Context) -> list[Finding]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replwatch.timeline.links import seconds_between
+from replwatch.events import seconds_between
 from replwatch.timeline.sessions import SyncSession
 
 #: Seconds between two "still failing" lines of one streak.

@@ -18,53 +18,10 @@ Pure and synchronous: no I/O and no clock reads; time comes from the events.
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 
-from replwatch.events import Event
-
-# --------------------------------------------------------------------------- time
-
-
-def parse_ts(ts: str | None) -> datetime | None:
-    """An event's ISO timestamp as a naive ``datetime``; ``None`` when absent or bad.
-
-    Offsets (Valkey's iso8601 format) are dropped rather than converted: every log
-    in one report is local time of the host that wrote it, and mixing aware and naive
-    datetimes would make every subtraction raise.
-    """
-    if not ts:
-        return None
-    try:
-        parsed = datetime.fromisoformat(ts)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=None)
-
-
-def seconds_between(start: str | None, end: str | None) -> float | None:
-    """Seconds from ``start`` to ``end`` (rounded to the millisecond), or ``None``."""
-    first, last = parse_ts(start), parse_ts(end)
-    if first is None or last is None:
-        return None
-    return round((last - first).total_seconds(), 3)
-
-
-def shift_ts(ts: str | None, seconds: float) -> str | None:
-    """``ts`` moved by ``seconds``, written back in the same ISO style (ms precision)."""
-    parsed = parse_ts(ts)
-    if parsed is None or ts is None:
-        return ts
-    moved = parsed + timedelta(seconds=seconds)
-    text = moved.isoformat(timespec="milliseconds")
-    offset = _OFFSET.search(ts[19:])
-    return text + offset.group(0) if offset else text
-
-
-_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
-
+from replwatch.events import Event, seconds_between, shift_ts
 
 # -------------------------------------------------------------------------- merge
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from replwatch.events import Event
-from replwatch.timeline.links import peer_node, seconds_between
+from replwatch.events import Event, seconds_between
+from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import MAX_EVIDENCE, SyncSession, port_from_event
 
 _FAILING = {

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
+from replwatch.events import seconds_between
 from replwatch.poll.addresses import address_key
 from replwatch.poll.info import ReplicationInfo, ServerInfo, auth_error_kind
 from replwatch.poll.role_reply import RoleInfo
@@ -259,14 +259,6 @@ class Snapshot:
             nodes=tuple(NodeState.from_dict(n) for n in data.get("nodes") or ()),
             links=tuple(LinkState.from_dict(link) for link in data.get("links") or ()),
         )
-
-
-def seconds_between(earlier: str, later: str) -> float | None:
-    """Seconds from one ISO timestamp to another; ``None`` if they cannot be compared."""
-    try:
-        return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
-    except (TypeError, ValueError):
-        return None
 
 
 def _master_side_state(entry_state: str) -> str:

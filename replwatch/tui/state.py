@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from replwatch.events import Event
+from replwatch.events import Event, seconds_between
 from replwatch.follow.sources import guess_node
 from replwatch.poll.addresses import address_key
-from replwatch.timeline.links import seconds_between
 from replwatch.topology.snapshot import NODE_AUTH_REQUIRED, NODE_OK, LinkState, NodeState, Snapshot
 from replwatch.tui.view import Frame, LinkView, NodeView
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from replwatch.events import parse_ts
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
 from replwatch.report.render_text import render_text
-from replwatch.timeline.links import parse_ts
 from tests.report.test_sample_logs import SERVERS, analyse, link, recording
 
 #: Clock slack between the script's notes and the servers' log lines.

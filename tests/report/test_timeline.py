@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
+from replwatch.events import seconds_between, shift_ts
 from replwatch.report.links import find_outages
-from replwatch.timeline.links import (
-    DOWN,
-    SYNCING,
-    UP,
-    LinkKey,
-    LinkTimeline,
-    merge_events,
-    seconds_between,
-    shift_ts,
-)
+from replwatch.timeline.links import DOWN, SYNCING, UP, LinkKey, LinkTimeline, merge_events
 
 from .events_helpers import ev, t
 
