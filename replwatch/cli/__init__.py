@@ -12,7 +12,7 @@ import sys
 import click
 
 from replwatch import __version__
-from replwatch.cli.errors import ExitCode
+from replwatch.cli.errors import ExitCode, Group
 
 #: subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
@@ -27,7 +27,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

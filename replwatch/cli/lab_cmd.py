@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import click
 
-from replwatch.cli.errors import fail
+from replwatch.cli.errors import Command, Group, fail
 from replwatch.lab import Lab, LabError, NodeStatus, find_server
 
 DEFAULT_DIR = ".replwatch-lab"
@@ -66,12 +66,12 @@ def _run(action: Callable[[], object]) -> None:
         fail(str(exc))
 
 
-@click.group()
+@click.group(cls=Group)
 def lab() -> None:
     """A local master and replicas on 127.0.0.1, to watch replication happen."""
 
 
-@lab.command()
+@lab.command(cls=Command)
 @click.option("--ports", default="10000-10002", show_default=True, help="Master first.")
 @click.option(
     "--password",
@@ -106,7 +106,7 @@ def up(
     )
 
 
-@lab.command()
+@lab.command(cls=Command)
 @dir_option
 def status(lab_dir: Path) -> None:
     """One line per node: port, role, pid, link status, replication offset."""
@@ -131,7 +131,7 @@ def format_row(row: NodeStatus) -> str:
     return f"{row.port:<7}{role:<9}{pid:<9}{link:<16}{offset}"
 
 
-@lab.command()
+@lab.command(cls=Command)
 @click.argument("port", type=int)
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds.")
 @dir_option
@@ -142,7 +142,7 @@ def stop(port: int, timeout: float, lab_dir: Path) -> None:
     click.echo(f"stopped {port}")
 
 
-@lab.command()
+@lab.command(cls=Command)
 @click.argument("port", type=int)
 @dir_option
 def kill(port: int, lab_dir: Path) -> None:
@@ -152,7 +152,7 @@ def kill(port: int, lab_dir: Path) -> None:
     click.echo(f"killed {port}")
 
 
-@lab.command()
+@lab.command(cls=Command)
 @click.argument("port", type=int)
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds.")
 @click.option(
@@ -169,7 +169,7 @@ def start(port: int, timeout: float, wait_link: bool, lab_dir: Path) -> None:
     click.echo(f"started {port}")
 
 
-@lab.command()
+@lab.command(cls=Command)
 @click.argument("key")
 @click.argument("value")
 @dir_option
@@ -180,7 +180,7 @@ def write(key: str, value: str, lab_dir: Path) -> None:
     click.echo(f"wrote {key} on {the_lab.master_port}")
 
 
-@lab.command()
+@lab.command(cls=Command)
 @click.option("--purge", is_flag=True, help="Also delete the lab's configs, logs and data.")
 @dir_option
 def down(purge: bool, lab_dir: Path) -> None:

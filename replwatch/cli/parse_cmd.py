@@ -18,7 +18,7 @@ from typing import TextIO
 
 import click
 
-from replwatch.cli.errors import ExitCode, fail
+from replwatch.cli.errors import Command, ExitCode, fail
 from replwatch.cli.render import format_event
 from replwatch.events import MALFORMED, UNRECOGNIZED
 from replwatch.grammar.language import GrammarError
@@ -124,7 +124,7 @@ def _default_year(path: str, year: int | None) -> int | None:
     return year if year is not None or path != "-" else datetime.now().year
 
 
-@click.command(epilog=EPILOG)
+@click.command(cls=Command, epilog=EPILOG)
 @click.argument("files", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (Event.to_json()).")
 @click.option("--kind", "kind_opts", multiple=True, metavar="K,...", help="Only these kinds.")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from replwatch.cli.errors import ExitCode, fail
+from replwatch.cli.errors import Command, ExitCode, fail
 
 
 def _moment(value: str | None, option: str) -> datetime | None:
@@ -39,7 +39,7 @@ def _offsets(values: tuple[str, ...]) -> dict[str, float]:
     return offsets
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @click.option(

@@ -1,7 +1,7 @@
 """``replwatch status``: one poll of the topology, as a table or JSON, for scripts and cron.
 
 With ``--watch`` it keeps polling and prints the poll events as they happen.
-The exit code says how healthy the topology is (see :class:`StatusExit`).
+The exit code says how healthy the topology is (see :class:`~replwatch.cli.errors.ExitCode`).
 """
 
 from __future__ import annotations
@@ -13,52 +13,23 @@ import select
 import stat
 import sys
 from collections.abc import Iterable
-from enum import IntEnum
 from typing import Any
 
 import click
 
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
-from replwatch.cli.errors import fail
+from replwatch.cli.errors import Command, ExitCode, fail
 from replwatch.events import Event
 from replwatch.topology.diff import Problem, Thresholds, assess, diff
 from replwatch.topology.snapshot import LinkState, NodeState, Snapshot
 
 
-class StatusExit(IntEnum):
-    """Exit codes of ``replwatch status``."""
-
-    OK = 0  # every link up (and within the lag limits)
-    DEGRADED = 1  # a link down or syncing, or lag over a limit
-    UNREACHABLE = 2  # a node unreachable, timed out, or refusing auth
-    USAGE = 3  # bad command line
-    INTERRUPTED = 130
-
-
-class StatusCommand(click.Command):
-    """A click command whose usage errors exit 3, so 2 can mean "node unreachable"."""
-
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        try:
-            return super().make_context(*args, **kwargs)
-        except click.UsageError as exc:
-            exc.exit_code = StatusExit.USAGE
-            raise
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except click.UsageError as exc:
-            exc.exit_code = StatusExit.USAGE
-            raise
-
-
-def exit_code(problems: Iterable[Problem]) -> StatusExit:
+def exit_code(problems: Iterable[Problem]) -> ExitCode:
     """The worst problem decides: a node problem is 2, a link problem 1."""
     severities = {problem.severity for problem in problems}
     if "node" in severities:
-        return StatusExit.UNREACHABLE
-    return StatusExit.DEGRADED if "link" in severities else StatusExit.OK
+        return ExitCode.UNREACHABLE
+    return ExitCode.DEGRADED if "link" in severities else ExitCode.OK
 
 
 #: Authentication problem -> what to tell the user, in the order the hints are given.
@@ -265,7 +236,7 @@ def _quiet_broken_pipe() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-@click.command(cls=StatusCommand)
+@click.command(cls=Command)
 @connection_options
 @interval_option
 @click.option(
@@ -326,12 +297,12 @@ def status(
             else:
                 click.echo(render_table(last))
     except KeyboardInterrupt:
-        sys.exit(StatusExit.INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         _quiet_broken_pipe()
-        sys.exit(StatusExit.OK)
+        sys.exit(ExitCode.OK)
     if last is None:
-        fail("no poll round completed", StatusExit.UNREACHABLE)
+        fail("no poll round completed", ExitCode.UNREACHABLE)
         return
     _report_errors(last)
     sys.exit(exit_code(assess(last, thresholds)))

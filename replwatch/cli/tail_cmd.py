@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from replwatch.cli.errors import ExitCode, fail, warn
+from replwatch.cli.errors import Command, ExitCode, fail, warn
 from replwatch.follow.multitail import LineRecord, MultiTailer
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 SESSION_KIND = "sync_session"
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines events (the contract).")
 @click.option(

@@ -17,14 +17,14 @@ from pathlib import Path
 import click
 
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
-from replwatch.cli.errors import ExitCode, fail
+from replwatch.cli.errors import Command, ExitCode, fail
 
 #: The seed's ports: master 10000, replicas 10001 and 10002.
 DEMO_PORTS = (10000, 10001, 10002)
 DEMO_PASSWORD = "foobared"
 
 
-@click.command()
+@click.command(cls=Command)
 @connection_options
 @interval_option
 @click.option(
@@ -90,7 +90,7 @@ def tui(
             recorder.close()
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--dir",
     "lab_dir",
@@ -160,7 +160,7 @@ def _exit_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--speed", type=float, default=1.0, show_default=True, help="Playback speed.")
 @click.option("--paused", is_flag=True, help="Start paused (space plays, n steps).")

@@ -10,6 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from replwatch.cli import cli
+from replwatch.cli.errors import ExitCode
 from replwatch.lab import ServerBinary, free_ports, port_in_use
 
 SECRET = "hunter2-lab-secret"
@@ -85,7 +86,7 @@ def test_errors_are_one_line_with_what_to_do(tmp_path: Path) -> None:
     assert len(missing.output.strip().splitlines()) == 1
 
     bad_ports = runner.invoke(cli, ["lab", "up", "--ports", "10000-x", "--dir", str(tmp_path)])
-    assert bad_ports.exit_code == 2
+    assert bad_ports.exit_code == ExitCode.USAGE
 
 
 def test_a_busy_port_is_a_one_line_error_and_nothing_starts(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from replwatch.cli.errors import ExitCode
 from replwatch.cli.parse_cmd import parse
 from replwatch.events import Event
 
@@ -115,12 +116,12 @@ def test_unreadable_file_is_one_error_line_and_exit_1(
 
 def test_usage_errors_exit_2(logs: tuple[Path, Path], tmp_path: Path) -> None:
     master, _ = logs
-    assert run("--since", "yesterday", str(master)).exit_code == 2
-    assert run().exit_code == 2
+    assert run("--since", "yesterday", str(master)).exit_code == ExitCode.USAGE
+    assert run().exit_code == ExitCode.USAGE
     bad = tmp_path / "bad.grammar"
     bad.write_text('rule x\n  match "a {b:nope}"\n')
     result = run("--grammar", str(bad), str(master))
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert "bad.grammar:2: rule x: unknown type 'nope'" in result.output
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from replwatch.cli.errors import ExitCode
 from replwatch.cli.report_cmd import report as report_command
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
@@ -168,7 +169,7 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     log = tmp_path / "a.log"
     log.write_text("1:M 25 Nov 2026 08:00:00.000 * Ready to accept connections\n")
     bad = runner.invoke(report_command, [str(log), "--since", "yesterday"])
-    assert bad.exit_code == 2 and "--since" in bad.output
+    assert bad.exit_code == ExitCode.USAGE and "--since" in bad.output
 
 
 def test_clock_skew_and_partial_overlap(tmp_path: Path) -> None:

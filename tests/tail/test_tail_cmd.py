@@ -15,6 +15,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from replwatch.cli import cli
+from replwatch.cli.errors import ExitCode
 from tests.tail.support import Tail
 
 # A replica's full resync as Redis 7.0 writes it (the lab test checks real output).
@@ -117,7 +118,7 @@ def test_missing_file_is_waited_for(tmp_path: Path) -> None:
 
 def test_usage_error_for_contradicting_starts(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["tail", "-n", "5", "--from-start", str(tmp_path / "x")])
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert "cannot be used together" in result.output
 
 

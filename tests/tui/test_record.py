@@ -6,6 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from replwatch.cli.errors import ExitCode
 from replwatch.cli.tui_cmd import replay, tui
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials
@@ -63,5 +64,5 @@ def test_replay_command_refuses_what_is_not_a_recording(tmp_path: Path) -> None:
 
 def test_tui_command_rejects_bad_ports_before_starting() -> None:
     result = CliRunner().invoke(tui, ["--ports", "notaport"])
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert "Traceback" not in result.output
