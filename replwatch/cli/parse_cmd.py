@@ -12,9 +12,9 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -23,7 +23,8 @@ from replwatch.cli.render import format_event
 from replwatch.events import MALFORMED, UNRECOGNIZED
 from replwatch.grammar.language import GrammarError
 from replwatch.logs.parallel import can_split, write_json_two_processes
-from replwatch.logs.parser import LogParser, load_default_parser, merge_by_time
+from replwatch.logs.parser import LogParser, load_default_parser
+from replwatch.timeline.merge import merge_timed
 
 EPILOG = """\b
 Exit codes:
@@ -190,7 +191,7 @@ def parse(
         else:
             raw = _event_triples(parser, path, y, hook)
         streams.append(_guarded(raw, path, failures))  # type: ignore[arg-type]
-    merged = streams[0] if len(streams) == 1 else merge_by_time(streams)
+    merged = streams[0] if len(streams) == 1 else _merged(files, streams)
 
     try:
         if stats:
@@ -215,6 +216,16 @@ def parse(
             progress.close()
     if failures:
         sys.exit(ExitCode.FAILURE)
+
+
+def _merged(files: Sequence[str], streams: list[Any]) -> Iterator[tuple[str | None, Any]]:
+    """The files' ``(ts, item)`` streams in the one merge order (timeline.merge)."""
+    return merge_timed(_named(path, stream) for path, stream in zip(files, streams, strict=True))
+
+
+def _named(path: str, stream: Iterator[tuple[str | None, Any]]) -> Iterator[Any]:
+    for ts, item in stream:
+        yield ts, path, (ts, item)
 
 
 def _json_one_file(

@@ -15,13 +15,12 @@ are identical).
 
 from __future__ import annotations
 
-import heapq
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event
 from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect, unescape_logfmt
@@ -39,9 +38,8 @@ from replwatch.logs.timestamps import (
     time_with_ms,
 )
 
-__all__ = ["GrammarError", "LogParser", "load_default_parser", "merge_by_time"]
+__all__ = ["GrammarError", "LogParser", "load_default_parser"]
 
-T = TypeVar("T")
 
 #: (ts, pid, role, level, message) read from a header.
 Header = tuple[str, int, str | None, str | None, str]
@@ -372,30 +370,3 @@ def load_default_parser(
         GrammarError: a grammar file is broken (message names file, line, problem).
     """
     return LogParser(load_grammar(extra_files=extra_grammar_files, user_dir=user_dir))
-
-
-def merge_by_time(
-    streams: Iterable[Iterable[tuple[str | None, T]]],
-) -> Iterator[tuple[str | None, T]]:
-    """Merge per-file ``(ts, item)`` streams into one, ordered by time.
-
-    A streaming heap merge: one item per stream is held. Equal times keep the
-    order of ``streams`` (then file order); an item without a time (a malformed
-    line) takes the time of the item before it in its own file, so it stays
-    next to its neighbours.
-    """
-
-    def carried(
-        index: int, stream: Iterable[tuple[str | None, T]]
-    ) -> Iterator[tuple[str, int, str | None, T]]:
-        last = ""
-        for ts, item in stream:
-            if ts is not None:
-                last = ts
-            yield last, index, ts, item
-
-    merged = heapq.merge(
-        *(carried(i, s) for i, s in enumerate(streams)), key=lambda t: (t[0], t[1])
-    )
-    for _, _, ts, item in merged:
-        yield ts, item

@@ -17,8 +17,9 @@ from replwatch.report.model import Report
 from replwatch.report.nodes import NodeScanner
 from replwatch.report.notables import Notables
 from replwatch.report.sentinel_scan import SentinelScanner
-from replwatch.timeline.links import LinkTimeline, merge_events
+from replwatch.timeline.links import LinkTimeline
 from replwatch.timeline.master_sessions import MasterSessionTracker
+from replwatch.timeline.merge import merge_events
 from replwatch.timeline.sessions import SessionTracker
 
 

@@ -2,11 +2,8 @@
 
 Two jobs that every multi-file view needs:
 
-* :func:`merge_events` interleaves several per-file event streams into one, in the
-  contract's order ``(time, source, line)``. It streams (``heapq.merge``), so memory does
-  not grow with file size. Lines without a timestamp keep their place in their own file:
-  they sort with the last timestamp their source showed. A source's clock can be shifted
-  by a few seconds when hosts disagree about the time.
+* the merge of several per-file streams onto one clock lives in
+  :mod:`replwatch.timeline.merge` (the one merge order of every view);
 * :class:`LinkTimeline` rebuilds, from log events alone, the state of every replication
   link (replica node -> master address) as intervals ``up`` / ``syncing`` / ``down``.
   Polling INFO every few seconds misses a link that drops and comes back between polls;
@@ -17,47 +14,10 @@ Pure and synchronous: no I/O and no clock reads; time comes from the events.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from replwatch.events import Event, seconds_between, shift_ts
-
-# -------------------------------------------------------------------------- merge
-
-
-def merge_events(
-    streams: Iterable[Iterable[Event]],
-    *,
-    clock_offsets: Mapping[str, float] | None = None,
-) -> Iterator[Event]:
-    """Interleave per-file event streams by ``(time, source, line)``, lazily.
-
-    Each stream is expected to be in file order (as a parser yields it). An event with
-    ``ts=None`` sorts with the last timestamp its stream carried, so it stays next to
-    its neighbours instead of jumping to the front. ``clock_offsets`` maps a source to
-    seconds to add to its timestamps (the emitted events carry the shifted ``ts``), for
-    hosts whose clocks disagree.
-    """
-    offsets = dict(clock_offsets or {})
-    keyed = [_keyed(stream, index, offsets) for index, stream in enumerate(streams)]
-    for _key, event in heapq.merge(*keyed, key=lambda pair: pair[0]):
-        yield event
-
-
-def _keyed(
-    stream: Iterable[Event], index: int, offsets: Mapping[str, float]
-) -> Iterator[tuple[tuple[str, str, int, int, int], Event]]:
-    last_ts = ""
-    for seq, event in enumerate(stream):
-        shift = offsets.get(event.source)
-        if shift and event.ts:
-            event = replace(event, ts=shift_ts(event.ts, shift))
-        if event.ts:
-            last_ts = event.ts
-        key = (event.ts or last_ts, event.source, event.line or 0, index, seq)
-        yield key, event
-
+from replwatch.events import Event, seconds_between
 
 # ---------------------------------------------------------------- link timeline
 

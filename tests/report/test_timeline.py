@@ -1,40 +1,14 @@
-"""merge_events and LinkTimeline on hand-built events."""
+"""LinkTimeline and the time helpers on hand-built events."""
 
 from __future__ import annotations
 
 from replwatch.events import seconds_between, shift_ts
 from replwatch.report.links import find_outages
-from replwatch.timeline.links import DOWN, SYNCING, UP, LinkKey, LinkTimeline, merge_events
+from replwatch.timeline.links import DOWN, SYNCING, UP, LinkKey, LinkTimeline
 
 from .events_helpers import ev, t
 
 M = "127.0.0.1:10000"
-
-
-def test_merge_orders_by_time_source_line_and_keeps_untimed_lines_in_place() -> None:
-    a = [ev("a.log", t(0), "x"), ev("a.log", None, "banner"), ev("a.log", t(3), "y")]
-    b = [ev("b.log", t(1), "x"), ev("b.log", t(2), "y")]
-    merged = [(e.source, e.line) for e in merge_events([a, b])]
-    assert merged == [("a.log", 1), ("a.log", 2), ("b.log", 1), ("b.log", 2), ("a.log", 3)]
-
-
-def test_merge_is_lazy() -> None:
-    def endless():
-        n = 0
-        while True:
-            n += 1
-            yield ev("inf.log", t(0), "x")
-
-    merged = merge_events([endless(), [ev("b.log", t(1), "y")]])
-    assert next(merged).source == "inf.log"
-
-
-def test_clock_offset_shifts_a_source() -> None:
-    a = [ev("skew.log", t(5), "x")]
-    b = [ev("ok.log", t(3), "y")]
-    merged = list(merge_events([a, b], clock_offsets={"skew.log": -4}))
-    assert [e.source for e in merged] == ["skew.log", "ok.log"]
-    assert merged[0].ts == t(1)
 
 
 def test_time_helpers_tolerate_offsets_and_garbage() -> None:
