@@ -181,3 +181,18 @@ def shift_ts(ts: str | None, seconds: float) -> str | None:
 
 
 _OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+
+
+#: What a rotated or compressed log adds to its node's name: ``.log``, ``.1``, ``.gz``.
+_SOURCE_TAIL = re.compile(r"(\.log)?(\.\d+)?(\.gz)?$")
+
+
+def short_source(source: str) -> str:
+    """A source's short name, the same in every view: ``/x/10001.log`` -> ``10001``;
+    ``host:port`` as is; ``-`` -> ``stdin``."""
+    if source == "-":
+        return "stdin"
+    if "/" not in source and ":" in source:
+        return source
+    name = source.rsplit("/", 1)[-1]
+    return _SOURCE_TAIL.sub("", name) or name

@@ -12,12 +12,11 @@ recedes behind the events; without colour it reads as before.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from replwatch.events import MALFORMED, UNRECOGNIZED, Event
+from replwatch.events import MALFORMED, UNRECOGNIZED, Event, short_source
 
 #: Fields shown first, in this order; any other field follows in its own order.
 KEY_FIELDS: tuple[str, ...] = (
@@ -50,23 +49,12 @@ TROUBLE_KINDS = frozenset({
 #: Control characters shown as escapes: ``\0``, ``\e``, ``\x07``...
 _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
 _CONTROLS.update({0: "\\0", 0x1B: "\\e", 0x09: " "})
-_SOURCE_TAIL = re.compile(r"(\.log)?(\.\d+)?(\.gz)?$")
 SOURCE_WIDTH = 10
 ROLE_WIDTH = 8
 KIND_WIDTH = 24
 
 
 @lru_cache(maxsize=512)
-def short_source(source: str) -> str:
-    """A short column label: ``/x/10001.log`` -> ``10001``; ``host:port`` as is; ``-`` -> stdin."""
-    if source == "-":
-        return "stdin"
-    if "/" not in source and ":" in source:
-        return source
-    name = source.rsplit("/", 1)[-1]
-    return _SOURCE_TAIL.sub("", name) or name
-
-
 @lru_cache(maxsize=512)
 def _source_column(source: str, width: int) -> str:
     return short_source(source)[:width].ljust(width)

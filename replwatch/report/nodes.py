@@ -15,8 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from replwatch.cli.render import short_source
-from replwatch.events import Event
+from replwatch.events import Event, short_source
 from replwatch.report.model import NodeInfo
 from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import port_from_event

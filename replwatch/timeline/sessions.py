@@ -28,8 +28,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from replwatch.cli.render import short_source  # the one short name of a file, as `tail` shows it
-from replwatch.events import Event, seconds_between
+from replwatch.events import Event, seconds_between, short_source
 from replwatch.timeline.links import peer_node
 
 #: At most this many (source, line) evidence pairs are kept per session.

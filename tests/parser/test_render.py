@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from replwatch.cli.render import format_event, short_source
-from replwatch.events import Event
+from replwatch.cli.render import format_event
+from replwatch.events import Event, short_source
 
 EV = Event(
     ts="2026-11-25T08:49:46.135",
