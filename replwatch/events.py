@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from replwatch import kinds
+
 #: Kinds for lines that are not understood; every other kind names what happened.
-UNRECOGNIZED = "unrecognized"
-MALFORMED = "malformed"
+UNRECOGNIZED = kinds.UNRECOGNIZED
+MALFORMED = kinds.MALFORMED
 
 #: The key order of the JSON encoding, as in the contract.
 JSON_KEYS: tuple[str, ...] = (
@@ -122,7 +124,7 @@ def poll_event(
     Poll events have no line, pid or level in the log sense; ``level`` is set to
     ``warning`` for kinds that mean trouble so every view colours them alike.
     """
-    level = "warning" if kind in POLL_WARNING_KINDS else "notice"
+    level = "warning" if kind in kinds.POLL_PROBLEMS else "notice"
     return Event(
         ts=ts,
         source=source,
@@ -136,10 +138,6 @@ def poll_event(
     )
 
 
-#: Poll-event kinds that mean something is wrong.
-POLL_WARNING_KINDS = frozenset(
-    {"node_down", "auth_required", "link_down", "lag_exceeded", "role_changed"}
-)
 
 
 # ------------------------------------------------- the contract's timestamps

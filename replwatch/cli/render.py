@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from replwatch import kinds
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event, short_source
 
 #: Fields shown first, in this order; any other field follows in its own order.
@@ -39,12 +40,11 @@ _STYLE = {
 }
 #: Kinds that mean something went wrong, drawn in red whatever their level.
 TROUBLE_KINDS = frozenset({
-    "sync_failed", "master_link_error", "master_timeout", "master_link_lost",
-    "master_auth_failed", "psync_rejected", "bgsave_failed", "replica_link_lost",
-    "replica_output_buffer_overflow", "replica_timeout", "replica_sync_failed",
-    "server_fatal", "rdb_load_failed", "rdb_save_failed", "node_down", "link_down",
-    "auth_required", "lag_exceeded",
-})  # fmt: skip
+    kinds.SYNC_FAILED, kinds.MASTER_LINK_ERROR, kinds.MASTER_TIMEOUT, kinds.MASTER_LINK_LOST,
+    kinds.MASTER_AUTH_FAILED, kinds.PSYNC_REJECTED, kinds.BGSAVE_FAILED,
+    kinds.REPLICA_LINK_LOST, kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW, kinds.REPLICA_TIMEOUT,
+    kinds.REPLICA_SYNC_FAILED, kinds.SERVER_FATAL, kinds.RDB_LOAD_FAILED, kinds.RDB_SAVE_FAILED,
+}) | kinds.POLL_PROBLEMS - {kinds.ROLE_CHANGED}  # fmt: skip
 
 #: Control characters shown as escapes: ``\0``, ``\e``, ``\x07``...
 _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from replwatch import kinds
 from replwatch.events import Event, poll_event
 from replwatch.topology.snapshot import (
     LINK_DOWN,
@@ -50,7 +51,7 @@ def _sync_progress(source: str, peer: str, link: LinkState, ts: str) -> Event:
     extra = {"left": left} if left is not None else {}
     return poll_event(
         source,
-        "sync_progress",
+        kinds.SYNC_PROGRESS,
         f"sync from {peer}: {text}",
         ts=ts,
         role="replica",
@@ -115,18 +116,20 @@ def _node_events(prev: NodeState | None, cur: NodeState, ts: str) -> list[Event]
     was = prev.status if prev is not None else None
     if cur.status != was:
         if cur.ok:
-            events.append(poll_event(source, "node_up", f"{source} is reachable", ts=ts, role=role))
+            events.append(
+                poll_event(source, kinds.NODE_UP, f"{source} is reachable", ts=ts, role=role)
+            )
         elif cur.status == NODE_AUTH_REQUIRED:
             events.append(
                 poll_event(
-                    source, "auth_required", cur.error or "", ts=ts, role=role, error=cur.error
+                    source, kinds.AUTH_REQUIRED, cur.error or "", ts=ts, role=role, error=cur.error
                 )
             )
         elif was not in (NODE_UNREACHABLE, NODE_TIMEOUT):
             events.append(
                 poll_event(
                     source,
-                    "node_down",
+                    kinds.NODE_DOWN,
                     cur.error or f"{source} is {cur.status}",
                     ts=ts,
                     role=role,
@@ -139,7 +142,7 @@ def _node_events(prev: NodeState | None, cur: NodeState, ts: str) -> list[Event]
         events.append(
             poll_event(
                 source,
-                "role_changed",
+                kinds.ROLE_CHANGED,
                 f"{source} changed role from {prev.role} to {cur.role}",
                 ts=ts,
                 role=cur.role,
@@ -150,7 +153,7 @@ def _node_events(prev: NodeState | None, cur: NodeState, ts: str) -> list[Event]
         events.append(
             poll_event(
                 source,
-                "replid_changed",
+                kinds.REPLID_CHANGED,
                 f"{source} replication id is now {cur.replid}",
                 ts=ts,
                 role=cur.role,
@@ -173,7 +176,7 @@ def _link_events(
         events.append(
             poll_event(
                 source,
-                "link_up",
+                kinds.LINK_UP,
                 f"link {peer} -> {source} is up",
                 ts=ts,
                 role="replica",
@@ -184,7 +187,7 @@ def _link_events(
         events.append(
             poll_event(
                 source,
-                "link_down",
+                kinds.LINK_DOWN,
                 f"link {peer} -> {source} is down",
                 ts=ts,
                 role="replica",
@@ -208,7 +211,7 @@ def _link_events(
                 events.append(
                     poll_event(
                         source,
-                        "lag_exceeded",
+                        kinds.LAG_EXCEEDED,
                         f"replica {source} lags {value:g} {unit} behind {peer} (> {limit:g})",
                         ts=ts,
                         role="replica",

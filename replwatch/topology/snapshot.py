@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from replwatch import kinds
 from replwatch.events import seconds_between
 from replwatch.poll.addresses import address_key
 from replwatch.poll.info import ReplicationInfo, ServerInfo, auth_error_kind
@@ -28,7 +29,7 @@ from replwatch.poll.role_reply import RoleInfo
 #: Node poll outcomes.
 NODE_OK = "ok"
 NODE_UNREACHABLE = "unreachable"
-NODE_AUTH_REQUIRED = "auth_required"
+NODE_AUTH_REQUIRED = kinds.AUTH_REQUIRED
 NODE_TIMEOUT = "timeout"
 
 #: Link states.
