@@ -33,14 +33,14 @@ class _UsageExits3:
         try:
             return super().make_context(*args, **kwargs)  # type: ignore[misc]
         except click.UsageError as exc:
-            exc.exit_code = ExitCode.USAGE
+            exc.exit_code = ExitCode.USAGE  # type: ignore[misc]
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)  # type: ignore[misc]
         except click.UsageError as exc:
-            exc.exit_code = ExitCode.USAGE
+            exc.exit_code = ExitCode.USAGE  # type: ignore[misc]
             raise
 
 

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import click
 
@@ -182,22 +182,23 @@ def parse(
             sys.exit(ExitCode.FAILURE)
         return
 
-    streams = []
+    streams: list[Iterator[tuple[str | None, Any]]] = []
     for path in files:
         hook = progress.for_file(sizes[path]) if progress else None
         y = _default_year(path, year)
         if as_json and not stats:
-            raw = parser.json_records(path, year=y, progress=hook)
+            raw: Iterator[Any] = parser.json_records(path, year=y, progress=hook)
         else:
             raw = _event_triples(parser, path, y, hook)
-        streams.append(_guarded(raw, path, failures))  # type: ignore[arg-type]
+        streams.append(_guarded(raw, path, failures))
     merged = streams[0] if len(streams) == 1 else _merged(files, streams)
 
     try:
         if stats:
             _write_stats(_filtered(merged, kinds, since_ts, until_ts), out)
         elif as_json:
-            _write_lines((item for _, item in _filtered(merged, kinds, since_ts, until_ts)), out)
+            json_lines = (item for _, item in _filtered(merged, kinds, since_ts, until_ts))
+            _write_lines(cast(Iterator[str], json_lines), out)
         else:
             color = out.isatty() and "NO_COLOR" not in os.environ
             width = shutil.get_terminal_size().columns if out.isatty() else None

@@ -30,13 +30,15 @@ def _build_template_tokens() -> pp.Regex:
     any stray character, which is an error. A single ``pp.Regex`` whose compiled
     ``re`` scans templates: hundreds of them load at every start, so one C-level
     scan each keeps start-up quick."""
-    return pp.Regex(
+    token = pp.Regex(
         r"(?P<escaped>\{\{|\}\})"
         r"|\{(?:(?P<field>[A-Za-z_]\w*):)?(?P<type>[A-Za-z_]\w*)\}"
         r"|(?P<literal>[^{}]+)"
         r"|(?P<stray>.)",
         flags=re.DOTALL,
-    ).set_name("template token")
+    )
+    token.set_name("template token")
+    return token
 
 
 _TOKENS = _build_template_tokens().re

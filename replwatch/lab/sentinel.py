@@ -219,7 +219,8 @@ class SentinelGroup:
         """``SENTINEL MASTER <name>`` as a dict, from the Sentinel on ``port``."""
         client = self.client(port)
         try:
-            return dict(client.sentinel_master(self.master_name))
+            reply = client.sentinel_master(self.master_name)
+            return dict(reply) if isinstance(reply, dict) else {}
         except redis.RedisError as exc:
             raise LabError(
                 f"Sentinel {port}: cannot read master {self.master_name}: {exc}"

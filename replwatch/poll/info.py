@@ -196,7 +196,7 @@ class ReplicationInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReplicationInfo:
-        values = {name: data.get(name) for name in cls.__slots__ if name in data}
+        values: dict[str, Any] = {name: data.get(name) for name in cls.__slots__ if name in data}
         values["replicas"] = tuple(ReplicaEntry.from_dict(r) for r in data.get("replicas") or ())
         values["connected_replicas"] = int(data.get("connected_replicas") or 0)
         values["master_sync_in_progress"] = bool(data.get("master_sync_in_progress"))
@@ -277,7 +277,8 @@ class ServerInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ServerInfo:
-        return cls(**{name: data.get(name) for name in cls.__slots__})
+        values: dict[str, Any] = {name: data.get(name) for name in cls.__slots__}
+        return cls(**values)
 
 
 def parse_server(fields: Mapping[str, str] | str) -> ServerInfo:

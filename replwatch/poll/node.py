@@ -181,7 +181,7 @@ class NodePoller:
             # redis-py sends for RESP3; INFO and ROLE read the same in both.
             protocol=2,
             single_connection_client=True,
-            retry=None,
+            retry=None,  # type: ignore[arg-type]  # redis-py takes None: no retries
             **self._tls.client_kwargs(),
             **_EXTRA_CLIENT_KWARGS,
         )

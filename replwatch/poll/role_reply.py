@@ -48,7 +48,7 @@ class RoleInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoleInfo:
-        values = {name: data.get(name) for name in cls.__slots__ if name in data}
+        values: dict[str, Any] = {name: data.get(name) for name in cls.__slots__ if name in data}
         values["replicas"] = tuple(
             (str(ip), int(port), offset) for ip, port, offset in data.get("replicas") or ()
         )
@@ -104,7 +104,7 @@ def role_reply_from_cli(text: str) -> list[Any]:
     which is enough for the fixed shapes ROLE returns. Used for captured samples
     and for people pasting redis-cli output into bug reports.
     """
-    values: list[str] = []
+    values: list[Any] = []
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
@@ -128,8 +128,8 @@ def role_reply_from_cli(text: str) -> list[Any]:
     if role == "master":
         if len(values) < 2 or not values[1].isdigit():
             return values  # a torn paste ("MASTER" alone): parse_role says what is missing
-        rest = values[2:]
-        triples = [rest[i : i + 3] for i in range(0, len(rest) - len(rest) % 3, 3)]
+        flat = values[2:]
+        triples = [flat[i : i + 3] for i in range(0, len(flat) - len(flat) % 3, 3)]
         return [values[0], int(values[1]), triples]
     if role == "sentinel":
         return [values[0], values[1:]]

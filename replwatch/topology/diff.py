@@ -199,6 +199,7 @@ def _link_events(
         and now == LINK_SYNCING
         and (
             was != LINK_SYNCING
+            or prev is None
             or (prev.sync_read_bytes, prev.sync_left_bytes)
             != (cur.sync_read_bytes, cur.sync_left_bytes)
         )

@@ -220,7 +220,8 @@ class LinkState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinkState:
-        return cls(**{name: data.get(name) for name in cls.__slots__ if name in data})
+        values: dict[str, Any] = {name: data.get(name) for name in cls.__slots__ if name in data}
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,31 +305,34 @@ def _observed_links(nodes: Sequence[NodeState]) -> dict[tuple[str, str], LinkSta
     links: dict[tuple[str, str], LinkState] = {}
     for key in list(master_side) + [k for k in replica_side if k not in master_side]:
         master_address, replica_address = key
-        entry = master_side.get(key)
+        served = master_side.get(key)
         replica_node = replica_side.get(key)
         master_node = by_address.get(master_address)
         master_node = master_node if master_node is not None and master_node.ok else None
-        master_offset = master_node.replication.master_repl_offset if master_node else None
+        master_repl = master_node.replication if master_node is not None else None
+        master_offset = master_repl.master_repl_offset if master_repl is not None else None
         repl = replica_node.replication if replica_node is not None else None
         if repl is not None:
             state = _replica_side_state(repl)
             replica_offset = repl.replica_repl_offset
-        else:
-            state = _master_side_state(entry.state)
-            replica_offset = entry.offset if state == LINK_UP else None
+        elif served is not None:
+            state = _master_side_state(served.state)
+            replica_offset = served.offset if state == LINK_UP else None
+        else:  # neither side describes the link: nothing to show
+            continue
         lag_bytes = None
         if state == LINK_UP and master_offset is not None and replica_offset is not None:
             lag_bytes = max(master_offset - replica_offset, 0)
         last_io = repl.master_last_io_seconds_ago if repl is not None else None
-        lag_seconds = entry.lag if entry is not None and entry.lag is not None else last_io
+        lag_seconds = served.lag if served is not None and served.lag is not None else last_io
         syncing = state == LINK_SYNCING and repl is not None
         links[key] = LinkState(
             master=master_address,
             replica=replica_address,
             state=state,
             seen_from="both"
-            if entry is not None and repl is not None
-            else ("master" if entry is not None else "replica"),
+            if served is not None and repl is not None
+            else ("master" if served is not None else "replica"),
             master_offset=master_offset,
             replica_offset=replica_offset,
             lag_bytes=lag_bytes,
@@ -339,9 +343,9 @@ def _observed_links(nodes: Sequence[NodeState]) -> dict[tuple[str, str], LinkSta
             down_seconds=repl.master_link_down_since_seconds
             if repl is not None and state != LINK_UP
             else None,
-            sync_read_bytes=repl.sync_read_bytes if syncing else None,
-            sync_total_bytes=repl.sync_total_bytes if syncing else None,
-            sync_left_bytes=repl.sync_left_bytes if syncing else None,
+            sync_read_bytes=repl.sync_read_bytes if syncing and repl is not None else None,
+            sync_total_bytes=repl.sync_total_bytes if syncing and repl is not None else None,
+            sync_left_bytes=repl.sync_left_bytes if syncing and repl is not None else None,
             backlog_headroom=_headroom(master_node, replica_offset) if state == LINK_UP else None,
         )
     return links
@@ -386,27 +390,32 @@ def build_snapshot(
     elapsed = seconds_between(prev.ts, ts) if prev is not None else None
     finished = []
     for key, link in links.items():
-        old = prev_links.get(key)
-        if _still_loading(old, link, down_addresses):
+        before = prev_links.get(key)
+        if before is not None and _still_loading(before, link, down_addresses):
             link = replace(
                 link,
                 state=LINK_SYNCING,
                 lag_bytes=None,
                 lag_seconds=None,
                 backlog_headroom=None,
-                sync_read_bytes=old.sync_read_bytes,
-                sync_total_bytes=old.sync_total_bytes,
-                sync_left_bytes=old.sync_left_bytes,
+                sync_read_bytes=before.sync_read_bytes,
+                sync_total_bytes=before.sync_total_bytes,
+                sync_left_bytes=before.sync_left_bytes,
             )
-        since = old.since if old is not None and old.state == link.state and old.since else ts
+        since = (
+            before.since
+            if before is not None and before.state == link.state and before.since
+            else ts
+        )
         rate = None
         if (
-            old is not None
+            before is not None
             and elapsed
             and elapsed > 0
-            and None not in (old.lag_bytes, link.lag_bytes)
+            and before.lag_bytes is not None
+            and link.lag_bytes is not None
         ):
-            rate = (old.lag_bytes - link.lag_bytes) / elapsed
+            rate = (before.lag_bytes - link.lag_bytes) / elapsed
         finished.append(replace(link, since=since, catch_up_rate=rate))
     order = {node.address: index for index, node in enumerate(nodes)}
     finished.sort(
