@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
+
+from replwatch.lab.errors import LabError
 
 
 def _quote(value: str) -> str:
@@ -58,6 +61,23 @@ def node_settings(
         settings[replica_directive] = f"127.0.0.1 {replicaof}"
     settings.update(extra)
     return settings
+
+
+def check_password(password: str | None, what: str = "password") -> None:
+    """Refuse a password that a config file cannot hold on one line.
+
+    A newline, carriage return or NUL would end the ``requirepass`` line early (and
+    redis-server would print the rest in its error): refused up front, and the message
+    never repeats the password.
+    """
+    if password is not None and any(c in password for c in "\n\r\0"):
+        raise LabError(f"the lab's {what} contains a line break or NUL; choose one without")
+
+
+def open_private(path: Path, mode: str = "ab") -> BinaryIO:
+    """Open ``path`` for appending, created 0600 if it is new (server output files)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    return os.fdopen(fd, mode)
 
 
 def write_private(path: Path, text: str) -> None:

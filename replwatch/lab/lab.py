@@ -65,6 +65,9 @@ class Lab(LabLayout):
         node_config: Mapping[int, Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__(dir, ports)
+        cfg.check_password(password)
+        if isinstance(replica_password, str):
+            cfg.check_password(replica_password, "replica password")
         self.server = server if server is not None else find_server()
         self._password = password
         self._replica_password = password if replica_password is SAME else replica_password
@@ -97,7 +100,7 @@ class Lab(LabLayout):
         version = self.server.version_tuple
         for port in self.ports:
             is_master = port == self.master_port
-            self.data_dir(port).mkdir(exist_ok=True)
+            self.data_dir(port).mkdir(exist_ok=True, mode=0o700)
             settings = cfg.node_settings(
                 port=port,
                 node_dir=self.data_dir(port),
@@ -112,7 +115,7 @@ class Lab(LabLayout):
             adapted = versions.adapt_settings(settings, version)
             cfg.write_private(self.config_path(port), cfg.render(adapted))
         description = {"ports": self.ports, "server": str(self.server.path)}
-        (self.dir / LAB_FILE).write_text(json.dumps(description, indent=2) + "\n")
+        cfg.write_private(self.dir / LAB_FILE, json.dumps(description, indent=2) + "\n")
 
     # -- processes ----------------------------------------------------------------------
 
@@ -130,7 +133,7 @@ class Lab(LabLayout):
             self.pid_path(port).unlink(missing_ok=True)
 
     def _launch(self, port: int) -> None:
-        with self.output_path(port).open("ab") as output:
+        with cfg.open_private(self.output_path(port)) as output:
             child = subprocess.Popen(
                 [str(self.server.path), str(self.config_path(port))],
                 stdin=subprocess.DEVNULL,
@@ -138,12 +141,15 @@ class Lab(LabLayout):
                 stderr=output,
                 cwd=self.data_dir(port),
                 start_new_session=True,
+                # The server's own files (log, RDB, AOF, rewritten config) hold data and
+                # maybe secrets: 0600 like everything else the lab writes.
+                umask=0o077,
             )
         self._children[port] = child
         if not versions.writes_pidfile_in_foreground(self.server.version_tuple):
             # Redis before 3.2 writes its pid file only when it daemonizes itself; the
             # lab finds nodes by pid file, so it writes the file for them.
-            self.pid_path(port).write_text(f"{child.pid}\n")
+            cfg.write_private(self.pid_path(port), f"{child.pid}\n")
 
     def _startup_failure(self, port: int, what: str) -> LabError:
         output = tail(self.output_path(port), 3)

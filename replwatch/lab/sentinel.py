@@ -143,7 +143,7 @@ class SentinelGroup:
             raise
 
     def _launch(self, port: int) -> None:
-        with self.output_path(port).open("ab") as output:
+        with cfg.open_private(self.output_path(port)) as output:
             self._children[port] = subprocess.Popen(
                 [str(self.lab.server.path), str(self.config_path(port)), "--sentinel"],
                 stdin=subprocess.DEVNULL,

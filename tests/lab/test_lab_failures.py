@@ -85,3 +85,26 @@ def test_up_refuses_to_start_over_a_running_lab_in_the_same_dir(lab_factory) -> 
         other.up(timeout=5)
     assert all(running.pid(port) for port in running.ports)
     assert Lab.load(running.dir).ports == running.ports  # lab.json not overwritten
+
+
+@pytest.mark.parametrize("bad", ["pw7731\nzq", "pw7731\rzq", "pw7731\0zq"])
+def test_a_password_that_cannot_sit_on_one_config_line_is_refused_unechoed(
+    tmp_path: Path, bad: str
+) -> None:
+    with pytest.raises(LabError) as refused:
+        Lab(tmp_path / "lab", free_ports(2), password=bad, server=find_server())
+    assert "pw7731" not in str(refused.value) and "zq" not in str(refused.value)
+    assert not (tmp_path / "lab").exists()
+
+
+def test_every_file_the_lab_writes_is_private(lab_factory, server_kind: str) -> None:
+    lab = lab_factory(2, password="s3cret-pw")
+    lab.client(lab.master_port).set("k", "v")
+    lab.client(lab.master_port).save()
+    files = [p for p in lab.dir.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".rdb" for p in files) and any(p.suffix == ".log" for p in files)
+    widened = [f"{p.relative_to(lab.dir)} {oct(p.stat().st_mode & 0o777)}" for p in files
+               if p.stat().st_mode & 0o077]  # fmt: skip
+    assert not widened
+    dirs = [p for p in [lab.dir, *lab.dir.rglob("*")] if p.is_dir()]
+    assert not [p for p in dirs if p.stat().st_mode & 0o077]
