@@ -6,6 +6,7 @@ the files, filters, and turns errors into one-line messages and exit codes.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import signal
@@ -13,14 +14,17 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TextIO, cast
 
 import click
 
+from replwatch import kinds as kinds_module
 from replwatch.cli.errors import Command, ExitCode, fail
 from replwatch.cli.render import format_event
-from replwatch.events import MALFORMED, UNRECOGNIZED
+from replwatch.cli.time_options import iso_bound, skew_offsets, skew_option
+from replwatch.events import MALFORMED, UNRECOGNIZED, shift_ts
 from replwatch.grammar.language import GrammarError
 from replwatch.logs.parallel import can_split, write_json_two_processes
 from replwatch.logs.parser import LogParser, load_default_parser
@@ -52,22 +56,17 @@ def _real_fd(out: TextIO) -> int | None:
         return None
 
 
-def _iso_bound(value: str | None, option: str) -> str | None:
-    """Normalise a --since/--until time to the prefix form events use."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace(" ", "T", 1))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO time like 2026-11-25T08:49:46", param_hint=option
-        ) from None
-    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds")
-
-
 def _kinds(values: tuple[str, ...]) -> frozenset[str] | None:
     kinds = {k.strip() for v in values for k in v.split(",") if k.strip()}
     return frozenset(kinds) or None
+
+
+def _check_kinds(wanted: frozenset[str] | None, known: frozenset[str]) -> None:
+    """A misspelt ``--kind`` would silently print nothing: make it a usage error."""
+    for kind in sorted((wanted or frozenset()) - known):
+        close = difflib.get_close_matches(kind, sorted(known), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else " (docs/events.md lists them)"
+        fail(f"--kind {kind!r} is not a kind replwatch knows{hint}", ExitCode.USAGE)
 
 
 class _Progress:
@@ -114,10 +113,22 @@ def _guarded(
 
 
 def _event_triples(
-    parser: LogParser, path: str, year: int | None, progress: Callable[[int], None] | None
+    parser: LogParser,
+    path: str,
+    year: int | None,
+    progress: Callable[[int], None] | None,
+    skew: float = 0.0,
+    as_json: bool = False,
 ) -> Iterator[tuple[str | None, str, object]]:
+    """``(ts, kind, item)`` of each line: the Event, or its JSON text with ``as_json``.
+
+    ``skew`` moves the file's clock (``--skew``), so the merge and the output both
+    carry the corrected time.
+    """
     for ev in parser.parse_file(path, year=year, progress=progress):
-        yield ev.ts, ev.kind, ev
+        if skew and ev.ts:
+            ev = replace(ev, ts=shift_ts(ev.ts, skew))
+        yield ev.ts, ev.kind, (ev.to_json() if as_json else ev)
 
 
 def _default_year(path: str, year: int | None) -> int | None:
@@ -140,6 +151,7 @@ def _default_year(path: str, year: int | None) -> int | None:
     type=click.Path(dir_okay=False),
     help="Extra grammar file (tried before the shipped rules). Repeatable.",
 )
+@skew_option
 def parse(
     files: tuple[str, ...],
     as_json: bool,
@@ -149,6 +161,7 @@ def parse(
     year: int | None,
     stats: bool,
     grammar_files: tuple[str, ...],
+    skew: tuple[str, ...],
 ) -> None:
     """Parse Redis/Valkey log FILES into events ('-' reads stdin; .gz is decompressed).
 
@@ -158,14 +171,16 @@ def parse(
     # Ctrl-C is not caught here: replwatch.cli.main turns it into a quiet exit 130
     # for every subcommand. That holds for the two-process path too: the helper
     # process exits 130 on its own, and this one's KeyboardInterrupt reaches main.
-    since_ts = _iso_bound(since, "--since")
-    until_ts = _iso_bound(until, "--until")
+    since_ts = iso_bound(since, "--since")
+    until_ts = iso_bound(until, "--until")
     kinds = _kinds(kind_opts)
+    offsets = skew_offsets(skew)
     try:
         parser = load_default_parser(extra_grammar_files=grammar_files)
     except GrammarError as exc:
         fail(str(exc), ExitCode.USAGE)
         return
+    _check_kinds(kinds, frozenset(parser.grammar.rules.kinds) | kinds_module.all_kinds())
 
     out = sys.stdout
     err = sys.stderr
@@ -176,7 +191,8 @@ def parse(
 
     failures: list[str] = []
     _install_sigpipe_quiet()
-    if as_json and not stats and len(files) == 1 and not (kinds or since_ts or until_ts):
+    filtered = kinds or since_ts or until_ts or offsets
+    if as_json and not stats and len(files) == 1 and not filtered:
         _json_one_file(parser, files[0], _default_year(files[0], year), progress, out, failures)
         if failures:
             sys.exit(ExitCode.FAILURE)
@@ -186,10 +202,12 @@ def parse(
     for path in files:
         hook = progress.for_file(sizes[path]) if progress else None
         y = _default_year(path, year)
-        if as_json and not stats:
+        if as_json and not stats and path not in offsets:
             raw: Iterator[Any] = parser.json_records(path, year=y, progress=hook)
         else:
-            raw = _event_triples(parser, path, y, hook)
+            raw = _event_triples(
+                parser, path, y, hook, offsets.get(path, 0.0), as_json=as_json and not stats
+            )
         streams.append(_guarded(raw, path, failures))
     merged = streams[0] if len(streams) == 1 else _merged(files, streams)
 

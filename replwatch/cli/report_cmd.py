@@ -8,35 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from replwatch.cli.errors import Command, ExitCode, fail
-
-
-def _moment(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value.strip().replace(" ", "T", 1)).replace(tzinfo=None)
-    except ValueError:
-        fail(f"{option} {value!r} is not a time like 2026-11-25T08:49:46", ExitCode.USAGE)
-    return None  # pragma: no cover
-
-
-def _offsets(values: tuple[str, ...]) -> dict[str, float]:
-    offsets: dict[str, float] = {}
-    for value in values:
-        source, sep, seconds = value.rpartition("=")
-        try:
-            offsets[source] = float(seconds)
-        except ValueError:
-            source = ""
-        if not sep or not source:
-            fail(f"--skew {value!r} should be FILE=SECONDS, e.g. a.log=-2.5", ExitCode.USAGE)
-    return offsets
+from replwatch.cli.time_options import moment, skew_offsets, skew_option
 
 
 @click.command(cls=Command)
@@ -51,12 +28,7 @@ def _offsets(values: tuple[str, ...]) -> dict[str, float]:
 @click.option("--since", help="Ignore lines before this time (ISO, e.g. 2026-11-25T08:49).")
 @click.option("--until", help="Ignore lines after this time (ISO).")
 @click.option("--year", type=int, help="Year for old log headers that have none.")
-@click.option(
-    "--skew",
-    multiple=True,
-    metavar="FILE=SECONDS",
-    help="Shift FILE's clock by SECONDS (repeatable) when hosts' clocks disagree.",
-)
+@skew_option
 def report(
     files: tuple[str, ...],
     as_json: bool,
@@ -79,8 +51,8 @@ def report(
     from replwatch.report.render_json import render_json
     from replwatch.report.render_text import render_text
 
-    start, end = _moment(since, "--since"), _moment(until, "--until")
-    offsets = _offsets(skew)
+    start, end = moment(since, "--since"), moment(until, "--until")
+    offsets = skew_offsets(skew)
     for name in files:
         if not os.path.isfile(name) or not os.access(name, os.R_OK):
             fail(f"cannot read {name}: no such readable file")

@@ -114,7 +114,7 @@ def test_unreadable_file_is_one_error_line_and_exit_1(
     assert "Traceback" not in result.output
 
 
-def test_usage_errors_exit_2(logs: tuple[Path, Path], tmp_path: Path) -> None:
+def test_usage_errors_exit_3(logs: tuple[Path, Path], tmp_path: Path) -> None:
     master, _ = logs
     assert run("--since", "yesterday", str(master)).exit_code == ExitCode.USAGE
     assert run().exit_code == ExitCode.USAGE
@@ -123,6 +123,36 @@ def test_usage_errors_exit_2(logs: tuple[Path, Path], tmp_path: Path) -> None:
     result = run("--grammar", str(bad), str(master))
     assert result.exit_code == ExitCode.USAGE
     assert "bad.grammar:2: rule x: unknown type 'nope'" in result.output
+
+
+def test_a_misspelt_kind_is_a_usage_error_with_suggestions(logs: tuple[Path, Path]) -> None:
+    master, _ = logs
+    result = run("--kind", "psync_rejectd", str(master))
+    assert result.exit_code == ExitCode.USAGE
+    assert "'psync_rejectd' is not a kind" in result.output and "psync_rejected" in result.output
+    assert run("--kind", "psync_rejected,link_down", str(master)).exit_code == 0
+
+
+def test_a_users_own_kind_is_accepted(logs: tuple[Path, Path], tmp_path: Path) -> None:
+    master, _ = logs
+    extra = tmp_path / "mine.grammar"
+    extra.write_text('rule my_kind\n  match "hello {what:rest}"\n  sample "hello x" what=x\n')
+    assert run("--grammar", str(extra), "--kind", "my_kind", str(master)).exit_code == 0
+
+
+def test_skew_moves_one_files_clock_in_order_and_output(tmp_path: Path) -> None:
+    ahead = tmp_path / "ahead.log"
+    ahead.write_text("1:M 25 Nov 2026 08:00:05.000 * Ready to accept connections\n")
+    right = tmp_path / "right.log"
+    right.write_text("2:S 25 Nov 2026 08:00:03.000 * Connecting to MASTER 127.0.0.1:10000\n")
+    result = run("--json", "--skew", f"{ahead}=-4", str(right), str(ahead))
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.output.splitlines()]
+    assert [(e["source"], e["ts"]) for e in events] == [
+        (str(ahead), "2026-11-25T08:00:01.000"),
+        (str(right), "2026-11-25T08:00:03.000"),
+    ]
+    assert run("--skew", "nonsense", str(right)).exit_code == ExitCode.USAGE
 
 
 def test_stdin_with_year_and_user_grammar(logs: tuple[Path, Path], tmp_path: Path) -> None:
