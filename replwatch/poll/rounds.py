@@ -42,6 +42,10 @@ __all__ = [
     "poll_once",
 ]
 
+#: How many nodes following replicas may add, so a misreported topology (or a master
+#: listing thousands of clients as replicas) cannot grow the poller without end.
+MAX_FOLLOWED = 1000
+
 #: The shortest a watched round waits for its nodes, however short the interval:
 #: a live server on a busy machine or a TLS handshake may need a few tens of ms.
 MIN_ROUND_WAIT = 0.25
@@ -53,10 +57,16 @@ def now_ts() -> str:
 
 
 class Poller:
-    """Poll a fixed set of nodes; each :meth:`poll` is one round and one snapshot.
+    """Poll a set of nodes; each :meth:`poll` is one round and one snapshot.
 
     Use as ``async with Poller(targets, credentials=...) as poller:``; the
     snapshot of each round is built on the previous one (link ages, lag rates).
+
+    With ``follow=True`` the set grows by itself: a replica that an answering master
+    lists in ``INFO replication`` (``slaveN:ip=...,port=...``) is polled too, in the
+    same round, and so are its own replicas -- as ``redis-cli`` users expect when they
+    give only the master. The same credentials and TLS are used for them. At most
+    :data:`MAX_FOLLOWED` nodes are added.
     """
 
     def __init__(
@@ -67,18 +77,19 @@ class Poller:
         tls: TlsOptions | None = None,
         settings: PollSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
+        follow: bool = False,
     ) -> None:
-        settings = settings or PollSettings()
-        self.nodes = [
-            NodePoller(
-                target,
-                credentials=credentials or Credentials(),
-                tls=tls or TlsOptions(),
-                settings=settings,
-                clock=clock,
-            )
-            for target in targets
-        ]
+        self._make = lambda target: NodePoller(
+            target,
+            credentials=credentials or Credentials(),
+            tls=tls or TlsOptions(),
+            settings=settings or PollSettings(),
+            clock=clock,
+        )
+        self.nodes = [self._make(target) for target in targets]
+        self._known = {target.key for target in targets}
+        self._follow = follow
+        self._followed = 0
         self.last: Snapshot | None = None
 
     async def poll_nodes(self, *, deadline: float | None = None) -> list[NodeState]:
@@ -88,10 +99,33 @@ class Poller:
         is reported ``timeout`` and its request goes on into the next round.
         Without, each node gets its own full deadline (connect + read timeout).
         """
-        tasks = [node.begin_round() for node in self.nodes]
-        if tasks:
-            await asyncio.wait(tasks, timeout=deadline)
-        return [node.end_round() for node in self.nodes]
+        loop = asyncio.get_running_loop()
+        ends = None if deadline is None else loop.time() + deadline
+        states: list[NodeState] = []
+        batch = self.nodes
+        while batch:
+            tasks = [node.begin_round() for node in batch]
+            left = None if ends is None else max(ends - loop.time(), 0.0)
+            await asyncio.wait(tasks, timeout=left)
+            found = [node.end_round() for node in batch]
+            states.extend(found)
+            batch = self._newly_listed(found) if self._follow else []
+        return states
+
+    def _newly_listed(self, states: Sequence[NodeState]) -> list[NodePoller]:
+        """Pollers for replicas the answering masters list and nobody polls yet."""
+        added = []
+        for state in states:
+            replication = state.replication if state.ok else None
+            for entry in replication.replicas if replication is not None else ():
+                target = Address(entry.ip, entry.port)
+                if target.key in self._known or self._followed >= MAX_FOLLOWED:
+                    continue
+                self._known.add(target.key)
+                self._followed += 1
+                added.append(self._make(target))
+        self.nodes.extend(added)
+        return added
 
     async def poll(self, *, ts: str | None = None, deadline: float | None = None) -> Snapshot:
         """One round as a snapshot stamped ``ts`` (default: now, local time).

@@ -229,3 +229,21 @@ async def test_hung_node_does_not_hold_back_the_others_snapshots(lab_factory) ->
     assert error.startswith(f"{addr(hung)}: no answer for "), error
     waited = float(error.split("no answer for ")[1].split(" s")[0])
     assert waited >= window / 2, error
+
+
+async def test_following_finds_the_replicas_a_master_lists(seed_lab: Lab) -> None:
+    lab = seed_lab
+    creds = Credentials(password=PASSWORD, source="environment")
+    only_master = [Address("127.0.0.1", lab.master_port)]
+
+    def both_linked(snap: Snapshot) -> bool:
+        return len(snap.nodes) == 3 and sum(link.state == LINK_UP for link in snap.links) == 2
+
+    async with Poller(only_master, credentials=creds, settings=FAST, follow=True) as poller:
+        snap = await poll_until(poller, both_linked)
+        assert sorted(n.address for n in snap.nodes) == sorted(addr(p) for p in lab.ports)
+        assert both_linked(snap), [(link.replica, link.state) for link in snap.links]
+        again = await poller.poll()  # a node found once is polled, never added twice
+        assert len(again.nodes) == 3
+    async with Poller(only_master, credentials=creds, settings=FAST) as lone:
+        assert [n.address for n in (await lone.poll()).nodes] == [addr(lab.master_port)]
