@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from replwatch.lab import Lab, LabError, ServerBinary, free_ports, server_of_kind
+from replwatch.lab.sentinel import SentinelGroup
 
 #: Tests against self-built old servers are collected only when asked for
 #: (tests/old_servers/servers.py): the default suite neither runs nor skips them.
@@ -131,3 +132,20 @@ def lab_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LabF
 def seed_lab(lab_factory: LabFactory, server_kind: str) -> Lab:
     """The seed's topology: a master and two replicas, password "foobared", both servers."""
     return lab_factory(3, password="foobared", server_kind=server_kind)
+
+
+@pytest.fixture
+def sentinels_for() -> Iterator[Callable[[Lab], SentinelGroup]]:
+    """Make Sentinel groups for a lab; every one is stopped (and purged) afterwards."""
+    groups: list[SentinelGroup] = []
+
+    def make(lab: Lab) -> SentinelGroup:
+        ports = [p for p in free_ports(3 + len(lab.ports)) if p not in lab.ports][:3]
+        group = SentinelGroup(lab, ports)
+        groups.append(group)
+        group.up()
+        return group
+
+    yield make
+    for group in groups:
+        group.down(purge=True)

@@ -25,6 +25,7 @@ CORE_MODULES = [
     "kinds.py",
     "poll/info.py",
     "poll/role_reply.py",
+    "poll/sentinel_reply.py",
 ]
 #: Modules of core packages that are edges on purpose, and why.
 EDGES = {

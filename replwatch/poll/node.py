@@ -46,6 +46,7 @@ from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials, TlsOptions, scrub
 from replwatch.poll.info import auth_error_kind, parse_info, parse_replication, parse_server
 from replwatch.poll.role_reply import parse_role
+from replwatch.poll.sentinel_reply import SentinelView, flat_table, parse_master
 from replwatch.topology.snapshot import (
     NODE_AUTH_REQUIRED,
     NODE_OK,
@@ -188,6 +189,7 @@ class NodePoller:
         # We parse INFO and ROLE ourselves (replwatch.poll.info), from the raw reply.
         client.set_response_callback("INFO", _identity)
         client.set_response_callback("ROLE", _identity)
+        client.set_response_callback("SENTINEL", _identity)
         return client
 
     async def poll(self) -> NodeState:
@@ -298,7 +300,11 @@ class NodePoller:
             role = parse_role(role_reply)
         except (ValueError, IndexError, TypeError):
             role = None
+        sentinel = None
+        if role is not None and role.role == "sentinel":
+            sentinel = await self._sentinel_view(client)
         return NodeState(
+            sentinel=sentinel,
             address=self.address,
             status=NODE_OK,
             replication=parse_replication(replication_fields),
@@ -308,6 +314,39 @@ class NodePoller:
             config_error=config_error,
             info={**self._server_fields, **replication_fields},
         )
+
+    async def _sentinel_view(self, client: aioredis.Redis) -> SentinelView:
+        """``SENTINEL MASTERS``, then each master's replicas and fellow Sentinels.
+
+        Two round trips whatever the number of masters. ``REPLICAS`` is spelt
+        ``SLAVES`` before Redis 5.0; a Sentinel that knows only one gets that one.
+        """
+        masters = await client.execute_command("SENTINEL", "MASTERS")
+        names = [flat_table(entry).get("name", "") for entry in masters or ()]
+        pipe = client.pipeline(transaction=False)
+        for name in names:
+            pipe.execute_command("SENTINEL", "REPLICAS", name)
+            pipe.execute_command("SENTINEL", "SENTINELS", name)
+        try:
+            replies = await pipe.execute(raise_on_error=False) if names else []
+            if any(isinstance(r, redis_errors.ResponseError) for r in replies[0::2]):
+                for name in names:
+                    pipe.execute_command("SENTINEL", "SLAVES", name)
+                slaves = await pipe.execute(raise_on_error=False)
+                replies[0::2] = slaves
+        finally:
+            await pipe.reset()
+        parsed = []
+        for index, entry in enumerate(masters or ()):
+            replicas, sentinels = replies[2 * index], replies[2 * index + 1]
+            master = parse_master(
+                entry,
+                replicas if isinstance(replicas, list) else (),
+                sentinels if isinstance(sentinels, list) else (),
+            )
+            if master is not None:
+                parsed.append(master)
+        return SentinelView(tuple(parsed))
 
     def _config(self, replies: Sequence[Any] | None) -> tuple[dict[str, str], str | None]:
         """``CONFIG GET`` answers, kept from the first connection that got them."""

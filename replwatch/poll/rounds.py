@@ -65,8 +65,10 @@ class Poller:
     With ``follow=True`` the set grows by itself: a replica that an answering master
     lists in ``INFO replication`` (``slaveN:ip=...,port=...``) is polled too, in the
     same round, and so are its own replicas -- as ``redis-cli`` users expect when they
-    give only the master. The same credentials and TLS are used for them. At most
-    :data:`MAX_FOLLOWED` nodes are added.
+    give only the master. A Sentinel among the targets adds the masters it watches and
+    their replicas; after a failover the new master is already among them, so the
+    topology follows it by itself. The same credentials and TLS are used for them. At
+    most :data:`MAX_FOLLOWED` nodes are added.
     """
 
     def __init__(
@@ -116,9 +118,14 @@ class Poller:
         """Pollers for replicas the answering masters list and nobody polls yet."""
         added = []
         for state in states:
-            replication = state.replication if state.ok else None
-            for entry in replication.replicas if replication is not None else ():
-                target = Address(entry.ip, entry.port)
+            if not state.ok:
+                continue
+            listed: list[Address] = []
+            if state.replication is not None:
+                listed += [Address(e.ip, e.port) for e in state.replication.replicas]
+            if state.sentinel is not None:
+                listed += state.sentinel.targets()
+            for target in listed:
                 if target.key in self._known or self._followed >= MAX_FOLLOWED:
                     continue
                 self._known.add(target.key)

@@ -25,6 +25,7 @@ from replwatch.events import seconds_between
 from replwatch.poll.addresses import address_key
 from replwatch.poll.info import ReplicationInfo, ServerInfo, auth_error_kind
 from replwatch.poll.role_reply import RoleInfo
+from replwatch.poll.sentinel_reply import SentinelView
 
 #: Node poll outcomes.
 NODE_OK = "ok"
@@ -54,6 +55,7 @@ class NodeState:
         config: ``logfile`` and ``dir`` where ``CONFIG GET`` was allowed.
         config_error: the server's answer when it was not (``NOPERM ...``).
         info: the raw INFO fields (replication and server merged), for detail views.
+        sentinel: what a Sentinel said of the masters it watches (Sentinels only).
     """
 
     address: str
@@ -65,6 +67,7 @@ class NodeState:
     config: Mapping[str, str] = field(default_factory=dict)
     config_error: str | None = None
     info: Mapping[str, str] = field(default_factory=dict)
+    sentinel: SentinelView | None = None
 
     @property
     def ok(self) -> bool:
@@ -150,6 +153,7 @@ class NodeState:
             "config": dict(self.config),
             "config_error": self.config_error,
             "info": dict(self.info),
+            "sentinel": self.sentinel.to_dict() if self.sentinel else None,
         }
 
     @classmethod
@@ -165,6 +169,7 @@ class NodeState:
             config=dict(data.get("config") or {}),
             config_error=data.get("config_error"),
             info=dict(data.get("info") or {}),
+            sentinel=SentinelView.from_dict(data["sentinel"]) if data.get("sentinel") else None,
         )
 
 

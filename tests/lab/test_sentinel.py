@@ -9,34 +9,17 @@ from __future__ import annotations
 
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from replwatch.lab import Lab, LabError, free_ports
+from replwatch.lab import Lab, LabError
 from replwatch.lab.sentinel import SentinelGroup
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import build_report
 
 PASSWORD = "sentinel-lab-secret"
-
-
-@pytest.fixture
-def sentinels_for() -> Iterator[Callable[[Lab], SentinelGroup]]:
-    """Make Sentinel groups for a lab; every one is stopped (and purged) afterwards."""
-    groups: list[SentinelGroup] = []
-
-    def make(lab: Lab) -> SentinelGroup:
-        ports = [p for p in free_ports(3 + len(lab.ports)) if p not in lab.ports][:3]
-        group = SentinelGroup(lab, ports)
-        groups.append(group)
-        group.up()
-        return group
-
-    yield make
-    for group in groups:
-        group.down(purge=True)
 
 
 def wait_linked_to(lab: Lab, port: int, master: int, timeout: float = 15) -> None:

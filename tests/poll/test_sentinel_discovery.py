@@ -1,0 +1,96 @@
+"""A Sentinel among the targets brings its whole group: real Sentinels, a real failover."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from replwatch.lab import Lab
+from replwatch.lab.sentinel import SentinelGroup
+from replwatch.poll.addresses import Address
+from replwatch.poll.auth import Credentials
+from replwatch.poll.rounds import Poller, PollSettings
+from replwatch.poll.sentinel_reply import disagreements, flat_table, parse_master
+from replwatch.topology.snapshot import LINK_UP, Snapshot
+
+PASSWORD = "sentinel-lab-secret"
+FAST = PollSettings(connect_timeout=0.5, read_timeout=1.0)
+SAMPLES = Path(__file__).parent / "info_samples" / "redis-7.0.15"
+
+
+def addr(port: int) -> str:
+    return f"127.0.0.1:{port}"
+
+
+def _lines(name: str) -> list[str]:
+    return (SAMPLES / name).read_text().splitlines()
+
+
+def test_a_sentinel_sample_reply_reads_as_its_master_replicas_and_peers() -> None:
+    masters = _lines("G-sentinel-sentinel-SENTINEL_masters.txt")
+    replicas = _lines("G-sentinel-sentinel-SENTINEL_replicas.txt")
+    width = len(replicas) // 2  # two replicas of equal field count
+    master = parse_master(masters, [replicas[:width], replicas[width:]])
+    assert master is not None
+    table = flat_table(masters)
+    assert master.name == table["name"] and master.address == f"{table['ip']}:{table['port']}"
+    assert master.quorum == int(table["quorum"]) and master.status == "ok"
+    assert [r.address for r in master.replicas] == sorted(
+        f"127.0.0.1:{flat_table(half)['port']}" for half in (replicas[:width], replicas[width:])
+    )
+    assert parse_master(["name", "x"]) is None  # a torn reply is no master
+
+
+async def poll_until(
+    poller: Poller, wanted: Callable[[Snapshot], bool], timeout: float = 30
+) -> Snapshot:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        snap = await poller.poll()
+        if wanted(snap) or loop.time() > deadline:
+            return snap
+        await asyncio.sleep(0.2)
+
+
+def _master_of(snap: Snapshot) -> set[str]:
+    return {
+        m.address for n in snap.nodes if n.sentinel is not None for m in n.sentinel.masters
+    }
+
+
+async def test_one_sentinel_brings_the_group_and_follows_a_failover(
+    lab_factory, sentinels_for: Callable[[Lab], SentinelGroup]
+) -> None:
+    lab = lab_factory(3, password=PASSWORD, server_kind="redis")
+    sentinels = sentinels_for(lab)
+    creds = Credentials(password=PASSWORD, source="environment")
+    first = [Address("127.0.0.1", sentinels.ports[0])]
+    everyone = sorted(addr(p) for p in [*lab.ports, *sentinels.ports])
+
+    def whole(snap: Snapshot) -> bool:
+        up = sum(link.state == LINK_UP for link in snap.links)
+        return sorted(n.address for n in snap.nodes) == everyone and up == 2
+
+    async with Poller(first, credentials=creds, settings=FAST, follow=True) as poller:
+        snap = await poll_until(poller, whole)
+        assert whole(snap), sorted(n.address for n in snap.nodes)
+        views = {n.address: n.sentinel for n in snap.nodes if n.sentinel is not None}
+        assert sorted(views) == sorted(addr(p) for p in sentinels.ports)
+        assert _master_of(snap) == {addr(lab.master_port)}
+        assert not disagreements(views)  # type: ignore[arg-type]
+
+        lab.kill(lab.master_port)
+        moved = await poll_until(
+            poller,
+            lambda s: bool(_master_of(s)) and addr(lab.master_port) not in _master_of(s),
+            timeout=45,
+        )
+        (new_master,) = _master_of(moved)
+        assert new_master in {addr(p) for p in lab.replica_ports}
+        linked = await poll_until(
+            poller,
+            lambda s: any(k.master == new_master and k.state == LINK_UP for k in s.links),
+        )
+        assert any(k.master == new_master and k.state == LINK_UP for k in linked.links)
