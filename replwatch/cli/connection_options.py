@@ -18,7 +18,15 @@ from typing import Any, TypeVar
 
 import click
 
-from replwatch.poll.addresses import DEFAULT_HOST, Address, AddressError, parse_nodes, parse_ports
+from replwatch.poll.addresses import (
+    DEFAULT_HOST,
+    SENTINEL_PORT,
+    Address,
+    AddressError,
+    parse_node,
+    parse_nodes,
+    parse_ports,
+)
 from replwatch.poll.addresses import resolve_targets as _resolve_targets
 from replwatch.poll.auth import ARGV_PASSWORD_WARNING, Credentials, TlsOptions, resolve_credentials
 
@@ -41,7 +49,15 @@ _OPTION_NAMES = (
     "insecure",
     "connect_timeout",
     "read_timeout",
+    "sentinel",
+    "master_name",
+    "sentinel_user",
+    "sentinel_password",
+    "no_follow",
 )
+
+#: The Sentinels' own password, when it differs from the data nodes' (REDISCLI_AUTH).
+SENTINEL_PASSWORD_ENV = "REPLWATCH_SENTINEL_AUTH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +69,10 @@ class ConnectionConfig:
     tls: TlsOptions
     connect_timeout: float = 1.0
     read_timeout: float = 2.0
+    sentinels: tuple[Address, ...] = ()
+    sentinel_credentials: Credentials | None = None
+    master_name: str | None = None
+    follow: bool = True
 
     def poll_settings(self) -> Any:
         """:class:`replwatch.poll.rounds.PollSettings` for these timeouts (imports redis-py)."""
@@ -69,6 +89,10 @@ class ConnectionConfig:
             credentials=self.credentials,
             tls=self.tls,
             settings=self.poll_settings(),
+            follow=self.follow,
+            sentinels=self.sentinels,
+            sentinel_credentials=self.sentinel_credentials,
+            master_name=self.master_name,
         )
 
 
@@ -89,13 +113,25 @@ def build_connection(
     insecure: bool = False,
     connect_timeout: float = 1.0,
     read_timeout: float = 2.0,
+    sentinel: str | None = None,
+    master_name: str | None = None,
+    sentinel_user: str | None = None,
+    sentinel_password: str | None = None,
+    no_follow: bool = False,
 ) -> ConnectionConfig:
     """Turn the option values into a :class:`ConnectionConfig` (click errors on bad input)."""
     try:
         port_list = parse_ports(ports) if ports else []
         node_list = parse_nodes(nodes) if nodes else []
+        sentinel_list = [
+            parse_node(part, default_port=SENTINEL_PORT)
+            for part in (sentinel or "").split(",")
+            if part.strip()
+        ]
     except AddressError as exc:
         raise click.BadParameter(str(exc)) from None
+    if master_name is not None and not sentinel_list:
+        raise click.UsageError("--master names a master a Sentinel watches: give --sentinel")
     if password is not None and not no_auth_warning and not askpass:
         click.echo(ARGV_PASSWORD_WARNING, err=True)
     if (cert is None) != (key is None):
@@ -109,8 +145,25 @@ def build_connection(
         environ=os.environ,
         prompt=getpass.getpass if askpass else None,
     )
+    sentinel_credentials = None
+    sentinel_secret = sentinel_password or os.environ.get(SENTINEL_PASSWORD_ENV)
+    if sentinel_secret or sentinel_user:
+        sentinel_credentials = Credentials(
+            username=sentinel_user,
+            password=sentinel_secret,
+            source="argument" if sentinel_password else "environment",
+        )
+    targets = (
+        _resolve_targets(host=host, ports=port_list, nodes=node_list)
+        if port_list or node_list or not sentinel_list
+        else []
+    )
     return ConnectionConfig(
-        targets=tuple(_resolve_targets(host=host, ports=port_list, nodes=node_list)),
+        sentinels=tuple(sentinel_list),
+        sentinel_credentials=sentinel_credentials,
+        master_name=master_name,
+        follow=not no_follow,
+        targets=tuple(targets),
         credentials=credentials,
         tls=TlsOptions(
             enabled=tls, cacert=cacert, cacertdir=cacertdir, cert=cert, key=key, insecure=insecure
@@ -171,6 +224,28 @@ def connection_options(func: F) -> F:
             "--insecure",
             is_flag=True,
             help="Do not verify the server's certificate.",
+        ),
+        click.option(
+            "--sentinel",
+            metavar="HOST:PORT,...",
+            help="Sentinels to ask for the topology (port 26379 by default); follows failovers.",
+        ),
+        click.option(
+            "--master",
+            "master_name",
+            metavar="NAME",
+            help="Only this master of the Sentinels (default: every master they watch).",
+        ),
+        click.option("--sentinel-user", metavar="USERNAME", help="ACL user for the Sentinels."),
+        click.option(
+            "--sentinel-password",
+            metavar="PASSWORD",
+            help=f"The Sentinels' own password (prefer {SENTINEL_PASSWORD_ENV}).",
+        ),
+        click.option(
+            "--no-follow",
+            is_flag=True,
+            help="Poll only the nodes given, not the replicas and Sentinels they list.",
         ),
         click.option(
             "--connect-timeout",

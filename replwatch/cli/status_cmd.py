@@ -20,6 +20,7 @@ import click
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
 from replwatch.cli.errors import Command, ExitCode, fail
 from replwatch.events import Event
+from replwatch.poll.sentinel_reply import SentinelMaster
 from replwatch.topology.diff import Problem, Thresholds, assess, diff
 from replwatch.topology.snapshot import LinkState, NodeState, Snapshot
 
@@ -158,7 +159,43 @@ def render_table(snapshot: Snapshot) -> str:
         )
     else:
         lines.append("no replication links")
+    sentinel_rows = [
+        _sentinel_row(node.address, master)
+        for node in snapshot.nodes
+        if node.sentinel is not None
+        for master in node.sentinel.masters
+    ]
+    if sentinel_rows:
+        lines.append("")
+        lines += _table(
+            [
+                "SENTINEL",
+                "MASTER_NAME",
+                "BELIEVES_MASTER_AT",
+                "SEES",
+                "QUORUM",
+                "SENTINELS",
+                "REPLICAS",
+            ],
+            sentinel_rows,
+        )
     return "\n".join(lines)
+
+
+def _sentinel_row(sentinel: str, master: SentinelMaster) -> list[str]:
+    """One Sentinel's view of one master: where it is, and whether it is seen down."""
+    down = sum(replica.down for replica in master.replicas)
+    replicas = f"{len(master.replicas)}" + (f" ({down} down)" if down else "")
+    group = "-" if master.other_sentinels is None else str(master.other_sentinels + 1)
+    return [
+        sentinel,
+        master.name,
+        master.address,
+        master.status,
+        _dash(master.quorum),
+        group,
+        replicas,
+    ]
 
 
 def status_document(snapshot: Snapshot, problems: list[Problem]) -> dict[str, Any]:

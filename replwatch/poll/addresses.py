@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6379
+#: Where a Sentinel listens unless told otherwise.
+SENTINEL_PORT = 26379
 
 #: Names that always mean this machine's loopback; mapped without DNS.
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}

@@ -67,7 +67,9 @@ class Poller:
     same round, and so are its own replicas -- as ``redis-cli`` users expect when they
     give only the master. A Sentinel among the targets adds the masters it watches and
     their replicas; after a failover the new master is already among them, so the
-    topology follows it by itself. The same credentials and TLS are used for them. At
+    topology follows it by itself. ``sentinels`` are polled from the start, and with
+    ``sentinel_credentials`` when Sentinels have a password of their own (the data
+    nodes keep ``credentials``); ``master_name`` keeps to one monitored master. At
     most :data:`MAX_FOLLOWED` nodes are added.
     """
 
@@ -80,16 +82,27 @@ class Poller:
         settings: PollSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
         follow: bool = False,
+        sentinels: Sequence[Address] = (),
+        sentinel_credentials: Credentials | None = None,
+        master_name: str | None = None,
     ) -> None:
-        self._make = lambda target: NodePoller(
-            target,
-            credentials=credentials or Credentials(),
-            tls=tls or TlsOptions(),
-            settings=settings or PollSettings(),
-            clock=clock,
-        )
-        self.nodes = [self._make(target) for target in targets]
-        self._known = {target.key for target in targets}
+        data_credentials = credentials or Credentials()
+        sentinel_login = sentinel_credentials or data_credentials
+
+        def make(target: Address, *, sentinel: bool = False) -> NodePoller:
+            return NodePoller(
+                target,
+                credentials=sentinel_login if sentinel else data_credentials,
+                tls=tls or TlsOptions(),
+                settings=settings or PollSettings(),
+                clock=clock,
+            )
+
+        self._make = make
+        self.nodes = [make(t, sentinel=True) for t in sentinels]
+        self.nodes += [make(t) for t in targets if t.key not in {s.key for s in sentinels}]
+        self._known = {target.key for target in [*sentinels, *targets]}
+        self._master_name = master_name
         self._follow = follow
         self._followed = 0
         self.last: Snapshot | None = None
@@ -120,17 +133,17 @@ class Poller:
         for state in states:
             if not state.ok:
                 continue
-            listed: list[Address] = []
+            listed: list[tuple[Address, bool]] = []
             if state.replication is not None:
-                listed += [Address(e.ip, e.port) for e in state.replication.replicas]
+                listed += [(Address(e.ip, e.port), False) for e in state.replication.replicas]
             if state.sentinel is not None:
-                listed += state.sentinel.targets()
-            for target in listed:
+                listed += state.sentinel.targets(self._master_name)
+            for target, is_sentinel in listed:
                 if target.key in self._known or self._followed >= MAX_FOLLOWED:
                     continue
                 self._known.add(target.key)
                 self._followed += 1
-                added.append(self._make(target))
+                added.append(self._make(target, sentinel=is_sentinel))
         self.nodes.extend(added)
         return added
 

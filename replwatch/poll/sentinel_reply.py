@@ -120,13 +120,16 @@ class SentinelView:
     def master(self, name: str) -> SentinelMaster | None:
         return next((m for m in self.masters if m.name == name), None)
 
-    def targets(self) -> list[Address]:
-        """The nodes this Sentinel knows of: each master, its replicas, the other Sentinels."""
-        found: list[Address] = []
+    def targets(self, master_name: str | None = None) -> list[tuple[Address, bool]]:
+        """The nodes this Sentinel knows of, as ``(address, is_sentinel)``: each master
+        (or only ``master_name``), its replicas, then the other Sentinels."""
+        found: list[tuple[Address, bool]] = []
         for master in self.masters:
-            found.append(_address(master.address))
-            found.extend(_address(replica.address) for replica in master.replicas)
-            found.extend(_address(peer.address) for peer in master.sentinels)
+            if master_name is not None and master.name != master_name:
+                continue
+            found.append((_address(master.address), False))
+            found.extend((_address(replica.address), False) for replica in master.replicas)
+            found.extend((_address(peer.address), True) for peer in master.sentinels)
         return found
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from replwatch import kinds
 from replwatch.events import Event, poll_event
+from replwatch.poll.sentinel_reply import disagreements
 from replwatch.topology.snapshot import (
     LINK_DOWN,
     LINK_SYNCING,
@@ -107,6 +108,39 @@ def assess(snapshot: Snapshot, thresholds: Thresholds = Thresholds()) -> list[Pr
             problems.append(
                 Problem("link", link.replica, f"link {name} lags {value:g} {unit} (> {limit:g})")
             )
+    return problems + sentinel_problems(snapshot)
+
+
+def sentinel_problems(snapshot: Snapshot) -> list[Problem]:
+    """What the Sentinels say is wrong: a master they see down, or disagree about.
+
+    A master flagged ``o_down`` is one a quorum of Sentinels sees down; Sentinels that
+    place one master at different addresses are either mid-failover (for a second or
+    two) or split into groups that each follow their own master.
+    """
+    views = {n.address: n.sentinel for n in snapshot.nodes if n.sentinel is not None}
+    problems = []
+    for sentinel, view in views.items():
+        for master in view.masters:
+            if master.objectively_down or master.subjectively_down:
+                seen = "objectively down (quorum agrees)" if master.objectively_down else "down"
+                problems.append(
+                    Problem(
+                        "link",
+                        master.address,
+                        f"Sentinel {sentinel} sees master {master.name} at {master.address} {seen}",
+                    )
+                )
+    for split in disagreements(views):
+        places = "; ".join(f"{addr} says {', '.join(who)}" for addr, who in split.believed.items())
+        problems.append(
+            Problem(
+                "link",
+                split.name,
+                f"Sentinels disagree where master {split.name} is: {places} "
+                "(a failover in progress, or a split brain if it lasts)",
+            )
+        )
     return problems
 
 

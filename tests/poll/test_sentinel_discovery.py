@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,3 +99,37 @@ async def test_one_sentinel_brings_the_group_and_follows_a_failover(
             lambda s: any(k.master == new_master and k.state == LINK_UP for k in s.links),
         )
         assert any(k.master == new_master and k.state == LINK_UP for k in linked.links)
+
+
+def test_status_with_only_a_sentinel_shows_the_group_and_its_verdict(
+    lab_factory, sentinels_for: Callable[[Lab], SentinelGroup]
+) -> None:
+    lab = lab_factory(3, password=PASSWORD, server_kind="redis")
+    sentinels = sentinels_for(lab)
+    env = {k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"}
+    env["REDISCLI_AUTH"] = PASSWORD
+    args = [sys.executable, "-m", "replwatch", "status", "--sentinel", addr(sentinels.ports[0])]
+    deadline = time.monotonic() + 20
+    while True:  # the replicas may still be finishing their first sync
+        result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+        if result.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for port in [*lab.ports, *sentinels.ports]:
+        assert addr(port) in result.stdout
+    first = addr(sentinels.ports[0])
+    rows = [line for line in result.stdout.splitlines() if line.startswith(first)]
+    assert any("mymaster" in row and addr(lab.master_port) in row and " ok " in row for row in rows)
+    assert PASSWORD not in result.stdout + result.stderr
+
+    as_json = subprocess.run([*args, "--json"], env=env, capture_output=True, text=True, timeout=60)
+    document = json.loads(as_json.stdout)
+    seen = [n for n in document["nodes"] if n["sentinel"]]
+    assert len(seen) == 3 and all(
+        m["address"] == addr(lab.master_port) for n in seen for m in n["sentinel"]["masters"]
+    )
+    wrong_name = subprocess.run(
+        [*args, "--master", "nosuch", "--no-follow"], env=env, capture_output=True, text=True
+    )
+    assert addr(lab.master_port) not in wrong_name.stdout.split("SENTINEL")[0]
