@@ -26,6 +26,7 @@ CORE_MODULES = [
     "poll/info.py",
     "poll/role_reply.py",
     "poll/sentinel_reply.py",
+    "poll/cluster_reply.py",
 ]
 #: Modules of core packages that are edges on purpose, and why.
 EDGES = {

@@ -54,6 +54,7 @@ _OPTION_NAMES = (
     "sentinel_user",
     "sentinel_password",
     "no_follow",
+    "cluster",
 )
 
 #: The Sentinels' own password, when it differs from the data nodes' (REDISCLI_AUTH).
@@ -118,11 +119,13 @@ def build_connection(
     sentinel_user: str | None = None,
     sentinel_password: str | None = None,
     no_follow: bool = False,
+    cluster: str | None = None,
 ) -> ConnectionConfig:
     """Turn the option values into a :class:`ConnectionConfig` (click errors on bad input)."""
     try:
         port_list = parse_ports(ports) if ports else []
         node_list = parse_nodes(nodes) if nodes else []
+        node_list += parse_nodes(cluster) if cluster else []
         sentinel_list = [
             parse_node(part, default_port=SENTINEL_PORT)
             for part in (sentinel or "").split(",")
@@ -162,7 +165,7 @@ def build_connection(
         sentinels=tuple(sentinel_list),
         sentinel_credentials=sentinel_credentials,
         master_name=master_name,
-        follow=not no_follow,
+        follow=not no_follow or cluster is not None,
         targets=tuple(targets),
         credentials=credentials,
         tls=TlsOptions(
@@ -241,6 +244,11 @@ def connection_options(func: F) -> F:
             "--sentinel-password",
             metavar="PASSWORD",
             help=f"The Sentinels' own password (prefer {SENTINEL_PASSWORD_ENV}).",
+        ),
+        click.option(
+            "--cluster",
+            metavar="HOST:PORT",
+            help="Any node of a Redis Cluster: every node of CLUSTER NODES is polled.",
         ),
         click.option(
             "--no-follow",

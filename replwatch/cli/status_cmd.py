@@ -20,6 +20,7 @@ import click
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
 from replwatch.cli.errors import Command, ExitCode, fail
 from replwatch.events import Event
+from replwatch.poll.cluster_reply import ClusterShard
 from replwatch.poll.sentinel_reply import SentinelMaster
 from replwatch.topology.diff import Problem, Thresholds, assess, diff
 from replwatch.topology.snapshot import LinkState, NodeState, Snapshot
@@ -159,6 +160,14 @@ def render_table(snapshot: Snapshot) -> str:
         )
     else:
         lines.append("no replication links")
+    cluster = next((n.cluster for n in snapshot.nodes if n.cluster is not None), None)
+    if cluster is not None:
+        lines.append("")
+        lines.append(f"cluster state: {cluster.state or '-'} ({len(cluster.nodes)} nodes)")
+        lines += _table(
+            ["SHARD_MASTER", "NODE_ID", "SLOTS", "REPLICAS", "STATE"],
+            [_shard_row(shard) for shard in cluster.shards()],
+        )
     sentinel_rows = [
         _sentinel_row(node.address, master)
         for node in snapshot.nodes
@@ -180,6 +189,20 @@ def render_table(snapshot: Snapshot) -> str:
             sentinel_rows,
         )
     return "\n".join(lines)
+
+
+def _shard_row(shard: ClusterShard) -> list[str]:
+    """One shard: its master, slot ranges (and how many), replicas, and who is failing."""
+    master = shard.master
+    ranges = " ".join(s for s in master.slots if not s.startswith("[")) or "no slots"
+    failing = [n.address + " " + (n.failing or "") for n in (master, *shard.replicas) if n.failing]
+    return [
+        master.address or "(no address)",
+        master.node_id[:8],
+        f"{ranges} ({master.slot_count})",
+        ", ".join(r.address for r in shard.replicas) or "none",
+        "; ".join(failing) or "ok",
+    ]
 
 
 def _sentinel_row(sentinel: str, master: SentinelMaster) -> list[str]:

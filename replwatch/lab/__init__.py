@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from replwatch.lab.errors import LabError
 from replwatch.lab.lab import SAME, Lab
-from replwatch.lab.ports import free_ports, port_in_use
+from replwatch.lab.ports import free_cluster_ports, free_ports, port_in_use
 from replwatch.lab.server import INSTALL_HINT, ServerBinary, find_server, server_of_kind
 from replwatch.lab.status import NodeStatus
 
@@ -20,6 +20,7 @@ __all__ = [
     "NodeStatus",
     "ServerBinary",
     "find_server",
+    "free_cluster_ports",
     "free_ports",
     "port_in_use",
     "server_of_kind",

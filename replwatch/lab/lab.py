@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import os
+import shutil
 import signal
 import subprocess
 import time
@@ -42,6 +44,14 @@ class _Same(enum.Enum):
 SAME = _Same.SAME
 
 
+#: What a node of a Cluster lab adds to its config: fast failure detection for tests.
+_CLUSTER_SETTINGS = {
+    "cluster-enabled": "yes",
+    "cluster-config-file": "nodes.conf",
+    "cluster-node-timeout": "1000",
+}
+
+
 class Lab(LabLayout):
     """A master on ``ports[0]`` and replicas of it on the other ports, in ``dir``.
 
@@ -63,8 +73,10 @@ class Lab(LabLayout):
         replica_password: str | _Same | None = SAME,
         config: Mapping[str, str] | None = None,
         node_config: Mapping[int, Mapping[str, str]] | None = None,
+        cluster: bool = False,
     ) -> None:
         super().__init__(dir, ports)
+        self.cluster = cluster
         cfg.check_password(password)
         if isinstance(replica_password, str):
             cfg.check_password(replica_password, "replica password")
@@ -99,8 +111,9 @@ class Lab(LabLayout):
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         version = self.server.version_tuple
         for port in self.ports:
-            is_master = port == self.master_port
+            is_master = port == self.master_port or self.cluster
             self.data_dir(port).mkdir(exist_ok=True, mode=0o700)
+            cluster = _CLUSTER_SETTINGS if self.cluster else {}
             settings = cfg.node_settings(
                 port=port,
                 node_dir=self.data_dir(port),
@@ -110,7 +123,7 @@ class Lab(LabLayout):
                 replica_directive="replicaof",
                 requirepass=self._password,
                 masterauth=self._password if is_master else self._replica_password,
-                extra={**self._config, **self._node_config.get(port, {})},
+                extra={**cluster, **self._config, **self._node_config.get(port, {})},
             )
             adapted = versions.adapt_settings(settings, version)
             cfg.write_private(self.config_path(port), cfg.render(adapted))
@@ -218,7 +231,7 @@ class Lab(LabLayout):
                 started.append(port)
             for port in self.ports:
                 self._wait_ready(port, deadline)
-            if wait_links:
+            if wait_links and not self.cluster:
                 for port in self.replica_ports:
                     self.wait_link_up(port, max(0.1, deadline - time.monotonic()))
         except BaseException:
@@ -234,6 +247,34 @@ class Lab(LabLayout):
                         self._signal_and_wait(port, pid, signal.SIGKILL, 5)
                         process.reap(pid)
             raise
+
+    def form_cluster(self, replicas: int = 1, timeout: float = 30) -> None:
+        """Join the nodes of a ``cluster=True`` lab into one Redis Cluster, as an
+        operator does: ``redis-cli --cluster create ... --cluster-replicas N``; then
+        wait until every node says ``cluster_state:ok``."""
+        if not self.cluster:
+            raise LabError("form_cluster needs a lab made with cluster=True")
+        cli = shutil.which("redis-cli") or shutil.which("valkey-cli")
+        if cli is None:
+            raise LabError("redis-cli not found: apt-get install redis-tools")
+        env = {k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"}
+        if self._password is not None:
+            env["REDISCLI_AUTH"] = self._password  # never in argv
+        nodes = [f"{HOST}:{port}" for port in self.ports]
+        done = subprocess.run(
+            [cli, "--cluster", "create", *nodes, "--cluster-replicas", str(replicas),
+             "--cluster-yes"],
+            env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            tail_lines = (done.stdout + done.stderr).strip().splitlines()[-3:]
+            raise LabError("redis-cli --cluster create failed: " + " / ".join(tail_lines))
+        deadline = time.monotonic() + timeout
+        for port in self.ports:
+            while self.client(port).cluster("INFO").get("cluster_state") != "ok":
+                if time.monotonic() > deadline:
+                    raise LabError(f"node {port} did not reach cluster_state:ok")
+                time.sleep(0.1)
 
     def _refuse_running_lab(self) -> None:
         """Refuse to start over a lab (of any ports) still running in the same dir."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 
 HOST = "127.0.0.1"
@@ -34,3 +35,29 @@ def port_in_use(port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+#: A Cluster node also listens on its port + 10000 (the cluster bus), so its own port
+#: must stay below 55536; the range avoids the kernel's ephemeral ports (32768+) too.
+CLUSTER_BUS_OFFSET = 10000
+_CLUSTER_RANGE = (20000, 32000)
+
+
+def free_cluster_ports(n: int) -> list[int]:
+    """``n`` ports free on 127.0.0.1 whose cluster bus ports (+10000) are free too.
+
+    Picked at random in a range of their own so that concurrent test runs rarely try
+    the same ones; each candidate and its bus port are checked by binding.
+    """
+    rng = random.Random()
+    chosen: list[int] = []
+    for _ in range(2000):
+        port = rng.randrange(*_CLUSTER_RANGE)
+        if port in chosen or port + CLUSTER_BUS_OFFSET in chosen:
+            continue
+        if port_in_use(port) or port_in_use(port + CLUSTER_BUS_OFFSET):
+            continue
+        chosen.append(port)
+        if len(chosen) == n:
+            return sorted(chosen)
+    raise OSError(f"could not find {n} free cluster ports on {HOST}")

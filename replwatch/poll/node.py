@@ -44,6 +44,7 @@ from redis.credentials import UsernamePasswordCredentialProvider
 
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials, TlsOptions, scrub
+from replwatch.poll.cluster_reply import ClusterView, parse_cluster
 from replwatch.poll.info import auth_error_kind, parse_info, parse_replication, parse_server
 from replwatch.poll.role_reply import parse_role
 from replwatch.poll.sentinel_reply import SentinelView, flat_table, parse_master
@@ -190,6 +191,7 @@ class NodePoller:
         client.set_response_callback("INFO", _identity)
         client.set_response_callback("ROLE", _identity)
         client.set_response_callback("SENTINEL", _identity)
+        client.set_response_callback("CLUSTER", _identity)
         return client
 
     async def poll(self) -> NodeState:
@@ -300,11 +302,17 @@ class NodePoller:
             role = parse_role(role_reply)
         except (ValueError, IndexError, TypeError):
             role = None
-        sentinel = None
+        sentinel = cluster = None
         if role is not None and role.role == "sentinel":
             sentinel = await self._sentinel_view(client)
+        elif "cluster" in (
+            self._server_fields.get("redis_mode"),
+            self._server_fields.get("server_mode"),  # Valkey 8+
+        ):
+            cluster = await self._cluster_view(client)
         return NodeState(
             sentinel=sentinel,
+            cluster=cluster,
             address=self.address,
             status=NODE_OK,
             replication=parse_replication(replication_fields),
@@ -314,6 +322,19 @@ class NodePoller:
             config_error=config_error,
             info={**self._server_fields, **replication_fields},
         )
+
+    async def _cluster_view(self, client: aioredis.Redis) -> ClusterView | None:
+        """``CLUSTER NODES`` and ``CLUSTER INFO`` in one round trip; None if refused."""
+        pipe = client.pipeline(transaction=False)
+        pipe.execute_command("CLUSTER", "NODES")
+        pipe.execute_command("CLUSTER", "INFO")
+        try:
+            nodes, info = await pipe.execute(raise_on_error=False)
+        finally:
+            await pipe.reset()
+        if not isinstance(nodes, str):
+            return None
+        return parse_cluster(nodes, info if isinstance(info, str) else "")
 
     async def _sentinel_view(self, client: aioredis.Redis) -> SentinelView:
         """``SENTINEL MASTERS``, then each master's replicas and fellow Sentinels.

@@ -67,7 +67,8 @@ class Poller:
     same round, and so are its own replicas -- as ``redis-cli`` users expect when they
     give only the master. A Sentinel among the targets adds the masters it watches and
     their replicas; after a failover the new master is already among them, so the
-    topology follows it by itself. ``sentinels`` are polled from the start, and with
+    topology follows it by itself. A Cluster node adds every node of its
+    ``CLUSTER NODES``. ``sentinels`` are polled from the start, and with
     ``sentinel_credentials`` when Sentinels have a password of their own (the data
     nodes keep ``credentials``); ``master_name`` keeps to one monitored master. At
     most :data:`MAX_FOLLOWED` nodes are added.
@@ -138,6 +139,8 @@ class Poller:
                 listed += [(Address(e.ip, e.port), False) for e in state.replication.replicas]
             if state.sentinel is not None:
                 listed += state.sentinel.targets(self._master_name)
+            if state.cluster is not None:
+                listed += [(target, False) for target in state.cluster.targets()]
             for target, is_sentinel in listed:
                 if target.key in self._known or self._followed >= MAX_FOLLOWED:
                     continue

@@ -108,7 +108,34 @@ def assess(snapshot: Snapshot, thresholds: Thresholds = Thresholds()) -> list[Pr
             problems.append(
                 Problem("link", link.replica, f"link {name} lags {value:g} {unit} (> {limit:g})")
             )
-    return problems + sentinel_problems(snapshot)
+    return problems + sentinel_problems(snapshot) + cluster_problems(snapshot)
+
+
+def cluster_problems(snapshot: Snapshot) -> list[Problem]:
+    """A Cluster whose state is not ``ok``, and nodes a majority marked ``fail``.
+
+    Each node is reported once, however many nodes' views say so; ``fail?`` (one
+    node's suspicion) is not a problem yet, since it clears or becomes ``fail``
+    within ``cluster-node-timeout``.
+    """
+    problems = []
+    failed: dict[str, str] = {}
+    for node in snapshot.nodes:
+        view = node.cluster
+        if view is None:
+            continue
+        if view.state is not None and view.state != "ok":
+            problems.append(
+                Problem("link", node.address, f"{node.address} says cluster_state:{view.state}")
+            )
+        for member in view.nodes:
+            if member.failing == "fail":
+                failed.setdefault(member.node_id, member.address or member.node_id)
+    problems += [
+        Problem("link", where, f"Cluster node {node_id[:8]} ({where}) is marked failing")
+        for node_id, where in sorted(failed.items())
+    ]
+    return problems
 
 
 def sentinel_problems(snapshot: Snapshot) -> list[Problem]:

@@ -23,6 +23,7 @@ from typing import Any
 from replwatch import kinds
 from replwatch.events import seconds_between
 from replwatch.poll.addresses import address_key
+from replwatch.poll.cluster_reply import ClusterView
 from replwatch.poll.info import ReplicationInfo, ServerInfo, auth_error_kind
 from replwatch.poll.role_reply import RoleInfo
 from replwatch.poll.sentinel_reply import SentinelView
@@ -56,6 +57,7 @@ class NodeState:
         config_error: the server's answer when it was not (``NOPERM ...``).
         info: the raw INFO fields (replication and server merged), for detail views.
         sentinel: what a Sentinel said of the masters it watches (Sentinels only).
+        cluster: what a Cluster node said of the cluster (Cluster mode only).
     """
 
     address: str
@@ -68,6 +70,7 @@ class NodeState:
     config_error: str | None = None
     info: Mapping[str, str] = field(default_factory=dict)
     sentinel: SentinelView | None = None
+    cluster: ClusterView | None = None
 
     @property
     def ok(self) -> bool:
@@ -154,6 +157,7 @@ class NodeState:
             "config_error": self.config_error,
             "info": dict(self.info),
             "sentinel": self.sentinel.to_dict() if self.sentinel else None,
+            "cluster": self.cluster.to_dict() if self.cluster else None,
         }
 
     @classmethod
@@ -170,6 +174,7 @@ class NodeState:
             config_error=data.get("config_error"),
             info=dict(data.get("info") or {}),
             sentinel=SentinelView.from_dict(data["sentinel"]) if data.get("sentinel") else None,
+            cluster=ClusterView.from_dict(data["cluster"]) if data.get("cluster") else None,
         )
 
 
