@@ -20,6 +20,7 @@ stays usable by anything that only wants the events.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -68,10 +69,19 @@ class RecordingHeader:
                 f"version {VERSION})"
             )
         interval = data.get("interval")
+        nodes = data.get("nodes") or ()
+        try:
+            seconds = float(interval) if interval is not None else None
+        except (TypeError, ValueError):
+            raise RecordingError(f"the header's interval {interval!r} is not a number") from None
+        if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+            raise RecordingError(f"the header's interval {interval!r} is not a poll interval")
+        if not isinstance(nodes, list | tuple):
+            raise RecordingError("the header's nodes are not a list")
         return cls(
             started=str(data.get("started", "")),
-            interval=float(interval) if interval is not None else None,
-            nodes=tuple(str(node) for node in data.get("nodes") or ()),
+            interval=seconds,
+            nodes=tuple(str(node) for node in nodes),
             version=VERSION,
         )
 
@@ -143,29 +153,59 @@ class RecordingWriter:
             self._stream.flush()
 
 
-def parse_records(lines: Iterable[str]) -> Iterator[Record]:
-    """Records from the lines after the header; torn or foreign lines are skipped.
+class RecordReader:
+    """Records from the lines after the header, each checked; bad ones are counted.
 
-    A recording is written live, so its last line may be cut short by a kill;
-    such a line is dropped rather than failing the whole replay.
+    A recording is written live, so its last line may be cut short by a kill, and a
+    file edited by hand may hold anything: a line that is not a record replay can
+    show (torn JSON, a foreign object, an event or snapshot that does not decode, a
+    time that is not a finite number of seconds) is skipped and counted in
+    :attr:`skipped`, so the dashboard never meets it.
     """
-    for text in lines:
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(obj, dict):
-            continue
-        kind = obj.get("type")
-        if kind not in ("snapshot", "event") or not isinstance(obj.get(kind), dict):
-            continue
-        try:
-            t = float(obj.get("t", 0.0))
-        except (TypeError, ValueError):
-            continue
-        yield Record(t=t, kind=kind, data=obj[kind])
+
+    def __init__(self) -> None:
+        self.skipped = 0
+
+    def records(self, lines: Iterable[str]) -> Iterator[Record]:
+        for text in lines:
+            if not text.strip():
+                continue
+            record = _checked(text)
+            if record is None:
+                self.skipped += 1
+            else:
+                yield record
+
+
+def parse_records(lines: Iterable[str]) -> Iterator[Record]:
+    """The good records of ``lines`` (see :class:`RecordReader`)."""
+    return RecordReader().records(lines)
+
+
+def _checked(text: str) -> Record | None:
+    try:
+        obj = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    kind = obj.get("type")
+    data = obj.get(kind) if isinstance(kind, str) else None
+    if kind not in ("snapshot", "event") or not isinstance(data, dict):
+        return None
+    try:
+        t = float(obj.get("t", 0.0))
+        if not math.isfinite(t) or t < 0:
+            return None
+        if kind == "event":
+            Event.from_dict(data)
+        else:
+            from replwatch.topology.snapshot import Snapshot
+
+            Snapshot.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+        return None
+    return Record(t=t, kind=kind, data=data)
 
 
 def read_header(stream: IO[str]) -> RecordingHeader:
@@ -186,6 +226,7 @@ class Recording:
 
     header: RecordingHeader
     records: tuple[Record, ...]
+    skipped: int = 0  # lines that were not records replay can show
 
     @property
     def duration(self) -> float:
@@ -201,5 +242,6 @@ def load_recording(path: str | Path) -> Recording:
     """
     with open(path, encoding="utf-8", errors="replace") as stream:
         header = read_header(stream)
-        records = tuple(parse_records(stream))
-    return Recording(header=header, records=records)
+        reader = RecordReader()
+        records = tuple(reader.records(stream))
+    return Recording(header=header, records=records, skipped=reader.skipped)

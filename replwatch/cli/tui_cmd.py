@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
-from replwatch.cli.errors import Command, ExitCode, fail
+from replwatch.cli.errors import Command, ExitCode, fail, warn
 
 #: The seed's ports: master 10000, replicas 10001 and 10002.
 DEMO_PORTS = (10000, 10001, 10002)
@@ -179,6 +179,8 @@ def replay(file: Path, *, speed: float, paused: bool) -> None:
         fail(f"cannot read {file}: {exc.strerror or exc}")
     except RecordingError as exc:
         fail(f"{file}: {exc}")
+    if recording.skipped:
+        warn(f"{file}: skipped {recording.skipped} line(s) that are not records replay can show")
     from replwatch.tui.replay import ReplayApp
 
     ReplayApp(recording, speed=speed, paused=paused).run()
