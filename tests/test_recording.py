@@ -68,3 +68,15 @@ def test_a_file_that_is_not_a_recording_is_refused(tmp_path: Path, first_line: s
     )  # fmt: skip
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.parametrize("command", [["tui", "--ports", "1"], ["demo"]])
+def test_the_dashboard_without_a_terminal_refuses_at_once(command: list[str]) -> None:
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TEXTUAL_DRIVER"}
+    done = subprocess.run(
+        [sys.executable, "-m", "replwatch", *command],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "needs a terminal" in done.stderr and "status --watch" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -8,7 +8,9 @@ imported here, when one of these commands runs.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,6 +20,24 @@ import click
 
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
 from replwatch.cli.errors import Command, ExitCode, fail, warn
+
+
+def _require_terminal(command: str) -> None:
+    """Refuse to start the dashboard without a terminal to draw on and read keys from.
+
+    Without one Textual cannot be quit and spins; a script wants ``status --watch``
+    or ``tail`` instead. ``TEXTUAL_DRIVER`` (headless, web) is an explicit choice of
+    another driver and is respected.
+    """
+    if "TEXTUAL_DRIVER" in os.environ:
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail(
+            f"`replwatch {command}` draws a dashboard and needs a terminal (standard input "
+            "and output are not one); in scripts use `replwatch status --watch` or "
+            "`replwatch tail`"
+        )
+
 
 #: The seed's ports: master 10000, replicas 10001 and 10002.
 DEMO_PORTS = (10000, 10001, 10002)
@@ -59,6 +79,7 @@ def tui(
     logs. Keys: enter node details, f filter, / search, p pause the feed, ? help,
     q quit.
     """
+    _require_terminal("tui")
     from replwatch.follow.sources import parse_log_option
     from replwatch.recording import RecordingHeader, RecordingWriter
     from replwatch.tui.live import LiveApp, LiveSettings
@@ -108,6 +129,7 @@ def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
     the master, w write on the master, plus the dashboard's keys. Every server
     it started is stopped on exit.
     """
+    _require_terminal("demo")
     from replwatch.lab import Lab, LabError, find_server, free_ports, port_in_use
     from replwatch.poll.addresses import Address
     from replwatch.poll.auth import Credentials
@@ -183,4 +205,5 @@ def replay(file: Path, *, speed: float, paused: bool) -> None:
         warn(f"{file}: skipped {recording.skipped} line(s) that are not records replay can show")
     from replwatch.tui.replay import ReplayApp
 
+    _require_terminal("replay")
     ReplayApp(recording, speed=speed, paused=paused).run()
