@@ -22,6 +22,7 @@ from replwatch.cli.errors import ExitCode, fail
 from replwatch.cli.render import format_event
 from replwatch.events import MALFORMED, UNRECOGNIZED
 from replwatch.grammar.language import GrammarError
+from replwatch.logs.files import json_batches, json_records, parse_file
 from replwatch.logs.parallel import can_split, write_json_two_processes
 from replwatch.logs.parser import LogParser, load_default_parser, merge_by_time
 
@@ -115,7 +116,7 @@ def _guarded(
 def _event_triples(
     parser: LogParser, path: str, year: int | None, progress: Callable[[int], None] | None
 ) -> Iterator[tuple[str | None, str, object]]:
-    for ev in parser.parse_file(path, year=year, progress=progress):
+    for ev in parse_file(parser, path, year=year, progress=progress):
         yield ev.ts, ev.kind, ev
 
 
@@ -186,7 +187,7 @@ def parse(
         hook = progress.for_file(sizes[path]) if progress else None
         y = _default_year(path, year)
         if as_json and not stats:
-            raw = parser.json_records(path, year=y, progress=hook)
+            raw = json_records(parser, path, year=y, progress=hook)
         else:
             raw = _event_triples(parser, path, y, hook)
         streams.append(_guarded(raw, path, failures))  # type: ignore[arg-type]
@@ -235,7 +236,7 @@ def _json_one_file(
             out.flush()
             write_json_two_processes(parser, path, year=year, out_fd=out_fd, progress=hook)
             return
-        for batch in parser.json_batches(path, year=year, progress=hook, meta=False):
+        for batch in json_batches(parser, path, year=year, progress=hook, meta=False):
             if batch.json:
                 batch.json.append("")
                 out.write("\n".join(batch.json))

@@ -24,6 +24,7 @@ import stat
 import sys
 from collections.abc import Iterator
 
+from replwatch.logs.files import json_batches
 from replwatch.logs.parser import LogParser, Progress
 from replwatch.logs.read import read_chunks
 
@@ -95,7 +96,8 @@ def _run_share(
             continue
         pieces: list[bytes] = []  # this segment's output, held until our turn
         lines = 0
-        for batch in parser.json_batches(
+        for batch in json_batches(
+            parser,
             path,
             year=year,
             meta=False,
@@ -143,7 +145,7 @@ def write_json_two_processes(
     segment_bytes: int = SEGMENT_BYTES,
     progress: Progress | None = None,
 ) -> None:
-    """Write ``parser.json_batches(path)`` to ``out_fd`` using two processes.
+    """Write ``json_batches(parser, path)`` to ``out_fd`` using two processes.
 
     Raises:
         OSError: the file could not be read, or the helper process failed.

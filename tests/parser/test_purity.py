@@ -13,6 +13,8 @@ PURE_MODULES = [
     "replwatch/logs/parser.py",
     "replwatch/logs/timestamps.py",
     "replwatch/logs/fastpath.py",
+    "replwatch/logs/classifier.py",
+    "replwatch/logs/envelopes.py",
     "replwatch/cli/render.py",
 ]
 PURE_PACKAGES = ["replwatch/grammar", "replwatch/topology", "replwatch/timeline"]
