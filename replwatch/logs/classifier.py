@@ -34,7 +34,7 @@ YearFor = Callable[[int], int]
 _MEMO_MAX = 16_384
 # A pasted line without its header: an optional level character (maybe Markdown-
 # escaped) and the message.
-_HEADERLESS = re.compile(r"(?:\\?([.\-*#]) )?(\S.*)", re.DOTALL)
+_HEADERLESS = re.compile(r"(?:\\?([.\-*#]) )?(\S+ \S.*)", re.DOTALL)
 
 
 class Classified(NamedTuple):
@@ -43,7 +43,7 @@ class Classified(NamedTuple):
     kind: str
     fields: dict[str, Any]
     #: The message as the event keeps it: trailing blanks dropped when only the
-    #: stripped text is a known message (a paste added them), else as written.
+    #: stripped text is known, or a field swallowed them; else as written.
     message: str
     #: ``"kind":..,"message":..,"fields":{..`` left open (see events.encode_body_open).
     body_open: str
@@ -157,13 +157,15 @@ class LineClassifier:
         found = self.memo.get(message)
         if found is not None:
             return found
-        result = self._rules.classify(message)
         kept = message
-        if result is None and message[-1:].isspace():
+        result = self._rules.classify(message)
+        if message[-1:].isspace():
+            # Blanks a paste or a collector added must not cost the line its kind
+            # or a field; blanks a server writes (and its rule expects) stay.
             stripped = message.rstrip()
-            result = self._rules.classify(stripped)
-            if result is not None:
-                kept = stripped
+            again = self._rules.classify(stripped)
+            if again is not None and _stripped_is_better(result, again):
+                result, kept = again, stripped
         kind, fields = result if result is not None else (UNRECOGNIZED, {})
         inner = encode_fields_inner(fields)
         body_open = encode_body_open(kind, kept, inner)
@@ -192,6 +194,20 @@ class LineClassifier:
             return None
         level = m.group(1)
         return (LEVEL_MAP.get(level) if level else None), found
+
+
+def _stripped_is_better(
+    as_written: tuple[str, dict[str, Any]] | None, stripped: tuple[str, dict[str, Any]]
+) -> bool:
+    """Whether the message without its trailing blanks reads better: it is known
+    and the written one is not, a field of the written one swallowed the blanks,
+    or the stripped one gives more fields (a broader rule took the blanks)."""
+    if as_written is None:
+        return True
+    fields = as_written[1]
+    if any(isinstance(v, str) and v[-1:].isspace() for v in fields.values()):
+        return True
+    return len(stripped[1]) > len(fields)
 
 
 def _year_near(date: str, year: int, month: int) -> int:

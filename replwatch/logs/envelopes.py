@@ -129,6 +129,8 @@ class Unwrapped:
     partial: bool = False
     #: Key under which a partial line waits for its end (the CRI stream).
     stream: str = ""
+    #: The text inside the outermost envelope only (a CRI part joins by this).
+    outer_inner: str = ""
 
 
 def iso_time(text: str) -> EnvTime | None:
@@ -257,8 +259,14 @@ REGEX_ENVELOPES: tuple[Envelope, ...] = (
         plain=False,
     ),
     Envelope(
-        "label",  # NODE1 - / [S] / redis-1:
-        r"(\[[\w .:/@-]{1,64}\]|[A-Za-z][\w.-]{0,63}(?= -) -|[A-Za-z][\w.-]{0,63}:) ?",
+        "label",  # [S] / [redis-1] / [10.0.0.1:6379]
+        r"\[([\w .:/@-]{1,64})\] ?",
+        (Fact("envelope", value="label"), Fact("label", 0)),
+        strong=False,
+    ),
+    Envelope(
+        "label",  # NODE1 - / redis-1: / redis-1:1:M ...
+        r"([A-Za-z][\w.-]{0,63})(?: - |: ?)",
         (Fact("envelope", value="label"), Fact("label", 0)),
         strong=False,
     ),
@@ -296,12 +304,13 @@ class Unwrapper:
                 continue
             found = self._peel(env, m, text, has_header)
             if found.partial or has_header(found.inner.strip()):
-                if i:  # the file's envelope: try it first from now on
+                if i and env.strong:  # the file's envelope: try it first from now on
+                    # (a label stays behind the real envelopes: ``[pod/a/b]`` is kubectl)
                     self._envelopes = [env, *(e for e in envelopes if e is not env)]
                 self.last_chain = found.chain
                 return found
-            if first is None:
-                first = found
+            if first is None or len(found.inner) < len(first.inner):
+                first = found  # none reaches a Redis line: the one that explains most
         if first is not None:
             self.last_chain = first.chain
         return first
@@ -315,6 +324,7 @@ class Unwrapper:
         when: EnvTime | None = None
         partial = False
         stream = ""
+        outer_inner = ""
         for _ in range(MAX_DEPTH):
             groups = m.groups()
             chain.append(env)
@@ -325,15 +335,19 @@ class Unwrapper:
                 partial = groups[env.partial_group] == "P"
                 stream = groups[1] or ""
             text = text[m.end() :]
+            if not chain[1:]:
+                outer_inner = text
             if partial or has_header(text.strip()):
                 break
             nxt, m2 = self._match(text, chain)
             if nxt is None or m2 is None:
                 break
+            if not nxt.strong and not has_header(text[m2.end() :].strip()):
+                break  # a label is only a label in front of a Redis line
             env, m = nxt, m2
         found = tuple(chain)
         strong = any(e.strong for e in found)
-        return Unwrapped(text, facts, found, when, strong, partial, stream)
+        return Unwrapped(text, facts, found, when, strong, partial, stream, outer_inner)
 
     def _match(
         self, text: str, used: list[Envelope]
@@ -352,8 +366,8 @@ def chain_pattern(chain: Sequence[Envelope]) -> str:
     return "".join(env.fast_pattern or env.pattern for env in chain)
 
 
-def chain_members(chain: Sequence[Envelope]) -> Callable[[Sequence[str]], str]:
-    """A function from a chain match's envelope groups to the JSON members of its
+def chain_members(chain: Sequence[Envelope]) -> Callable[..., str]:
+    """A function of a chain match's envelope groups (``f(*groups)``) to the JSON members of its
     facts, text-equal to ``events.encode_fields_inner(facts)`` (tests check it).
 
     The groups' characters need no JSON escaping (see the value fragments), so
@@ -376,7 +390,7 @@ def chain_members(chain: Sequence[Envelope]) -> Callable[[Sequence[str]], str]:
         template = ",".join(text + ("" if i is None else f'"{{{i}}}"') for text, i, _ in pieces)
         return template.format
 
-    def members(groups: Sequence[str]) -> str:
+    def members(*groups: str) -> str:
         out = []
         for text, index, as_int in pieces:
             if index is None:
@@ -468,21 +482,3 @@ def _journald_json(obj: dict[str, Any]) -> Unwrapped:
             facts["envelope_ts"] = stamp
             when = iso_time(stamp)
     return Unwrapped(inner, facts, (), when)
-
-
-# ------------------------------------------------------------- file paths
-
-_POD_LOG = re.compile(r"/var/log/pods/([^_/]+)_([^_/]+)_[^/]+/([^/]+)/\d+\.log(?:\.\S*)?$")
-_CONTAINER_LOG = re.compile(r"/var/log/containers/([^_/]+)_([^_/]+)_(.+)-[0-9a-f]{64}\.log$")
-
-
-def facts_from_path(path: str) -> dict[str, str]:
-    """Namespace, pod and container told by a kubelet log path (``/var/log/pods/
-    NS_POD_UID/CONTAINER/0.log``, ``/var/log/containers/POD_NS_CONTAINER-ID.log``)."""
-    m = _POD_LOG.search(path)
-    if m:
-        return {"namespace": m.group(1), "pod": m.group(2), "container": m.group(3)}
-    m = _CONTAINER_LOG.search(path)
-    if m:
-        return {"pod": m.group(1), "namespace": m.group(2), "container": m.group(3)}
-    return {}

@@ -165,7 +165,10 @@ class LogParser:
         cls = self.classifier
         text = line.strip()
         if text != line and text:
-            header = cls.read_header(text, line_no, year_for)
+            # Blanks in front were added (a paste); blanks behind may be the server's.
+            header = cls.read_header(line.lstrip(), line_no, year_for)
+            if header is None:
+                header = cls.read_header(text, line_no, year_for)
             if header is not None:
                 ts, pid, role, level, message = header
                 return _classified(ts, line_no, pid, role, level, cls.classify(message))
@@ -178,7 +181,7 @@ class LogParser:
                 pending = self._pending.pop(key, None) if wrapped.chain else None
                 if pending is not None:
                     first_line, first = pending
-                    first.inner = (first.inner + wrapped.inner)[:MAX_LINE]
+                    first.inner = (first.inner + wrapped.outer_inner)[:MAX_LINE]
                     first.partial = wrapped.partial
                     wrapped, line_no = first, first_line
                 if wrapped.partial:
@@ -203,7 +206,9 @@ class LogParser:
         inner = wrapped.inner
         text = inner.strip()
         facts = wrapped.facts
-        header = cls.read_header(text, line_no, year_for, near)
+        header = cls.read_header(inner, line_no, year_for, near)
+        if header is None and text != inner:
+            header = cls.read_header(text, line_no, year_for, near)
         if header is not None:
             ts, pid, role, level, message = header
             return _classified(ts, line_no, pid, role, level, cls.classify(message), facts)
