@@ -51,6 +51,8 @@ class Classified(NamedTuple):
     fields_inner: str
     #: ``body_open`` closed: the JSON tail of a bare line.
     body: str
+    #: ``body_open`` plus the comma that more members need after the fields'.
+    body_more: str
     #: True when a rule field has an envelope key's name: envelope facts then need
     #: the general path (the dict merge decides).
     clash: bool
@@ -106,6 +108,10 @@ class LineClassifier:
                 self._dialects = [dialect, *(d for d in dialects if d is not dialect)]
             return header
         return None
+
+    def top_reads(self, line: str) -> bool:
+        """True when the dialect that matched last reads ``line`` (one regex)."""
+        return bool(self._dialects) and self._dialects[0].regex.fullmatch(line) is not None
 
     def has_header(self, line: str) -> bool:
         """True when some dialect reads ``line`` (the envelope peeler's stop test)."""
@@ -176,6 +182,7 @@ class LineClassifier:
             body_open,
             inner,
             body_open + "}}",
+            body_open + ("," if inner else ""),
             not ENVELOPE_KEYS.isdisjoint(fields),
         )
         if len(self.memo) >= _MEMO_MAX:

@@ -284,6 +284,7 @@ class Unwrapper:
         self._envelopes = list(envelopes)
         #: The chain of the last line that had one (read by the fast path).
         self.last_chain: tuple[Envelope, ...] = ()
+        self._chain_regex: dict[tuple[Envelope, ...], re.Pattern[str]] = {}
 
     def unwrap(self, line: str, has_header: Callable[[str], bool]) -> Unwrapped | None:
         """The envelope(s) of ``line``, or None when it has none.
@@ -314,6 +315,42 @@ class Unwrapper:
         if first is not None:
             self.last_chain = first.chain
         return first
+
+    def unwrap_last(self, line: str) -> Unwrapped | None:
+        """``line`` read with the chain that worked last, if it starts with it and that
+        chain begins with a real envelope (not a label, which a bare ``[pid]`` header
+        looks like): one regex for the lines of a wrapped file."""
+        chain = self.last_chain
+        if not chain[0].strong or (len(chain) > 1 and chain[0].partial_group is not None):
+            return None
+        regex = self._chain_regex.get(chain)
+        if regex is None:
+            if len(self._chain_regex) >= 64:
+                self._chain_regex.clear()
+            regex = self._chain_regex[chain] = re.compile(
+                "".join(env.pattern for env in chain), re.ASCII
+            )
+        m = regex.match(line)
+        if m is None:
+            return None
+        groups = m.groups()
+        facts: dict[str, Any] = {}
+        when: EnvTime | None = None
+        partial = False
+        stream = ""
+        offset = 0
+        for env in chain:
+            mine = groups[offset : offset + env.groups]
+            offset += env.groups
+            for key, value in env.fact_dict(mine).items():
+                facts.setdefault(key, value)
+            when = when or env.time(mine)
+            if env.partial_group is not None:
+                partial = mine[env.partial_group] == "P"
+                stream = mine[1] or ""
+        inner = line[m.end() :]
+        strong = True
+        return Unwrapped(inner, facts, chain, when, strong, partial, stream, inner)
 
     def _peel(
         self, env: Envelope, m: re.Match[str], text: str, has_header: Callable[[str], bool]
@@ -367,7 +404,8 @@ def chain_pattern(chain: Sequence[Envelope]) -> str:
 
 
 def chain_members(chain: Sequence[Envelope]) -> Callable[..., str]:
-    """A function of a chain match's envelope groups (``f(*groups)``) to the JSON members of its
+    """A function of a chain match's groups (``f(*groups)``, the envelopes' first; more
+    may follow and are ignored) to the JSON members of its
     facts, text-equal to ``events.encode_fields_inner(facts)`` (tests check it).
 
     The groups' characters need no JSON escaping (see the value fragments), so

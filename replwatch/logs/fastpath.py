@@ -140,20 +140,19 @@ class _Emitter:
             found = memo.get(message)
             if found is None:
                 found = classify(message)
-            if members is None:
-                body = found.body
-            elif found.clash:  # a rule field named like an envelope fact
-                self.general(lines[first], line_no, out)
-                first += 1
-                line_no += 1
-                continue
-            else:
-                extra = members(*row[:n])
-                body = found.body_open + ("," if found.fields_inner else "") + extra + "}}"
             if meta:
                 ts_add(ts)
                 kind_add(found.kind)
-            json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{body}')
+            if members is None:
+                json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body}')
+            elif found.clash:  # a rule field named like an envelope fact
+                if meta:
+                    out.ts.pop()
+                    out.kinds.pop()
+                self.general(lines[first], line_no, out)
+            else:  # the envelope's facts follow the rule's fields
+                extra = members(*row)
+                json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body_more}{extra}}}}}')
             first += 1
             line_no += 1
 

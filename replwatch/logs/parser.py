@@ -101,6 +101,10 @@ class Reading(NamedTuple):
         )
 
 
+#: "No Redis line inside" from the file's-envelope shortcut (the full route decides).
+_NO_HEADER = Reading(None, 0, None, None, None, MALFORMED, "", {})
+
+
 def _malformed(line: str, line_no: int, fields: Mapping[str, Any] | None = None) -> Reading:
     return Reading(None, line_no, None, None, None, MALFORMED, line, fields or {})
 
@@ -146,6 +150,13 @@ class LogParser:
         """Read one line (without its newline); None for a CRI partial line held
         until its end (only with ``join``)."""
         cls = self.classifier
+        if self.unwrapper.last_chain and not overlong and not cls.top_reads(line):
+            # The file's envelope, tried before every dialect reads the line whole.
+            wrapped = self.unwrapper.unwrap_last(line)
+            if wrapped is not None:
+                reading = self._wrapped(wrapped, source, line_no, year_for, join, header=True)
+                if reading is not _NO_HEADER:
+                    return reading
         header = cls.read_header(line, line_no, year_for)
         if header is not None:
             self.unwrapper.last_chain = ()  # a bare line: the fast path's route has none
@@ -176,42 +187,58 @@ class LogParser:
         # (a bare malformed line keeps them too).
         wrapped = self.unwrapper.unwrap(line.lstrip(), cls.has_header) if text else None
         if wrapped is not None:
-            if join:
-                key = (source, wrapped.stream)
-                pending = self._pending.pop(key, None) if wrapped.chain else None
-                if pending is not None:
-                    first_line, first = pending
-                    first.inner = (first.inner + wrapped.outer_inner)[:MAX_LINE]
-                    first.partial = wrapped.partial
-                    wrapped, line_no = first, first_line
-                if wrapped.partial:
-                    if len(self._pending) >= _PENDING_MAX:
-                        self._pending.pop(next(iter(self._pending)))
-                    self._pending[key] = (line_no, wrapped)
-                    return None
-            reading = self._inside(wrapped, line_no, year_for)
-            if reading is not None:
+            reading = self._wrapped(wrapped, source, line_no, year_for, join)
+            if reading is not None or (join and wrapped.partial):  # None: a part held
                 return reading
         found = cls.headerless(line)
         if found is not None:
             return _classified(None, line_no, None, None, found[0], found[1])
         return _malformed(line, line_no)
 
-    def _inside(self, wrapped: Unwrapped, line_no: int, year_for: YearFor) -> Reading | None:
+    def _wrapped(
+        self,
+        wrapped: Unwrapped,
+        source: str,
+        line_no: int,
+        year_for: YearFor,
+        join: bool,
+        *,
+        header: bool = False,
+    ) -> Reading | None:
+        """Join CRI parts (with ``join``), then read the inside. ``header``: only a
+        Redis line inside will do (else :data:`_NO_HEADER`, nothing changed)."""
+        key = (source, wrapped.stream)
+        if join and wrapped.chain and key in self._pending:
+            first_line, first = self._pending.pop(key)
+            first.inner = (first.inner + wrapped.outer_inner)[:MAX_LINE]
+            first.partial = wrapped.partial
+            wrapped, line_no, header = first, first_line, False
+        if wrapped.partial and join:
+            if len(self._pending) >= _PENDING_MAX:
+                self._pending.pop(next(iter(self._pending)))
+            self._pending[key] = (line_no, wrapped)
+            return None
+        return self._inside(wrapped, line_no, year_for, header=header)
+
+    def _inside(
+        self, wrapped: Unwrapped, line_no: int, year_for: YearFor, *, header: bool = False
+    ) -> Reading | None:
         """The event of an envelope's inside; None when a weak envelope (a label)
-        holds no Redis line after all."""
+        holds no Redis line after all (:data:`_NO_HEADER` if ``header`` and none)."""
         cls = self.classifier
         when = wrapped.when
         near = (when[1], when[2]) if when is not None and when[1] is not None else None
         inner = wrapped.inner
         text = inner.strip()
         facts = wrapped.facts
-        header = cls.read_header(inner, line_no, year_for, near)
-        if header is None and text != inner:
-            header = cls.read_header(text, line_no, year_for, near)
-        if header is not None:
-            ts, pid, role, level, message = header
+        found = cls.read_header(inner, line_no, year_for, near)
+        if found is None and text != inner:
+            found = cls.read_header(text, line_no, year_for, near)
+        if found is not None:
+            ts, pid, role, level, message = found
             return _classified(ts, line_no, pid, role, level, cls.classify(message), facts)
+        if header:
+            return _NO_HEADER
         pasted = cls.headerless(text)
         if pasted is not None:
             stamp: str | None = None
