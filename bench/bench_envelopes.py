@@ -61,7 +61,7 @@ WRAPS: dict[str, Callable[[str], str]] = {
             "_HOSTNAME": "db1",
             "SYSLOG_IDENTIFIER": "redis-server",
         }
-    ),  # fmt: skip
+    ),
     "syslog 3164": lambda s: f"<30>Nov 25 08:49:46 db1 redis[812]: {s}",
     "syslog 5424": lambda s: f"<30>1 2026-11-25T08:49:46.123Z db1 redis 812 - - {s}",
     "label": lambda s: f"NODE1 - {s}",
