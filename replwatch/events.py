@@ -38,6 +38,82 @@ JSON_KEYS: tuple[str, ...] = (
 )
 
 
+# ------------------------------------------------------- the JSON encoding
+#
+# The one definition of how an event is written as JSON. ``Event.to_json`` and the
+# ``parse --json`` hot loop (``logs/fastpath.py``) both build their text from these
+# pieces, so the fast path cannot drift from the contract: the hot loop caches the
+# pieces that repeat (source, pid/role/level, kind+message+fields) and glues them.
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON of one value, non-ASCII kept as is (the contract's style)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_source(source: str) -> str:
+    """``,"source":S,"line":`` (the line number follows)."""
+    return ',"source":' + dumps(source) + ',"line":'
+
+
+def encode_middle(pid: int | None, role: str | None, level: str | None) -> str:
+    """``,"pid":N,"role":R,"level":L,`` (the kind follows)."""
+    return (
+        ',"pid":'
+        + ("null" if pid is None else str(pid))
+        + ',"role":'
+        + dumps(role)
+        + ',"level":'
+        + dumps(level)
+        + ","
+    )
+
+
+def encode_fields_inner(fields: Mapping[str, Any]) -> str:
+    """The members of the fields object without its braces (``""`` when empty)."""
+    return ",".join(dumps(str(k)) + ":" + dumps(v) for k, v in fields.items())
+
+
+def encode_body_open(kind: str, message: str, fields_inner: str) -> str:
+    """``"kind":K,"message":M,"fields":{F`` left open, so that more members (an
+    envelope's facts) can follow before :func:`close_body` ends it."""
+    return '"kind":' + dumps(kind) + ',"message":' + dumps(message) + ',"fields":{' + fields_inner
+
+
+def close_body(body_open: str, fields_inner: str, extra_inner: str = "") -> str:
+    """End a body from :func:`encode_body_open`, appending ``extra_inner`` members."""
+    if not extra_inner:
+        return body_open + "}}"
+    return body_open + ("," if fields_inner else "") + extra_inner + "}}"
+
+
+def encode_ts(ts: str | None) -> str:
+    """``{"ts":T`` (the source follows)."""
+    return '{"ts":' + ("null" if ts is None else dumps(ts))
+
+
+def encode_json(
+    ts: str | None,
+    source: str,
+    line: int | None,
+    pid: int | None,
+    role: str | None,
+    level: str | None,
+    kind: str,
+    message: str,
+    fields: Mapping[str, Any],
+) -> str:
+    """One event as one JSON Lines record, keys in :data:`JSON_KEYS` order."""
+    inner = encode_fields_inner(fields)
+    return (
+        encode_ts(ts)
+        + encode_source(source)
+        + ("null" if line is None else str(line))
+        + encode_middle(pid, role, level)
+        + close_body(encode_body_open(kind, message, inner), inner)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One thing that happened, from a log line or from a poll.
@@ -82,7 +158,17 @@ class Event:
 
     def to_json(self) -> str:
         """One JSON Lines record (no trailing newline), non-ASCII kept as is."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return encode_json(
+            self.ts,
+            self.source,
+            self.line,
+            self.pid,
+            self.role,
+            self.level,
+            self.kind,
+            self.message,
+            self.fields,
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 try:  # the package is being moved into folders; take whichever exists
+    from replwatch.logs.files import parse_file
     from replwatch.logs.parser import load_default_parser
 except ImportError:  # pragma: no cover
     from replwatch.parser import load_default_parser  # type: ignore[no-redef]
@@ -27,7 +28,7 @@ WORDINGS = ROOT / "tests" / "data" / "wordings"
 
 def golden_rows(parser, log: Path) -> list[dict]:  # type: ignore[no-untyped-def]
     rows = []
-    for ev in parser.parse_file(log, source=log.name, year=2026):
+    for ev in parse_file(parser, log, source=log.name, year=2026):
         rows.append(
             {
                 "line": ev.line,

@@ -26,6 +26,7 @@ from replwatch.cli.render import format_event
 from replwatch.cli.time_options import iso_bound, skew_offsets, skew_option
 from replwatch.events import MALFORMED, UNRECOGNIZED, shift_ts
 from replwatch.grammar.language import GrammarError
+from replwatch.logs.files import json_batches, json_records, parse_file
 from replwatch.logs.parallel import can_split, write_json_two_processes
 from replwatch.logs.parser import LogParser, load_default_parser
 from replwatch.timeline.merge import merge_timed
@@ -125,7 +126,7 @@ def _event_triples(
     ``skew`` moves the file's clock (``--skew``), so the merge and the output both
     carry the corrected time.
     """
-    for ev in parser.parse_file(path, year=year, progress=progress):
+    for ev in parse_file(parser, path, year=year, progress=progress):
         if skew and ev.ts:
             ev = replace(ev, ts=shift_ts(ev.ts, skew))
         yield ev.ts, ev.kind, (ev.to_json() if as_json else ev)
@@ -203,7 +204,7 @@ def parse(
         hook = progress.for_file(sizes[path]) if progress else None
         y = _default_year(path, year)
         if as_json and not stats and path not in offsets:
-            raw: Iterator[Any] = parser.json_records(path, year=y, progress=hook)
+            raw: Iterator[Any] = json_records(parser, path, year=y, progress=hook)
         else:
             raw = _event_triples(
                 parser, path, y, hook, offsets.get(path, 0.0), as_json=as_json and not stats
@@ -265,7 +266,7 @@ def _json_one_file(
             out.flush()
             write_json_two_processes(parser, path, year=year, out_fd=out_fd, progress=hook)
             return
-        for batch in parser.json_batches(path, year=year, progress=hook, meta=False):
+        for batch in json_batches(parser, path, year=year, progress=hook, meta=False):
             if batch.json:
                 batch.json.append("")
                 out.write("\n".join(batch.json))

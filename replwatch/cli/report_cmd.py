@@ -45,6 +45,7 @@ def report(
     masterauth, repl-backlog-size, client-output-buffer-limit, repl-timeout,
     failovers and restarts. Every claim cites file:line.
     """
+    from replwatch.logs.files import parse_file
     from replwatch.logs.parser import GrammarError, load_default_parser
     from replwatch.report import build_report
     from replwatch.report.render_html import render_html
@@ -60,7 +61,7 @@ def report(
         parser = load_default_parser()
     except GrammarError as exc:
         fail(f"grammar: {exc}")
-    streams = [parser.parse_file(name, source=name, year=year) for name in files]
+    streams = [parse_file(parser, name, source=name, year=year) for name in files]
     try:
         result = build_report(streams, files=files, since=start, until=end, clock_offsets=offsets)
     except OSError as exc:

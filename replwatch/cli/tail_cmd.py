@@ -109,7 +109,7 @@ class _Printer:
         year: int | None,
         out: BinaryIO,
     ) -> None:
-        self._parse = parser.parse_line
+        self._parse = parser.feed  # per source: CRI partial lines wait for their end
         if not as_json:  # JSON needs neither the renderer nor the session tracker
             from replwatch.cli.render import format_event
             from replwatch.timeline.fold import FailureFolder
@@ -134,6 +134,8 @@ class _Printer:
         parse, wanted, lines = self._parse, self._wanted, []
         for rec in batch:
             event = parse(rec.raw, source=rec.path, line_no=rec.line_no, year=year)
+            if event is None:
+                continue
             if wanted is None or event.kind in wanted:
                 lines.append(
                     event.to_json()

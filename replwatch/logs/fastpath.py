@@ -1,29 +1,39 @@
 """The ``parse --json`` hot loop: build ``Event.to_json()`` text without building events.
 
 Why a separate loop: a plain "regex + Event + json.dumps" per line runs at about
-half lnav's speed. Here each line costs one regex call on the dialect that
-matched last, three dict lookups (date, role+level, message memo) and one
-string concatenation. Anything unusual (another dialect, a malformed or
-over-long line) goes through :meth:`LogParser._json_line`, the general path,
-which also moves the new dialect to the front. ``tests/parser`` checks that the
-output is byte-identical to ``Event.to_json()``.
+half lnav's speed. Here a batch of lines costs one ``findall`` of the *route*
+(the file's envelope chain, if any, plus the header dialect that matched last),
+and each line three dict lookups (date, pid+role+level, message memo) and one
+string concatenation of pieces from :mod:`replwatch.events`. Anything unusual
+(another dialect or envelope, a malformed, partial or over-long line) goes
+through :meth:`LogParser.read`, the general path, which also moves the new
+dialect / envelope to the front; the route is then re-armed. ``tests/parser``
+and ``tests/logs`` check that the output is byte-identical to ``Event.to_json()``.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect
+from replwatch.events import encode_middle, encode_source
+from replwatch.grammar.dialects import HEADER_TYPES, LEVEL_MAP, ROLE_MAP, CompiledDialect
+from replwatch.logs.classifier import YearFor
+from replwatch.logs.envelopes import Envelope, chain_members, chain_pattern
+from replwatch.logs.parser import LogParser
 from replwatch.logs.read import LineBatch
 
-if TYPE_CHECKING:
-    from replwatch.logs.parser import LogParser
-
 _DATE_LOCAL_MAX = 4096
+# The ISO time of Valkey's iso8601 dialect, split into the date and the rest so
+# that both fast layouts give (pid, role, date, time, level).
+_ISO_SPLIT = (
+    r"(?P<date>\d{4}-\d\d-\d\d)(?P<time>T\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:[+-]\d\d:?\d\d|Z)?)"
+)
+_FAST_LAYOUTS = {
+    "dmy": ("pid", "role", "date", "time", "level"),
+    "iso8601": ("pid", "role", "iso", "level"),
+}
 
 
 @dataclass(slots=True)
@@ -35,37 +45,126 @@ class JsonBatch:
     json: list[str] = field(default_factory=list)
 
 
-_FAST_LAYOUTS = {
-    "dmy": ("pid", "role", "date", "time", "level"),
-    "iso8601": ("pid", "role", "iso", "level"),
-}
-
-
-def _fast_prefix(dialect: CompiledDialect) -> Callable[[str], re.Match[str] | None] | None:
-    """The header-prefix matcher if the fast loop can read this dialect, else None:
-    legacy layouts with a year or an ISO time, groups in the usual order."""
+def _header_pattern(dialect: CompiledDialect | None) -> str | None:
+    """The header prefix as a (pid, role, date, time, level) regex if the fast loop
+    can read this dialect (a year or an ISO time, groups in the usual order)."""
+    if dialect is None:
+        return None
     expected = _FAST_LAYOUTS.get(dialect.ts_kind)
     if dialect.prefix is None or dialect.logfmt or expected is None:
         return None
     names = sorted(dialect.prefix.groupindex, key=dialect.prefix.groupindex.__getitem__)
-    return dialect.prefix.match if tuple(names) == expected else None
-
-
-def _batch_findall(dialect: CompiledDialect) -> Callable[[str], list[tuple[str, ...]]] | None:
-    """``findall`` of the header prefix plus message over a whole batch text, one
-    tuple per line that matches (so all lines matched iff the counts agree)."""
-    if _fast_prefix(dialect) is None or dialect.prefix is None:
+    if tuple(names) != expected:
         return None
-    return re.compile("^" + dialect.prefix.pattern + "(.*)$", re.MULTILINE | re.ASCII).findall
+    pattern = dialect.prefix.pattern
+    if dialect.ts_kind == "iso8601":
+        iso = HEADER_TYPES[("ts", "iso8601")]
+        if pattern.count(iso) != 1:
+            return None
+        pattern = pattern.replace(iso, _ISO_SPLIT)
+    return pattern
 
 
-def _middle(pid: str, role: str, level: str) -> str:
-    """``,"pid":N,"role":..,"level":..,`` for one header's raw pid, role and level."""
-    dumps = json.dumps
-    return (
-        f',"pid":{int(pid)},"role":{dumps(ROLE_MAP.get(role))},'
-        f'"level":{dumps(LEVEL_MAP.get(level))},'
-    )
+class _Route:
+    """How the hot loop reads the current file: envelope chain + header dialect."""
+
+    def __init__(self, dialect: CompiledDialect | None, chain: tuple[Envelope, ...]) -> None:
+        self.dialect = dialect
+        self.chain = chain
+        header = _header_pattern(dialect)
+        self.match: Callable[[str], re.Match[str] | None] | None = None
+        self.findall: Callable[[str], list[tuple[str, ...]]] | None = None
+        #: Number of envelope groups in front of the header's in each row.
+        self.env_groups = sum(env.groups for env in chain)
+        self.members: Callable[..., str] | None = chain_members(chain) if chain else None
+        self.iso = dialect is not None and dialect.ts_kind == "iso8601"
+        if header is None:
+            return
+        pattern = chain_pattern(chain) + header
+        self.match = re.compile(pattern, re.DOTALL | re.ASCII).match
+        self.findall = re.compile("^" + pattern + "(.*)$", re.MULTILINE | re.ASCII).findall
+
+
+class _Emitter:
+    """Turns rows of a route (envelope groups, pid, role, date, time, level,
+    message) into JSON texts: the one place the hot loop writes an event."""
+
+    def __init__(self, parser: LogParser, source: str, year_for: YearFor, meta: bool) -> None:
+        self.parser = parser
+        self.source = source
+        self.year_for = year_for
+        self.meta = meta
+        self.line_prefix = encode_source(source)
+        self.dates: dict[str, str | None] = {}
+        self.middles: dict[tuple[str, str, str], str] = {}
+
+    def rows(
+        self,
+        route: _Route,
+        rows: Sequence[tuple[str, ...]],
+        lines: Sequence[str],
+        first: int,
+        line_no: int,
+        out: JsonBatch,
+    ) -> None:
+        """Emit ``rows`` read from ``lines[first:]``, numbered from ``line_no``."""
+        memo = self.parser.classifier.memo
+        classify = self.parser.classifier.classify
+        to_day = self.parser.classifier.iso_date
+        dates, middles, line_prefix = self.dates, self.middles, self.line_prefix
+        ts_add, kind_add, json_add = out.ts.append, out.kinds.append, out.json.append
+        meta, iso = self.meta, route.iso
+        n = route.env_groups
+        members = route.members
+        for row in rows:
+            pid, role, date, time, level, message = row[n:] if n else row
+            day = dates.get(date)
+            if day is None:
+                day = date if iso else to_day(date)
+                if day is None:  # not a month name: the general path decides
+                    self.general(lines[first], line_no, out)
+                    first += 1
+                    line_no += 1
+                    continue
+                if not iso:
+                    day += "T"
+                if len(dates) >= _DATE_LOCAL_MAX:
+                    dates.clear()
+                dates[date] = day
+            ts = day + time if iso or len(time) == 12 else day + _with_ms(time)
+            middle = middles.get((pid, role, level))
+            if middle is None:
+                middle = middles[(pid, role, level)] = encode_middle(
+                    int(pid), ROLE_MAP.get(role), LEVEL_MAP.get(level)
+                )
+            found = memo.get(message)
+            if found is None:
+                found = classify(message)
+            if meta:
+                ts_add(ts)
+                kind_add(found.kind)
+            if members is None:
+                json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body}')
+            elif found.clash:  # a rule field named like an envelope fact
+                if meta:
+                    out.ts.pop()
+                    out.kinds.pop()
+                self.general(lines[first], line_no, out)
+            else:  # the envelope's facts follow the rule's fields
+                extra = members(*row)
+                json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body_more}{extra}}}}}')
+            first += 1
+            line_no += 1
+
+    def general(self, line: str, line_no: int, out: JsonBatch, overlong: int = 0) -> None:
+        """One line through :meth:`LogParser.read` (nothing for a held partial line)."""
+        reading = self.parser.read(
+            line, source=self.source, line_no=line_no, year_for=self.year_for, overlong=overlong
+        )
+        if reading is not None:
+            out.ts.append(reading.ts)
+            out.kinds.append(reading.kind)
+            out.json.append(reading.json(self.source))
 
 
 def fast_json_batches(
@@ -73,7 +172,7 @@ def fast_json_batches(
     batches: Iterator[LineBatch],
     *,
     source: str,
-    year_for: Callable[[int], int],
+    year_for: YearFor,
     meta: bool = True,
 ) -> Iterator[JsonBatch]:
     """JSON Lines text for each batch of lines (see the module docstring).
@@ -81,119 +180,44 @@ def fast_json_batches(
     With ``meta=False`` only ``JsonBatch.json`` is guaranteed filled (``ts`` and
     ``kinds`` may stay empty): the single-file, unfiltered output needs no more.
     """
-    line_prefix = ',"source":' + json.dumps(source, ensure_ascii=False) + ',"line":'
-    classify = parser._classify
-    memo = parser._memo
-    general = parser._json_line
-    iso_date = parser._dates.iso_date
-    dates: dict[str, str | None] = {}
-    middles: dict[tuple[str, str, str], str] = {}
-    top: CompiledDialect | None = None
-    prefix_match: Callable[[str], re.Match[str] | None] | None = None
-    findall: Callable[[str], list[tuple[str, ...]]] | None = None
-    is_dmy = False
+    emit = _Emitter(parser, source, year_for, meta)
+    classifier, unwrapper = parser.classifier, parser.unwrapper
+    route = _Route(classifier.top_dialect, ())
     for batch in batches:
         out = JsonBatch()
-        ts_add, kind_add, json_add = out.ts.append, out.kinds.append, out.json.append
-        line_no = batch.first_line - 1
-        if findall is not None and batch.text:
-            rows = findall(batch.text)
-            if len(rows) == len(batch.lines):  # every line has the header: the C-speed route
-                if is_dmy:
-                    for pid, role, date, time, level, message in rows:
-                        line_no += 1
-                        day = dates.get(date)
-                        if day is None:
-                            day = iso_date(date)
-                            if day is None:
-                                break  # not a month name: redo the batch line by line
-                            day += "T"
-                            if len(dates) >= _DATE_LOCAL_MAX:
-                                dates.clear()
-                            dates[date] = day
-                        ts = day + time if len(time) == 12 else day + _with_ms(time)
-                        middle = middles.get((pid, role, level))
-                        if middle is None:
-                            middle = middles[(pid, role, level)] = _middle(pid, role, level)
-                        found = memo.get(message)
-                        if found is None:
-                            found = classify(message)
-                        if meta:
-                            ts_add(ts)
-                            kind_add(found[0])
-                        json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found[3]}')
-                    else:
-                        yield out
-                        continue
-                else:
-                    for pid, role, ts, level, message in rows:
-                        line_no += 1
-                        middle = middles.get((pid, role, level))
-                        if middle is None:
-                            middle = middles[(pid, role, level)] = _middle(pid, role, level)
-                        found = memo.get(message)
-                        if found is None:
-                            found = classify(message)
-                        if meta:
-                            ts_add(ts)
-                            kind_add(found[0])
-                        json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found[3]}')
-                    yield out
-                    continue
-                out = JsonBatch()  # the batch broke off: start it again, line by line
-                ts_add, kind_add, json_add = out.ts.append, out.kinds.append, out.json.append
-                line_no = batch.first_line - 1
-        overlong = batch.overlong
-        for line in batch.lines:
-            line_no += 1
-            m = prefix_match(line) if prefix_match is not None else None
-            if m is None or overlong:
-                ts, kind, text = general(
-                    line,
-                    source=source,
-                    line_no=line_no,
-                    year_for=year_for,
-                    overlong=overlong.get(line_no - batch.first_line, 0),
-                )
-                ts_add(ts)
-                kind_add(kind)
-                json_add(text)
-                if parser._dialects[0] is not top:  # another dialect won: re-arm
-                    top = parser._dialects[0]
-                    prefix_match = _fast_prefix(top)
-                    findall = _batch_findall(top)
-                    is_dmy = top.ts_kind == "dmy"
+        lines = batch.lines
+        if route.findall is not None and batch.text:
+            rows = route.findall(batch.text)
+            if len(rows) == len(lines):  # every line read by the route: the C-speed way
+                emit.rows(route, rows, lines, 0, batch.first_line, out)
+                yield out
                 continue
-            message = line[m.end() :]
-            if is_dmy:
-                pid, role, date, time, level = m.groups()
-                day = dates.get(date)
-                if day is None:
-                    day = iso_date(date)
-                    if day is None:  # not a month name: the general path decides
-                        ts, kind, text = general(
-                            line, source=source, line_no=line_no, year_for=year_for
-                        )
-                        ts_add(ts)
-                        kind_add(kind)
-                        json_add(text)
-                        continue
-                    day += "T"
-                    if len(dates) >= _DATE_LOCAL_MAX:
-                        dates.clear()
-                    dates[date] = day
-                ts = day + time if len(time) == 12 else day + _with_ms(time)
-            else:
-                pid, role, ts, level = m.groups()
-            middle = middles.get((pid, role, level))
-            if middle is None:
-                middle = middles[(pid, role, level)] = _middle(pid, role, level)
-            found = memo.get(message)
-            if found is None:
-                found = classify(message)
-            ts_add(ts)
-            kind_add(found[0])
-            json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found[3]}')
+        overlong = batch.overlong
+        run: list[tuple[str, ...]] = []  # consecutive lines the route read
+        run_start = 0
+        for i, line in enumerate(lines):
+            m = route.match(line) if route.match is not None and not overlong else None
+            if m is not None:
+                if not run:
+                    run_start = i
+                run.append((*m.groups(), line[m.end() :]))
+                continue
+            if run:
+                emit.rows(route, run, lines, run_start, batch.first_line + run_start, out)
+                run = []
+            emit.general(line, batch.first_line + i, out, overlong.get(i, 0) if overlong else 0)
+            if classifier.top_dialect is not route.dialect or unwrapper.last_chain != route.chain:
+                route = _Route(classifier.top_dialect, unwrapper.last_chain)
+        if run:
+            emit.rows(route, run, lines, run_start, batch.first_line + run_start, out)
+        yield out
+    rest = parser.flush(source)
+    if rest:
+        out = JsonBatch()
+        for reading in rest:
+            out.ts.append(reading.ts)
+            out.kinds.append(reading.kind)
+            out.json.append(reading.json(source))
         yield out
 
 

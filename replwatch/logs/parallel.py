@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import stat
 import sys
 from collections.abc import Iterator
 
+from replwatch.logs.files import json_batches
 from replwatch.logs.parser import LogParser, Progress
 from replwatch.logs.read import read_chunks
 
 SEGMENT_BYTES = 2 << 20
+_SNIFF_BYTES = 64 * 1024
+_CRI_PARTIAL = re.compile(rb"^\d{4}-\d\d-\d\dT\S+ (?:stdout|stderr) [PF] ", re.MULTILINE)
 
 
 class _PeerGone(Exception):
@@ -95,7 +99,8 @@ def _run_share(
             continue
         pieces: list[bytes] = []  # this segment's output, held until our turn
         lines = 0
-        for batch in parser.json_batches(
+        for batch in json_batches(
+            parser,
             path,
             year=year,
             meta=False,
@@ -118,8 +123,8 @@ def _run_share(
 
 
 def can_split(path: str, *, min_bytes: int) -> bool:
-    """True for a plain (not gzip) regular file of at least ``min_bytes`` on a machine
-    with two or more CPUs, unless ``REPLWATCH_PARSE_WORKERS=1``."""
+    """True for a plain (not gzip, not CRI) regular file of at least ``min_bytes`` on a
+    machine with two or more CPUs, unless ``REPLWATCH_PARSE_WORKERS=1``."""
     if os.environ.get("REPLWATCH_PARSE_WORKERS", "2") == "1" or (os.cpu_count() or 1) < 2:
         return False
     if not hasattr(os, "fork") or path == "-":
@@ -129,9 +134,12 @@ def can_split(path: str, *, min_bytes: int) -> bool:
         if not stat.S_ISREG(st.st_mode) or st.st_size < min_bytes:
             return False
         with open(path, "rb") as f:
-            return f.read(2) != b"\x1f\x8b"
+            head = f.read(_SNIFF_BYTES)
     except OSError:
         return False
+    # gzip cannot be cut; a CRI file may hold a partial line at a cut (its parts
+    # must meet in one process to be joined).
+    return not head.startswith(b"\x1f\x8b") and _CRI_PARTIAL.search(head) is None
 
 
 def write_json_two_processes(
@@ -143,7 +151,7 @@ def write_json_two_processes(
     segment_bytes: int = SEGMENT_BYTES,
     progress: Progress | None = None,
 ) -> None:
-    """Write ``parser.json_batches(path)`` to ``out_fd`` using two processes.
+    """Write ``json_batches(parser, path)`` to ``out_fd`` using two processes.
 
     Raises:
         OSError: the file could not be read, or the helper process failed.

@@ -1,179 +1,310 @@
 """Log lines -> events: the header dialects and message rules of ``grammars/``.
 
-:meth:`LogParser.parse_line` is pure (no I/O, no clock) and never raises: a line
-that no dialect reads is ``malformed``, a header whose message no rule knows is
-``unrecognized``. :meth:`LogParser.parse_file` adds the I/O edge: files, gzip,
-stdin and year inference for yearless headers.
+Pure: text in, events out (no files, no clock; :mod:`replwatch.logs.files` is the
+I/O edge that reads files, gzip and stdin and plans the years of yearless
+headers). :meth:`LogParser.parse_line` never raises: a line that no dialect
+reads is ``malformed``, a header whose message no rule knows is
+``unrecognized``.
 
-The hot path is tuned for million-line files: the dialect that matched last is
-tried first, dates are converted once per distinct date, and a bounded memo
-maps a message text to its kind, fields and the pre-encoded JSON tail, because
-replication messages repeat a lot. :meth:`LogParser.json_records` uses that to
-build ``Event.to_json()`` output without building events (tests check the bytes
-are identical).
+Lines that are not bare Redis lines take the unusual route: stray blanks around
+the line, an envelope in front (``docker logs -t``, compose, kubectl, CRI,
+json-file, journald, syslog, a label: :mod:`replwatch.logs.envelopes`) or a
+message pasted without its header (typed by the message alone, ``ts`` null).
+An envelope's facts go into ``fields`` under the reserved keys of
+``docs/events.md``; a bare line never gets them.
+
+CRI writes a long line as ``P`` parts ended by an ``F`` part; :meth:`LogParser.feed`
+joins them into one event and so keeps state (the pending part per source and
+stream) while staying pure. :meth:`LogParser.parse_line` is the stateless form.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from replwatch.events import MALFORMED, UNRECOGNIZED, Event
-from replwatch.grammar.dialects import LEVEL_MAP, ROLE_MAP, CompiledDialect, unescape_logfmt
+from replwatch.events import (
+    MALFORMED,
+    Event,
+    close_body,
+    encode_fields_inner,
+    encode_middle,
+    encode_source,
+    encode_ts,
+)
 from replwatch.grammar.language import GrammarError
 from replwatch.grammar.loader import Grammar, load_grammar
-from replwatch.grammar.rules import RuleSet
-from replwatch.logs.fastpath import JsonBatch, fast_json_batches
-from replwatch.logs.read import LineBatch, iter_batches, open_log, position_reader, read_chunks
-from replwatch.logs.timestamps import (
-    DateCache,
-    YearPlan,
-    local_from_epoch_ms,
-    local_from_unix,
-    plan_years,
-    time_with_ms,
-)
+from replwatch.logs.classifier import Classified, LineClassifier, YearFor
+from replwatch.logs.envelopes import Unwrapped, Unwrapper, syslog_ts
+from replwatch.logs.read import MAX_LINE
 
-__all__ = ["GrammarError", "LogParser", "load_default_parser"]
+__all__ = ["UNKNOWN_YEAR", "GrammarError", "LogParser", "load_default_parser"]
 
 
-#: (ts, pid, role, level, message) read from a header.
-Header = tuple[str, int, str | None, str | None, str]
-#: Memo value: kind, fields, message text, JSON tail ``"kind":..,"message":..,"fields":..}``.
-Classified = tuple[str, dict[str, Any], str, str]
-YearFor = Callable[[int], int]
 #: Called with the bytes of the file read so far, about once per MiB.
 Progress = Callable[[int], None]
 
-_MEMO_MAX = 16_384
 #: Year given to yearless headers when no year is known (a visible placeholder).
 UNKNOWN_YEAR = 1900
+#: Sources x streams with a CRI partial line waiting for its end.
+_PENDING_MAX = 64
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+class Reading(NamedTuple):
+    """One line read: the event's values before they become an Event or JSON text."""
+
+    ts: str | None
+    line: int
+    pid: int | None
+    role: str | None
+    level: str | None
+    kind: str
+    message: str
+    fields: Mapping[str, Any]
+    #: The memo entry when a header/message was classified (the JSON pieces).
+    found: Classified | None = None
+    #: The envelope's facts, merged after ``fields`` (None: a bare line).
+    facts: dict[str, Any] | None = None
+
+    def event(self, source: str) -> Event:
+        fields = dict(self.fields)
+        if self.facts:
+            for key, value in self.facts.items():
+                fields.setdefault(key, value)
+        return Event(
+            self.ts,
+            source,
+            self.line,
+            self.pid,
+            self.role,
+            self.level,
+            self.kind,
+            self.message,
+            fields,
+        )
+
+    def json(self, source: str) -> str:
+        """``self.event(source).to_json()``, glued from the memoised pieces."""
+        found = self.found
+        if found is None or (self.facts and found.clash):
+            return self.event(source).to_json()
+        extra = encode_fields_inner(self.facts) if self.facts else ""
+        return (
+            encode_ts(self.ts)
+            + encode_source(source)
+            + str(self.line)
+            + encode_middle(self.pid, self.role, self.level)
+            + close_body(found.body_open, found.fields_inner, extra)
+        )
+
+
+#: "No Redis line inside" from the file's-envelope shortcut (the full route decides).
+_NO_HEADER = Reading(None, 0, None, None, None, MALFORMED, "", {})
+
+
+def _malformed(line: str, line_no: int, fields: Mapping[str, Any] | None = None) -> Reading:
+    return Reading(None, line_no, None, None, None, MALFORMED, line, fields or {})
+
+
+def _classified(
+    ts: str | None,
+    line_no: int,
+    pid: int | None,
+    role: str | None,
+    level: str | None,
+    found: Classified,
+    facts: dict[str, Any] | None = None,
+) -> Reading:
+    return Reading(ts, line_no, pid, role, level, found.kind, found.message, found.fields, found,
+                   facts)  # fmt: skip
 
 
 class LogParser:
-    """Turns Redis / Valkey log lines into :class:`~replwatch.events.Event` records."""
+    """Turns Redis / Valkey log lines into :class:`~replwatch.events.Event` records.
+
+    Attributes:
+        classifier: the dialects, rules and caches (shared with the fast path).
+        unwrapper: takes envelopes off lines (remembers the file's envelope).
+    """
 
     def __init__(self, grammar: Grammar) -> None:
         self.grammar = grammar
-        self._rules: RuleSet = grammar.rules
-        self._dialects: list[CompiledDialect] = list(grammar.dialects)
-        self._dates = DateCache()
-        self._memo: dict[str, Classified] = {}
+        self.classifier = LineClassifier(grammar)
+        self.unwrapper = Unwrapper()
+        self._pending: dict[tuple[str, str], tuple[int, Unwrapped]] = {}
 
-    # ----------------------------------------------------------------- headers
-    def _read_header(self, line: str, line_no: int, year_for: YearFor) -> Header | None:
-        """Try each dialect (last winner first); the header fields, or None."""
-        dialects = self._dialects
-        for i, dialect in enumerate(dialects):
-            m = dialect.regex.fullmatch(line)
-            if m is None:
-                continue
-            header = self._header_from_match(dialect, m, line_no, year_for)
+    # ------------------------------------------------------------ the reading
+    def read(
+        self,
+        line: str,
+        *,
+        source: str,
+        line_no: int,
+        year_for: YearFor,
+        overlong: int = 0,
+        join: bool = True,
+    ) -> Reading | None:
+        """Read one line (without its newline); None for a CRI partial line held
+        until its end (only with ``join``)."""
+        cls = self.classifier
+        if self.unwrapper.last_chain and not overlong and not cls.top_reads(line):
+            # The file's envelope, tried before every dialect reads the line whole.
+            wrapped = self.unwrapper.unwrap_last(line)
+            if wrapped is not None:
+                reading = self._wrapped(wrapped, source, line_no, year_for, join, header=True)
+                if reading is not _NO_HEADER:
+                    return reading
+        header = cls.read_header(line, line_no, year_for)
+        if header is not None:
+            self.unwrapper.last_chain = ()  # a bare line: the fast path's route has none
+            ts, pid, role, level, message = header
+            if overlong:
+                fields = {"truncated": True, "line_bytes": overlong}
+                return Reading(ts, line_no, pid, role, level, MALFORMED, message, fields)
+            return _classified(ts, line_no, pid, role, level, cls.classify(message))
+        if overlong:
+            return _malformed(line, line_no, {"truncated": True, "line_bytes": overlong})
+        return self._unusual(line, source, line_no, year_for, join)
+
+    def _unusual(
+        self, line: str, source: str, line_no: int, year_for: YearFor, join: bool
+    ) -> Reading | None:
+        """Not a bare Redis line: stray blanks, an envelope, a headerless paste."""
+        cls = self.classifier
+        text = line.strip()
+        if text != line and text:
+            # Blanks in front were added (a paste); blanks behind may be the server's.
+            header = cls.read_header(line.lstrip(), line_no, year_for)
             if header is None:
-                continue
-            if i:  # move to front with one assignment: safe if tail threads share us
-                self._dialects = [dialect, *(d for d in dialects if d is not dialect)]
-            return header
+                header = cls.read_header(text, line_no, year_for)
+            if header is not None:
+                ts, pid, role, level, message = header
+                return _classified(ts, line_no, pid, role, level, cls.classify(message))
+        # Peel from the first visible character; keep the inside's blanks as written
+        # (a bare malformed line keeps them too).
+        wrapped = self.unwrapper.unwrap(line.lstrip(), cls.has_header) if text else None
+        if wrapped is not None:
+            reading = self._wrapped(wrapped, source, line_no, year_for, join)
+            if reading is not None or (join and wrapped.partial):  # None: a part held
+                return reading
+        found = cls.headerless(line)
+        if found is not None:
+            return _classified(None, line_no, None, None, found[0], found[1])
+        return _malformed(line, line_no)
+
+    def _wrapped(
+        self,
+        wrapped: Unwrapped,
+        source: str,
+        line_no: int,
+        year_for: YearFor,
+        join: bool,
+        *,
+        header: bool = False,
+    ) -> Reading | None:
+        """Join CRI parts (with ``join``), then read the inside. ``header``: only a
+        Redis line inside will do (else :data:`_NO_HEADER`, nothing changed)."""
+        key = (source, wrapped.stream)
+        if join and wrapped.chain and key in self._pending:
+            first_line, first = self._pending.pop(key)
+            first.inner = (first.inner + wrapped.outer_inner)[:MAX_LINE]
+            first.partial = wrapped.partial
+            wrapped, line_no, header = first, first_line, False
+        if wrapped.partial and join:
+            if len(self._pending) >= _PENDING_MAX:
+                self._pending.pop(next(iter(self._pending)))
+            self._pending[key] = (line_no, wrapped)
+            return None
+        return self._inside(wrapped, line_no, year_for, header=header)
+
+    def _inside(
+        self, wrapped: Unwrapped, line_no: int, year_for: YearFor, *, header: bool = False
+    ) -> Reading | None:
+        """The event of an envelope's inside; None when a weak envelope (a label)
+        holds no Redis line after all (:data:`_NO_HEADER` if ``header`` and none)."""
+        cls = self.classifier
+        when = wrapped.when
+        near = (when[1], when[2]) if when is not None and when[1] is not None else None
+        inner = wrapped.inner
+        text = inner.strip()
+        facts = wrapped.facts
+        found = cls.read_header(inner, line_no, year_for, near)
+        if found is None and text != inner:
+            found = cls.read_header(text, line_no, year_for, near)
+        if found is not None:
+            ts, pid, role, level, message = found
+            return _classified(ts, line_no, pid, role, level, cls.classify(message), facts)
+        if header:
+            return _NO_HEADER
+        pasted = cls.headerless(text)
+        if pasted is not None:
+            stamp: str | None = None
+            if when is not None:
+                stamp = when[0]
+                if stamp is None:  # a syslog time has no year
+                    stamp = syslog_ts(str(facts.get("envelope_ts", "")), year_for(line_no))
+            env_pid = facts.get("pid")
+            return _classified(stamp, line_no, env_pid if isinstance(env_pid, int) else None,
+                               None, pasted[0], pasted[1], facts)  # fmt: skip
+        if wrapped.strong:
+            return Reading(None, line_no, None, None, None, MALFORMED, inner, {}, None, facts)
         return None
 
-    def _header_from_match(
-        self, dialect: CompiledDialect, m: Any, line_no: int, year_for: YearFor
-    ) -> Header | None:
-        g = m.groupdict()
-        kind = dialect.ts_kind
-        ts: str | None
-        if kind == "dmy":
-            date = self._dates.iso_date(g["date"])
-            ts = None if date is None else date + "T" + time_with_ms(g["time"])
-        elif kind == "dm":
-            date = self._dates.iso_date(g["date"], year_for(line_no))
-            ts = None if date is None else date + "T" + time_with_ms(g["time"])
-        elif kind == "iso8601":
-            ts = g["iso"]
-        elif kind == "epoch_ms":
-            ts = local_from_epoch_ms(int(g["epoch_ms"]))
-        else:
-            ts = local_from_unix(int(g["unix"]))
-        if ts is None:
-            return None
-        pid = g.get("pid")
-        role = g.get("role")
-        level = g.get("level")
-        message = g["message"]
-        if dialect.logfmt:
-            message = unescape_logfmt(message)
-        return (
-            ts,
-            int(pid) if pid is not None else None,  # type: ignore[return-value]
-            ROLE_MAP.get(role) if role is not None else None,
-            LEVEL_MAP.get(level) if level is not None else None,
-            message,
-        )
-
-    # ---------------------------------------------------------------- messages
-    def _classify(self, message: str) -> Classified:
-        """Kind, fields and JSON tail of a message, memoised (bounded)."""
-        found = self._memo.get(message)
-        if found is not None:
-            return found
-        result = self._rules.classify(message)
-        kind, fields = result if result is not None else (UNRECOGNIZED, {})
-        tail = (
-            '"kind":'
-            + _dumps(kind)
-            + ',"message":'
-            + _dumps(message)
-            + ',"fields":'
-            + _dumps(fields)
-            + "}"
-        )
-        found = (kind, fields, message, tail)
-        if len(self._memo) >= _MEMO_MAX:
-            self._memo.clear()
-        self._memo[message] = found
-        return found
+    def flush(self, source: str) -> list[Reading]:
+        """The CRI partial lines of ``source`` still waiting for their end (the file
+        or the follow ended): each becomes its own event now."""
+        out = []
+        for key in [k for k in self._pending if k[0] == source]:
+            line_no, wrapped = self._pending.pop(key)
+            wrapped.partial = False
+            reading = self._inside(wrapped, line_no, lambda _n: UNKNOWN_YEAR)
+            out.append(reading if reading is not None else _malformed(wrapped.inner, line_no))
+        return out
 
     # ------------------------------------------------------------------ events
-    def _event(
-        self, line: str, *, source: str, line_no: int, year_for: YearFor, overlong: int = 0
-    ) -> Event:
-        header = self._read_header(line, line_no, year_for)
-        if header is None:
-            fields: dict[str, Any] = {"truncated": True, "line_bytes": overlong} if overlong else {}
-            return Event(None, source, line_no, None, None, None, MALFORMED, line, fields)
-        ts, pid, role, level, message = header
-        if overlong:
-            fields = {"truncated": True, "line_bytes": overlong}
-            return Event(ts, source, line_no, pid, role, level, MALFORMED, message, fields)
-        kind, fields, _, _ = self._classify(message)
-        return Event(ts, source, line_no, pid, role, level, kind, message, dict(fields))
-
     def parse_line(
         self, raw: bytes | str, *, source: str, line_no: int, year: int | None = None
     ) -> Event:
-        """Parse one line (without its newline). Pure; never raises.
+        """Parse one line (without its newline), alone. Pure; never raises.
 
         Args:
             raw: the line; bytes are decoded as UTF-8 with invalid bytes replaced.
             source: the file name or ``host:port`` the line came from.
             line_no: its 1-based line number.
             year: the year for headers that carry none (default: :data:`UNKNOWN_YEAR`,
-                a visible placeholder; :meth:`parse_file` infers it instead).
+                a visible placeholder; :func:`replwatch.logs.files.parse_file` infers it).
+
+        A CRI partial (``P``) line is read on its own here; :meth:`feed` joins it.
         """
+        event = self._parse(raw, source=source, line_no=line_no, year=year, join=False)
+        assert event is not None  # join=False never holds a line
+        return event
+
+    def feed(
+        self, raw: bytes | str, *, source: str, line_no: int, year: int | None = None
+    ) -> Event | None:
+        """Like :meth:`parse_line` for the next line of a stream (a tail): CRI
+        partial lines are held (None) and their event comes with the line that
+        ends them. :meth:`flush_events` gives what is still held at the end."""
+        return self._parse(raw, source=source, line_no=line_no, year=year, join=True)
+
+    def flush_events(self, source: str) -> list[Event]:
+        """:meth:`flush` as events."""
+        return [reading.event(source) for reading in self.flush(source)]
+
+    def _parse(
+        self, raw: bytes | str, *, source: str, line_no: int, year: int | None, join: bool
+    ) -> Event | None:
         try:
             line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
             if line.endswith("\r"):
                 line = line[:-1]
             fixed_year = year if year is not None else UNKNOWN_YEAR
-            return self._event(line, source=source, line_no=line_no, year_for=lambda _n: fixed_year)
+            reading = self.read(
+                line, source=source, line_no=line_no, year_for=lambda _n: fixed_year, join=join
+            )
+            return None if reading is None else reading.event(source)
         except Exception as exc:  # pragma: no cover - a parser bug must not stop a tail
             text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
             return Event(
@@ -196,166 +327,13 @@ class LogParser:
         start_line: int = 1,
         year: int | None = None,
     ) -> Iterator[Event]:
-        """Parse an iterable of lines (newlines already removed), numbering from ``start_line``."""
+        """Parse an iterable of lines (newlines already removed), numbering from
+        ``start_line``; CRI partial lines are joined."""
         for offset, raw in enumerate(lines):
-            yield self.parse_line(raw, source=source, line_no=start_line + offset, year=year)
-
-    def _batches_and_years(
-        self,
-        path: str | Path,
-        year: int | None,
-        progress: Progress | None,
-        byte_range: tuple[int, int] | None = None,
-        first_line: int = 1,
-    ) -> tuple[Iterator[LineBatch], YearFor]:
-        if byte_range is None:
-            stream = open_log(path)
-            limit = None
-        else:  # a slice of a plain file, for parallel parsing
-            stream = open(path, "rb")  # noqa: SIM115 - closed below
-            stream.seek(byte_range[0])
-            limit = byte_range[1] - byte_range[0]
-        year_for = self._year_for(path, year)
-        position = position_reader(stream) if progress is not None else None
-
-        def batches() -> Iterator[LineBatch]:
-            try:
-                for batch in iter_batches(stream, first_line=first_line, limit=limit):
-                    if position is not None:
-                        progress(position())  # type: ignore[misc]
-                    yield batch
-            finally:
-                if str(path) != "-":
-                    stream.close()
-
-        return batches(), year_for
-
-    def _year_for(self, path: str | Path, year: int | None) -> YearFor:
-        """The year of each line: fixed by ``year``, else planned from the file lazily."""
-        if year is not None:
-            return lambda _n: year
-        if str(path) == "-":
-            # stdin cannot be scanned twice; the CLI passes the current year.
-            return lambda _n: UNKNOWN_YEAR
-        plan: list[YearPlan] = []
-
-        def year_for(line_no: int) -> int:
-            if not plan:
-                plan.append(self._plan_years(path))
-            return plan[0].year_at(line_no)
-
-        return year_for
-
-    @staticmethod
-    def _plan_years(path: str | Path) -> YearPlan:
-        mtime = datetime.fromtimestamp(os.stat(path).st_mtime)
-        with open_log(path) as stream:
-            return plan_years(read_chunks(stream), end_year=mtime.year, end_month=mtime.month)
-
-    def parse_file(
-        self,
-        path_or_dash: str | Path,
-        *,
-        source: str | None = None,
-        year: int | None = None,
-        progress: Progress | None = None,
-    ) -> Iterator[Event]:
-        """Stream the events of a file (``-`` for stdin; gzip read transparently).
-
-        Headers without a year take ``year``, else the file's modification year,
-        counted back each time the months run backwards from the end. ``progress``
-        is called with the bytes read so far, about once per MiB (for a bar).
-
-        Raises:
-            OSError: the file cannot be opened or read (raised when iteration starts).
-        """
-        src = source if source is not None else str(path_or_dash)
-        batches, year_for = self._batches_and_years(path_or_dash, year, progress)
-        for batch in batches:
-            line_no = batch.first_line
-            overlong = batch.overlong
-            for i, line in enumerate(batch.lines):
-                yield self._event(
-                    line,
-                    source=src,
-                    line_no=line_no + i,
-                    year_for=year_for,
-                    overlong=overlong.get(i, 0) if overlong else 0,
-                )
-
-    def json_records(
-        self,
-        path_or_dash: str | Path,
-        *,
-        source: str | None = None,
-        year: int | None = None,
-        progress: Progress | None = None,
-    ) -> Iterator[tuple[str | None, str, str]]:
-        """Like :meth:`parse_file`, yielding ``(ts, kind, json)`` with ``json`` byte-identical
-        to ``Event.to_json()``: the fast path behind ``replwatch parse --json``."""
-        for batch in self.json_batches(path_or_dash, source=source, year=year, progress=progress):
-            yield from zip(batch.ts, batch.kinds, batch.json, strict=True)
-
-    def json_batches(
-        self,
-        path_or_dash: str | Path,
-        *,
-        source: str | None = None,
-        year: int | None = None,
-        progress: Progress | None = None,
-        meta: bool = True,
-        byte_range: tuple[int, int] | None = None,
-        first_line: int = 1,
-    ) -> Iterator[JsonBatch]:
-        """:meth:`json_records` in blocks of about a MiB of input (the fastest form).
-
-        ``meta=False``: only the JSON texts are needed (``batch.ts``/``batch.kinds``
-        may be left empty), which saves a little per line. ``byte_range`` (start,
-        end) reads only that slice of a plain file, whose first line is numbered
-        ``first_line`` (both ends must be line starts): for parallel parsing.
-        """
-        src = source if source is not None else str(path_or_dash)
-        batches, year_for = self._batches_and_years(
-            path_or_dash, year, progress, byte_range, first_line
-        )
-        return fast_json_batches(self, batches, source=src, year_for=year_for, meta=meta)
-
-    def _json_line(
-        self, line: str, *, source: str, line_no: int, year_for: YearFor, overlong: int = 0
-    ) -> tuple[str | None, str, str]:
-        """The general (slower) JSON path for one line: any dialect, malformed, overlong."""
-        if overlong:
-            ev = self._event(
-                line, source=source, line_no=line_no, year_for=year_for, overlong=overlong
-            )
-            return ev.ts, ev.kind, ev.to_json()
-        header = self._read_header(line, line_no, year_for)
-        head = ',"source":' + _dumps(source) + ',"line":' + str(line_no)
-        if header is None:
-            return (
-                None,
-                MALFORMED,
-                '{"ts":null' + head + ',"pid":null,"role":null,"level":null,'
-                '"kind":"malformed","message":' + _dumps(line) + ',"fields":{}}',
-            )
-        ts, pid, role, level, message = header
-        kind, _, _, tail = self._classify(message)
-        return (
-            ts,
-            kind,
-            '{"ts":"'
-            + ts
-            + '"'
-            + head
-            + ',"pid":'
-            + ("null" if pid is None else str(pid))
-            + ',"role":'
-            + _dumps(role)
-            + ',"level":'
-            + _dumps(level)
-            + ","
-            + tail,
-        )
+            event = self.feed(raw, source=source, line_no=start_line + offset, year=year)
+            if event is not None:
+                yield event
+        yield from self.flush_events(source)
 
 
 def load_default_parser(

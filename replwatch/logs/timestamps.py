@@ -120,9 +120,9 @@ def plan_years(chunks: Iterable[bytes], *, end_year: int, end_month: int) -> Yea
                 wraps.append(line)
             previous = month
         line_base += body.count(b"\n")
-    m = _YEARLESS.match(carry)
-    if m:
-        month = MONTHS[m.group(1).decode()]
+    last = _YEARLESS.match(carry)
+    if last:
+        month = MONTHS[last.group(1).decode()]
         if month < previous and len(wraps) < _MAX_WRAPS:
             wraps.append(line_base)
         previous = month

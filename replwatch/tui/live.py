@@ -227,10 +227,11 @@ class LiveApp(DashboardApp):
         year = datetime.now().year
 
         def on_lines(batch: list[LineRecord]) -> None:
-            events = [
-                parser.parse_line(rec.raw, source=rec.path, line_no=rec.line_no, year=year)
+            fed = (
+                parser.feed(rec.raw, source=rec.path, line_no=rec.line_no, year=year)
                 for rec in batch
-            ]
+            )
+            events = [event for event in fed if event is not None]  # None: a CRI part
             if self.recorder is not None:
                 t = self._elapsed()
                 for event in events:

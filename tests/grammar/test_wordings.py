@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 try:  # the package is being moved into folders; take whichever exists
+    from replwatch.logs.files import parse_file
     from replwatch.logs.parser import LogParser, load_default_parser
 except ImportError:  # pragma: no cover
     from replwatch.parser import LogParser, load_default_parser  # type: ignore[no-redef]
@@ -38,7 +39,7 @@ def test_every_log_has_a_golden_and_a_source() -> None:
 @pytest.mark.parametrize("log", LOGS, ids=lambda p: p.name)
 def test_wording_file_matches_golden(parser: LogParser, log: Path) -> None:
     golden = [json.loads(x) for x in log.with_suffix(".jsonl").read_text().splitlines() if x]
-    events = list(parser.parse_file(log, source=log.name, year=2026))
+    events = list(parse_file(parser, log, source=log.name, year=2026))
     assert len(events) == len(golden) == len(log.read_text().splitlines())
     for ev, want in zip(events, golden, strict=True):
         got = {

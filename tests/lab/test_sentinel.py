@@ -16,6 +16,7 @@ import pytest
 
 from replwatch.lab import Lab, LabError
 from replwatch.lab.sentinel import SentinelGroup
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import build_report
 
@@ -63,7 +64,7 @@ def test_sentinel_fails_over_a_killed_master(
 
     logs = [lab.log_path(p) for p in lab.ports] + [sentinels.log_path(p) for p in sentinels.ports]
     parser = load_default_parser()
-    report = build_report([parser.parse_file(str(p), source=str(p)) for p in logs])
+    report = build_report([parse_file(parser, str(p), source=str(p)) for p in logs])
     [failover] = report.failovers
     assert (failover.old_master, failover.new_master) == (str(old), str(new))
     assert failover.outcome == "switched"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from replwatch.events import Event
+from replwatch.logs.files import json_batches, json_records, parse_file
 from replwatch.logs.parser import LogParser
 from replwatch.logs.read import MAX_LINE
 
@@ -28,11 +29,11 @@ def _write(path: Path, text: str | bytes) -> Path:
 
 
 def _json_via_events(parser: LogParser, path: Path, **kw: object) -> list[str]:
-    return [ev.to_json() for ev in parser.parse_file(path, **kw)]  # type: ignore[arg-type]
+    return [ev.to_json() for ev in parse_file(parser, path, **kw)]  # type: ignore[arg-type]
 
 
 def _json_fast(parser: LogParser, path: Path, **kw: object) -> list[str]:
-    return [text for _, _, text in parser.json_records(path, **kw)]  # type: ignore[arg-type]
+    return [text for _, _, text in json_records(parser, path, **kw)]  # type: ignore[arg-type]
 
 
 def test_fast_json_is_byte_identical_to_event_to_json(parser: LogParser, tmp_path: Path) -> None:
@@ -58,7 +59,7 @@ def test_fast_json_is_byte_identical_to_event_to_json(parser: LogParser, tmp_pat
     fast = _json_fast(parser, path, year=2026)
     assert fast == _json_via_events(parser, path, year=2026)
     assert len(fast) == len(lines) * 3
-    batches = list(parser.json_batches(path, year=2026, meta=False))
+    batches = list(json_batches(parser, path, year=2026, meta=False))
     assert [t for b in batches for t in b.json] == fast
 
 
@@ -66,7 +67,7 @@ def test_gzip_crlf_and_torn_last_line(parser: LogParser, tmp_path: Path) -> None
     text = "\r\n".join(REDIS7) + "\r\n4357:S 25 Nov 2026 08:49:48.000 * MASTER <-> REPL"
     path = tmp_path / "x.log.gz"
     path.write_bytes(gzip.compress(text.encode()))
-    events = list(parser.parse_file(path))
+    events = list(parse_file(parser, path))
     assert [e.line for e in events] == [1, 2, 3, 4, 5]
     assert events[0].fields == {"peer": "127.0.0.1:10000"}
     assert not any(e.message.endswith("\r") for e in events)
@@ -86,7 +87,7 @@ def test_huge_line_without_newline_is_capped_and_marked(parser: LogParser, tmp_p
         f.write(b"\n" + (REDIS7[1] + "\n").encode())
         f.write(b"y" * (3 * MAX_LINE))  # and a long torn last line
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    events = list(parser.parse_file(path))
+    events = list(parse_file(parser, path))
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert [e.kind for e in events] == [
         "master_connecting",
@@ -106,7 +107,7 @@ def test_huge_line_without_newline_is_capped_and_marked(parser: LogParser, tmp_p
 def test_random_bytes_and_nul(parser: LogParser, tmp_path: Path) -> None:
     blob = bytes(range(256)) * 40 + b"\x00\x00\n\xff\xfe\n" + REDIS7[0].encode()
     path = _write(tmp_path / "garbage.log", blob)
-    events = list(parser.parse_file(path))
+    events = list(parse_file(parser, path))
     assert events[-1].kind == "master_connecting"
     assert all(isinstance(e, Event) for e in events)
     assert {e.kind for e in events[:-1]} == {"malformed"}
@@ -114,16 +115,16 @@ def test_random_bytes_and_nul(parser: LogParser, tmp_path: Path) -> None:
 
 def test_missing_and_directory_raise_oserror(parser: LogParser, tmp_path: Path) -> None:
     with pytest.raises(OSError):
-        list(parser.parse_file(tmp_path / "nope.log"))
+        list(parse_file(parser, tmp_path / "nope.log"))
     with pytest.raises(OSError):
-        list(parser.json_records(tmp_path))
+        list(json_records(parser, tmp_path))
 
 
 def test_corrupt_gzip_is_an_oserror_after_the_good_part(parser: LogParser, tmp_path: Path) -> None:
     good = gzip.compress(("\n".join(REDIS7) + "\n").encode() * 2000)
     path = _write(tmp_path / "bad.log.gz", good[: len(good) // 2])
     with pytest.raises(OSError, match="corrupt compressed data"):
-        list(parser.parse_file(path))
+        list(parse_file(parser, path))
 
 
 def _yearless(months: list[str]) -> str:
@@ -136,17 +137,17 @@ def test_year_inferred_from_mtime_counting_back_at_month_wraps(
     path = _write(tmp_path / "old.log", _yearless(["Nov", "Dec", "Jan", "Mar", "Feb", "Jun"]))
     mtime = datetime(2019, 7, 1, 12, 0).timestamp()
     os.utime(path, (mtime, mtime))
-    years = [e.ts[:4] for e in parser.parse_file(path) if e.ts]
+    years = [e.ts[:4] for e in parse_file(parser, path) if e.ts]
     # Dec->Jan wraps once, Mar->Feb wraps again; the last line is in 2019.
     assert years == ["2017", "2017", "2018", "2018", "2019", "2019"]
-    assert [e.ts[:4] for e in parser.parse_file(path, year=2011)] == ["2011"] * 6
+    assert [e.ts[:4] for e in parse_file(parser, path, year=2011)] == ["2011"] * 6
 
 
 def test_file_ending_after_its_mtime_month_is_last_year(parser: LogParser, tmp_path: Path) -> None:
     path = _write(tmp_path / "old.log", _yearless(["Dec"]))
     mtime = datetime(2020, 1, 3, 12, 0).timestamp()
     os.utime(path, (mtime, mtime))
-    assert [e.ts for e in parser.parse_file(path)] == ["2019-12-01T10:00:00.000"]
+    assert [e.ts for e in parse_file(parser, path)] == ["2019-12-01T10:00:00.000"]
 
 
 def test_parse_lines_numbers_from_start_line(parser: LogParser) -> None:

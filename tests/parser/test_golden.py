@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import LogParser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: golden_name(p))
 def test_sample_log_matches_golden(parser: LogParser, sample: Path) -> None:
     source = str(sample.relative_to(ROOT))
-    events = list(parser.parse_file(sample, source=source, year=2026))
+    events = list(parse_file(parser, sample, source=source, year=2026))
     text = "".join(ev.to_json() + "\n" for ev in events)
     golden = GOLDEN / golden_name(sample)
     if UPDATE:

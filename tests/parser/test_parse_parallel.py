@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from replwatch.logs.files import json_records
 from replwatch.logs.parallel import can_split, write_json_two_processes
 from replwatch.logs.parser import LogParser
 from replwatch.logs.read import MAX_LINE
@@ -35,7 +36,7 @@ def _make(path: Path, repeat: int, *, huge_line: bool = False, torn: bool = True
 
 
 def _one_process(parser: LogParser, path: Path) -> bytes:
-    text = "".join(t + "\n" for _, _, t in parser.json_records(path, year=2026))
+    text = "".join(t + "\n" for _, _, t in json_records(parser, path, year=2026))
     return text.encode("utf-8", "surrogatepass")
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import LogParser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,12 +57,14 @@ def _signal_lines(path: Path) -> set[int]:
 def _years(parser: LogParser, path: Path) -> set[str]:
     absolute = _signal_lines(path)
     return {
-        ev.ts[:4] for ev in parser.parse_file(path) if ev.ts is not None and ev.line not in absolute
+        ev.ts[:4]
+        for ev in parse_file(parser, path)
+        if ev.ts is not None and ev.line not in absolute
     }
 
 
 def _months(parser: LogParser, path: Path) -> list[int]:
-    return [int(ev.ts[5:7]) for ev in parser.parse_file(path, year=2000) if ev.ts]
+    return [int(ev.ts[5:7]) for ev in parse_file(parser, path, year=2000) if ev.ts]
 
 
 @pytest.mark.skipif(not YEARLESS, reason="no yearless sample logs recorded")
@@ -71,7 +74,7 @@ def test_yearless_sample_takes_the_mtime_year(
 ) -> None:
     copy = _stamped_copy(sample, tmp_path, datetime(2019, 12, 31, 23, 0))
     assert _years(parser, copy) == {"2019"}
-    events = list(parser.parse_file(copy))
+    events = list(parse_file(parser, copy))
     assert any(ev.kind == "server_starting" for ev in events)
     # the logo (when there is one) is malformed and timeless; no real line is
     assert all(ev.ts is not None for ev in events if ev.kind != "malformed")
@@ -107,7 +110,7 @@ def test_year_wrap_inside_a_real_log(parser: LogParser, tmp_path: Path) -> None:
     copy = tmp_path / "wrap.log"
     copy.write_bytes(b"".join(december + january))
     os.utime(copy, (datetime(2022, 1, 2).timestamp(),) * 2)
-    stamped = [ev.ts for ev in parser.parse_file(copy) if ev.ts is not None]
+    stamped = [ev.ts for ev in parse_file(parser, copy) if ev.ts is not None]
     half = len(stamped) // 2
     assert {ts[:7] for ts in stamped[:half]} == {"2021-12"}
     assert {ts[:7] for ts in stamped[half:]} == {"2022-01"}

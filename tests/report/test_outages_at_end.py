@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from replwatch.events import parse_ts
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
 from replwatch.report.render_text import render_text
@@ -42,7 +43,7 @@ def master_log(server: str) -> Path:
 
 
 def analyse_until(log: Path, until: datetime) -> Report:
-    events = load_default_parser().parse_file(str(log), source=str(log))
+    events = parse_file(load_default_parser(), str(log), source=str(log))
     return build_report([events], files=[str(log)], until=until)
 
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from replwatch.cli.errors import ExitCode
 from replwatch.cli.report_cmd import report as report_command
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
 from replwatch.report.render_text import render_text
@@ -32,7 +33,7 @@ def recording(server: str, scenario: str) -> list[Path]:
 def analyse(files: list[Path]) -> Report:
     parser = load_default_parser()
     names = [str(f) for f in files]
-    return build_report([parser.parse_file(n, source=n) for n in names], files=names)
+    return build_report([parse_file(parser, n, source=n) for n in names], files=names)
 
 
 def link(report: Report, replica: str, master: str):

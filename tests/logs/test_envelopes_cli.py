@@ -1,0 +1,106 @@
+"""``replwatch parse --json`` / ``tail --json`` on wrapped logs, as users run them.
+
+The reference is the same command on the bare file: the wrapped file must give the
+same kinds and fields, plus the envelope's facts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.tail.support import Tail
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_logs" / "redis-7.0.15" / "seed" / "10001.log"
+TS = "2026-11-25T10:00:00.123456789Z"
+
+
+def _parse_json(*args: str, stdin: bytes | None = None) -> list[dict]:  # type: ignore[type-arg]
+    out = subprocess.run(
+        [sys.executable, "-m", "replwatch", "parse", "--json", *args],
+        input=stdin,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    assert out.stderr == b""
+    return [json.loads(line) for line in out.stdout.decode().splitlines()]
+
+
+def _lines() -> list[str]:
+    return SAMPLE.read_text(encoding="utf-8").splitlines()
+
+
+def _same_events(wrapped: list[dict], bare: list[dict], envelope: str) -> None:  # type: ignore[type-arg]
+    assert len(wrapped) == len(bare)
+    for got, want in zip(wrapped, bare, strict=True):
+        assert (got["kind"], got["ts"], got["message"]) == (
+            want["kind"],
+            want["ts"],
+            want["message"],
+        )
+        if want["ts"] is not None:
+            assert got["fields"]["envelope"] == envelope
+            assert {k: v for k, v in got["fields"].items() if k in want["fields"]} == want["fields"]
+
+
+def test_parse_json_on_a_docker_logs_t_file(tmp_path: Path) -> None:
+    wrapped = tmp_path / "docker.log"
+    wrapped.write_text("".join(f"{TS} {line}\n" for line in _lines()))
+    bare = _parse_json(str(SAMPLE), "--year", "2026")
+    got = _parse_json(str(wrapped), "--year", "2026")
+    _same_events(got, bare, "docker")
+    assert {e["fields"]["envelope_ts"] for e in got} == {TS}
+    # the same through stdin
+    assert _parse_json("-", "--year", "2026", stdin=wrapped.read_bytes()) == [
+        {**e, "source": "-"} for e in got
+    ]
+
+
+def test_parse_json_on_a_journald_json_file(tmp_path: Path) -> None:
+    wrapped = tmp_path / "journal.json"
+    records = [
+        {
+            "MESSAGE": line,
+            "__REALTIME_TIMESTAMP": str(1795600000000000 + i),
+            "_PID": "4242",
+            "_HOSTNAME": "db-2",
+            "SYSLOG_IDENTIFIER": "redis-server",
+            "_SYSTEMD_UNIT": "redis-server.service",
+        }
+        for i, line in enumerate(_lines())
+    ]
+    wrapped.write_text("".join(json.dumps(r) + "\n" for r in records))
+    bare = _parse_json(str(SAMPLE), "--year", "2026")
+    got = _parse_json(str(wrapped), "--year", "2026")
+    _same_events(got, bare, "journald-json")
+    typed = [e for e in got if e["ts"] is not None]
+    assert {(e["fields"]["host"], e["fields"]["unit"], e["fields"]["pid"]) for e in typed} == {
+        ("db-2", "redis-server.service", 4242)
+    }
+
+
+def test_tail_json_joins_cri_partial_lines(tmp_path: Path) -> None:
+    log = tmp_path / "0.log"
+    log.write_text("")
+    tail = Tail("--json", "--from-start", str(log))
+    try:
+        line = _lines()[-1]
+        with log.open("a") as f:
+            f.write(f"{TS} stdout P {line[:25]}\n")
+            f.flush()
+            f.write(f"{TS} stdout F {line[25:]}\n")
+        event = json.loads(tail.wait_for(1)[0])
+        bare = _parse_json(str(SAMPLE), "--year", "2026")[-1]
+        assert (event["kind"], event["message"], event["line"]) == (
+            bare["kind"],
+            bare["message"],
+            1,
+        )
+        assert event["fields"]["envelope"] == "cri"
+    finally:
+        code, errors = tail.interrupt()
+    assert (code, errors) == (0, "")
