@@ -21,8 +21,7 @@ stream) while staying pure. :meth:`LogParser.parse_line` is the stateless form.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from replwatch.events import (
     MALFORMED,
@@ -38,6 +37,9 @@ from replwatch.grammar.loader import Grammar, load_grammar
 from replwatch.logs.classifier import Classified, LineClassifier, YearFor
 from replwatch.logs.envelopes import Unwrapped, Unwrapper, syslog_ts
 from replwatch.logs.read import MAX_LINE
+
+if TYPE_CHECKING:  # only a type here: the parser itself opens nothing
+    from pathlib import Path
 
 __all__ = ["UNKNOWN_YEAR", "GrammarError", "LogParser", "load_default_parser"]
 
