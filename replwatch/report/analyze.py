@@ -10,13 +10,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from replwatch.events import Event, parse_ts
+from replwatch.report.backlog import BacklogGaps
 from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
 from replwatch.report.links import SessionFolder, build_links
-from replwatch.report.model import Report
+from replwatch.report.model import Finding, Report
 from replwatch.report.nodes import NodeScanner
 from replwatch.report.notables import Notables
+from replwatch.report.persistence import PersistenceScanner
 from replwatch.report.sentinel_scan import SentinelScanner
+from replwatch.report.summary import summarize
+from replwatch.report.unread import UnreadCounter
 from replwatch.timeline.links import LinkTimeline, merge_events
 from replwatch.timeline.master_sessions import MasterSessionTracker
 from replwatch.timeline.sessions import SessionTracker
@@ -42,6 +46,9 @@ def build_report(
     notables = Notables()
     sessions = SessionFolder()
     sentinels = SentinelScanner()
+    unread = UnreadCounter()
+    persistence = PersistenceScanner()
+    backlog = BacklogGaps()
     first_ts: str | None = None
     last_ts: str | None = None
     count = 0
@@ -69,13 +76,25 @@ def build_report(
         timeline.feed(event)
         notables.feed(event)
         sentinels.feed(event)
+        unread.feed(event)
+        persistence.feed(event)
+        backlog.feed(event)
     for session in (*tracker.flush(), *master_tracker.flush()):
         sessions.add(session)
     timeline.close(last_ts)
     nodes = scanner.nodes()
     links = build_links(nodes=nodes, sessions=sessions.entries(), timeline=timeline)
     failovers = build_failovers(scanner=sentinels, nodes=nodes, links=links)
-    findings = find_all(nodes=nodes, links=links, notables=notables, failovers=failovers)
+    findings = find_all(
+        nodes=nodes,
+        links=links,
+        notables=notables,
+        failovers=failovers,
+        persistence=persistence,
+        backlog=backlog,
+        sentinels=sentinels,
+    )
+    unread_lines = unread.results()
     notes = []
     if sessions.dropped:
         notes.append(f"{sessions.dropped} oldest sync sessions were dropped (memory bound)")
@@ -93,4 +112,15 @@ def build_report(
         events=count,
         notes=tuple(notes),
         failovers=tuple(failovers),
+        unread=unread_lines,
+        summary=summarize(
+            links=links, findings=findings, unread=unread_lines, failovers=failovers
+        ),
     )
+
+
+def diagnose(events: Iterable[Event]) -> list[Finding]:
+    """The findings of a time-ordered event stream (of one or many sources), most
+    likely cause first: the one entry point for live views (the TUI's findings
+    panel). Pure: reads no file and no clock."""
+    return list(build_report([events]).findings)

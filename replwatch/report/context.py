@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from replwatch.events import seconds_between
+from replwatch.report.backlog import BacklogGaps
 from replwatch.report.model import Failover, Finding, LinkReport, NodeInfo
 from replwatch.report.notables import NotableGroup, Notables
+from replwatch.report.persistence import PersistenceScanner
+from replwatch.report.sentinel_scan import SentinelScanner
 from replwatch.timeline.sessions import SyncSession
 
 WARNING = "warning"
@@ -22,12 +25,18 @@ class Context:
     links: Sequence[LinkReport]
     notables: Notables
     failovers: Sequence[Failover] = ()
+    persistence: PersistenceScanner = field(default_factory=PersistenceScanner)
+    backlog: BacklogGaps = field(default_factory=BacklogGaps)
+    sentinels: SentinelScanner = field(default_factory=SentinelScanner)
 
     def node_of(self, source: str) -> str:
         for node in self.nodes:
-            if node.source == source:
+            if node.source == source or source in node.files:
                 return node.name
         return source
+
+    def node_info(self, name: str) -> NodeInfo | None:
+        return next((node for node in self.nodes if node.name == name), None)
 
     def sessions_of(self, replica: str) -> list[SyncSession]:
         return [
@@ -100,4 +109,8 @@ def has_psync2(version: str | None) -> bool | None:
 
 def is_auth_error(text: str) -> bool:
     upper = text.upper()
-    return any(w in upper for w in ("NOAUTH", "WRONGPASS", "INVALID PASSWORD", "AUTHENTICATION"))
+    return any(
+        w in upper
+        for w in ("NOAUTH", "WRONGPASS", "INVALID PASSWORD", "AUTHENTICATION", "NOPERM",
+                  "OPERATION NOT PERMITTED")
+    )  # fmt: skip

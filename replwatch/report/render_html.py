@@ -24,6 +24,7 @@ from replwatch.report.model import (
     observed_text,
 )
 from replwatch.report.render_html_failover import MASTER_COLOURS, failover_rows, failovers_html
+from replwatch.report.render_text import no_findings_text
 
 COLOURS = {"up": "#2e9e44", "syncing": "#e0a21b", "down": "#d64541"}
 WIDTH = 1000
@@ -84,7 +85,7 @@ def render_html(report: Report) -> str:
         parts.append(failovers_html(report, strip))
     parts.append(f"<h2>Findings ({len(report.findings)})</h2>")
     if not report.findings:
-        parts.append("<p>None: every link synced and stayed up in these logs.</p>")
+        parts.append(f"<p>None: {escape(no_findings_text(report))}.</p>")
     parts.extend(_finding_html(f, strip) for f in report.findings)
     parts.append("<h2>Links</h2>")
     parts.extend(_link_html(link, strip) for link in report.links)

@@ -151,6 +151,10 @@ class LinkTimeline:
         self._current_master: dict[str, str] = {}
         self._endings: dict[LinkKey, tuple[str | None, str]] = {}
         self._stopping: dict[str, str | None] = {}  # node -> its shutdown request's ts
+        # indexes, so that no event rescans every link: a master's links as its own
+        # log names them, and the replica names a master's log used per host
+        self._served: dict[str, dict[LinkKey, None]] = {}
+        self._by_host: dict[tuple[str, str], dict[str, None]] = {}
         self.dropped = 0
 
     # -- feeding
@@ -201,9 +205,7 @@ class LinkTimeline:
     def _master_gone(self, event: Event) -> None:
         master = self._node(event.source)
         stop_ts = self._stopping.pop(master, None) or event.ts
-        for key in list(self._intervals):
-            if not (key.observer == "master" and key.master == master):
-                continue
+        for key in list(self._served.get(master, ())):
             state = self._state(key)
             if state not in (None, DOWN):
                 self._set(key, DOWN, event, "master restarted or stopped")
@@ -221,7 +223,21 @@ class LinkTimeline:
         peer = event.fields.get("peer")
         if not peer:
             return
-        key = LinkKey(self._peer_name(str(peer)), self._node(event.source), "master")
+        master = self._node(event.source)
+        host = _host(str(peer))
+        if kind == "replica_output_buffer_overflow":
+            # The address on this line is the replica's client side (an ephemeral
+            # port), not the port it listens on: the link is the one replica of this
+            # master on that host, if there is exactly one; else no link is invented.
+            known = self._by_host.get((master, host), {})
+            if len(known) != 1:
+                return
+            replica = next(iter(known))
+        else:
+            replica = self._peer_name(str(peer))
+            self._by_host.setdefault((master, host), {})[replica] = None
+        key = LinkKey(replica, master, "master")
+        self._served.setdefault(master, {})[key] = None
         if kind in _MASTER_SYNCING:
             self._set(key, SYNCING, event, kind)
         elif kind in _MASTER_UP:
@@ -280,6 +296,11 @@ class LinkTimeline:
         for intervals in self._intervals.values():
             if intervals and intervals[-1].end_ts is None and ts:
                 intervals[-1] = replace(intervals[-1], end_ts=ts)
+
+
+def _host(peer: str) -> str:
+    """``10.0.0.2:6380`` -> ``10.0.0.2`` (brackets of IPv6 kept as written)."""
+    return peer.rsplit(":", 1)[0] if ":" in peer else peer
 
 
 def peer_node(peer: str) -> str:
