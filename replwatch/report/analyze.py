@@ -113,9 +113,7 @@ def build_report(
         notes=tuple(notes),
         failovers=tuple(failovers),
         unread=unread_lines,
-        summary=summarize(
-            links=links, findings=findings, unread=unread_lines, failovers=failovers
-        ),
+        summary=summarize(links=links, findings=findings, unread=unread_lines, failovers=failovers),
     )
 
 

@@ -29,7 +29,7 @@ from replwatch.report.rules_link import (
     transfer_failures,
 )
 from replwatch.report.rules_sentinel import sentinel_checks
-from replwatch.report.rules_topology import outages, restarts, role_changes
+from replwatch.report.rules_topology import outages, restarts, role_changes, unnamed_losses
 from replwatch.report.sentinel_scan import SentinelScanner
 
 RULES: tuple[Rule, ...] = (
@@ -45,6 +45,7 @@ RULES: tuple[Rule, ...] = (
     role_changes,
     restarts,
     outages,
+    unnamed_losses,
     transfer_failures,
 )
 

@@ -216,4 +216,3 @@ class Report:
     summary: tuple[str, ...] = ()
     """A few lines for the top of the report: what happened, to which link, the root
     cause and what to change (see :mod:`~replwatch.report.summary`)."""
-

@@ -35,6 +35,7 @@ NOTABLE_KINDS = frozenset(
         "psync_impossible",
         "rdb_load_failed",
         "unrecognized",
+        "master_link_lost",
     }
 )
 KEEP_FIRST = 5

@@ -24,6 +24,8 @@ from replwatch.events import Event, seconds_between
 KEEP = 4
 #: A trigger or child error older than this (seconds) does not explain a failure.
 WINDOW = 120.0
+#: A failure line without a reason this soon after another is the same failure.
+SAME_FAILURE = 1.0
 #: Redis ends its own child with SIGUSR1 (10 on Linux) so it exits without an error.
 KILLED_BY_PARENT = 10
 #: ``errno`` texts of a refused fork.
@@ -47,8 +49,9 @@ class SaveFailure:
     count: int = 0
     evidence: list[Where] = field(default_factory=list)
 
-    def add(self, where: list[Where]) -> None:
-        self.count += 1
+    def add(self, where: list[Where], *, again: bool = False) -> None:
+        """Count one more failure (``again``: one more line of the same one)."""
+        self.count += 0 if again else 1
         for item in where:
             if len(self.evidence) < KEEP and item not in self.evidence:
                 self.evidence.append(item)
@@ -59,7 +62,7 @@ class _State:
     trigger: tuple[str, str | None, Where] | None = None
     child_error: tuple[str, str | None, Where] | None = None
     dropped: tuple[str | None, Where] | None = None
-    overcommit_warning: Where | None = None
+    last: tuple[str | None, SaveFailure] | None = None
 
 
 class PersistenceScanner:
@@ -98,6 +101,13 @@ class PersistenceScanner:
     def _failed(self, event: Event, state: _State, where: Where) -> None:
         error = str(event.fields.get("error") or "") or None
         signal = event.fields.get("signal")
+        if error is None and signal is None and state.last is not None:
+            gap = seconds_between(state.last[0], event.ts)
+            if gap is None or 0 <= gap <= SAME_FAILURE:
+                # "BGSAVE for replication failed", "SYNC failed. BGSAVE child returned an
+                # error": the same failure told once more, right after its cause
+                state.last[1].add([where], again=True)
+                return
         cited = [where]
         trigger = "sync" if event.kind == "replica_sync_failed" else "unknown"
         if state.trigger is not None and _recent(state.trigger[1], event.ts):
@@ -114,8 +124,6 @@ class PersistenceScanner:
         elif state.child_error is not None and _recent(state.child_error[1], event.ts):
             cause, error = "disk", state.child_error[0] or error
             cited.insert(0, state.child_error[2])
-        elif event.kind == "replica_sync_failed" and self._last_group(event.source) is not None:
-            return  # "SYNC failed. BGSAVE child returned an error": told by the save's own line
         else:
             cause = "unknown"
         state.child_error = None
@@ -124,10 +132,7 @@ class PersistenceScanner:
         if group is None:
             group = self._groups[key] = SaveFailure(event.source, trigger, cause, error, event.ts)
         group.add(cited)
-
-    def _last_group(self, source: str) -> SaveFailure | None:
-        mine = [g for g in self._groups.values() if g.source == source]
-        return mine[-1] if mine else None
+        state.last = (event.ts, group)
 
     @property
     def failures(self) -> list[SaveFailure]:

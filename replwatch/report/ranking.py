@@ -43,11 +43,11 @@ RANKS: dict[str, int] = {
     "master-history-changed": 2,
     "sync-transfer": 2,
     "periodic-bgsave": 2,
+    "sentinel-flapping": 2,
     # events with consequences
     "failover": 3,
     "restart": 3,
     "full-sync-loop": 3,
-    "sentinel-flapping": 3,
     "bgsave-child-killed": 3,
     # what it looked like
     "role-change": 4,

@@ -60,8 +60,8 @@ def render_text(report: Report) -> str:
                 f"  {unread.source.removeprefix(strip)}: {unread.total} line(s) "
                 f"({unread.malformed} malformed, {unread.unrecognized} unrecognized)"
             )
-            for line, message in unread.examples:
-                out.append(f"    {line}: {message}")
+            for number, message in unread.examples:
+                out.append(f"    {number}: {message}")
     for note in report.notes:
         out.append(f"note: {note}")
     return "\n".join(out) + "\n"

@@ -22,16 +22,26 @@ from replwatch.report.model import Finding
 from replwatch.report.notables import NotableGroup
 from replwatch.timeline.sessions import format_bytes
 
+#: Words of a sync failure that is about reaching the master at all.
+_CONNECT_ERRORS = ("refused", "timeout", "unreachable", "no route", "not known", "resolve",
+                   "connect")  # fmt: skip
+
 
 def never_connected(ctx: Context) -> list[Finding]:
-    """A replica that kept failing to reach its master and never synced."""
+    """A replica that kept failing to reach its master and never synced.
+
+    Only when the failures are about reaching the master (refused, timed out, no
+    route): a replica refused for its password, its disk or the master's fork has
+    its own finding, and one that synced once (on any link) did reach it."""
     findings = []
     for link in ctx.links:
         sessions = [e.session for e in link.sessions]
-        if not sessions or any(s.outcome == "success" for s in sessions):
+        if not sessions or any(s.outcome == "success" for s in ctx.sessions_of(link.replica)):
             continue
         reasons = [s.reason or "" for s in sessions if s.outcome == "failed"]
         if not reasons or any(is_auth_error(r) for r in reasons):
+            continue
+        if not any(w in r.lower() for r in reasons for w in _CONNECT_ERRORS):
             continue
         findings.append(
             Finding(
@@ -45,6 +55,7 @@ def never_connected(ctx: Context) -> list[Finding]:
                 sessions[0].start_ts,
                 tuple(s.evidence[0] for s in sessions[:5] if s.evidence),
                 len(reasons),
+                fix="check the replica's `replicaof` address and the master's `bind`",
             )
         )
     return findings
@@ -181,17 +192,17 @@ def output_buffer(ctx: Context) -> list[Finding]:
         findings.append(
             replace(finding, fix="raise `client-output-buffer-limit replica` on the master")
         )
-    for group in ctx.notables.variants("unrecognized"):
-        if group[0] != "output_buffer":
+    for variant, other in ctx.notables.variants("unrecognized"):
+        if variant != "output_buffer":
             continue
-        events = group[1].events
+        events = other.events
         flags = {m.group(1) for e in events if (m := _FLAGS.search(e.message))}
         if any("S" in f for f in flags):
             continue  # a replica after all: a wording the grammar does not type yet
-        master = ctx.node_of(group[1].source)
+        master = ctx.node_of(other.source)
         findings.append(
             group_finding(
-                group[1],
+                other,
                 "client-output-buffer-other",
                 f"{master} closed a client (not a replica) for its output buffer limit",
                 "A normal or Pub/Sub client (flags "
@@ -362,7 +373,11 @@ def transfer_failures(ctx: Context) -> list[Finding]:
     from replwatch.report.rules_disk import is_disk_error
 
     by_node: dict[str, list[tuple[str, NotableGroup]]] = {}
+    # a replica that cannot read the RDB's format says so first (rdb-version)
+    unreadable = {g.source for g in ctx.notables.of_kind("rdb_load_failed")}
     for error, group in ctx.notables.variants("sync_failed"):
+        if group.source in unreadable and "load" in error:
+            continue
         if not is_disk_error(error):
             by_node.setdefault(ctx.node_of(group.source), []).append((error, group))
     findings = []

@@ -69,6 +69,8 @@ def summarize(
     """A few lines for the top of the report (each a sentence, no wrapping)."""
     out: list[str] = []
     troubles = [t for link in links if (t := link_trouble(link))]
+    lost = [f for f in findings if f.code == "link-down" and "-> ?" in f.title]
+    troubles.extend(f.title for f in lost)
     if troubles:
         more = len(troubles) - MAX_LINKS
         out.append(
@@ -77,7 +79,7 @@ def summarize(
             + (f"; and {more} more link(s)" if more > 0 else "")
             + "."
         )
-    for failover in failovers[:2]:
+    for failover in [f for f in failovers if f.outcome != "unfinished" or f.requested][:2]:
         out.append(f"Failover: {failover.title}.")
     causes = [f for f in findings if f.rank < CAUSE_RANK]
     if causes:
@@ -89,11 +91,13 @@ def summarize(
         others = [f.title for f in causes[1:3] if f.code != top.code]
         if others:
             out.append("Also: " + "; ".join(others) + ".")
-    elif findings and any(f.severity == "warning" for f in findings):
+    elif warnings := [f for f in findings if f.severity == "warning"]:
         out.append(
-            "Cause: no line in these logs says why; see the findings below "
-            "(the other side's log may tell)."
+            f"No line in these logs says why; the main finding: {warnings[0].title}. "
+            "The other side's log may tell more."
         )
+        if warnings[0].fix or warnings[0].setting:
+            out.append(f"What to look at: {warnings[0].fix or f'`{warnings[0].setting}`'}.")
     if unread:
         total = sum(u.total for u in unread)
         files = ", ".join(f"{u.source.rsplit('/', 1)[-1]} {u.total}" for u in unread[:4])
@@ -101,7 +105,7 @@ def summarize(
             f"Not read: {total} line(s) no rule understood ({files}); a cause may hide "
             "in them (see 'Unread lines')."
         )
-    if not links and not failovers:
+    if not links and not failovers and not lost:
         out.append("No replication link appears in these logs.")
     elif healthy(links, findings, unread):
         out.append("Every link synced and stayed up in these logs.")
