@@ -15,7 +15,7 @@ from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
 from replwatch.report.links import SessionFolder, build_links
 from replwatch.report.model import Finding, Report
-from replwatch.report.nodes import NodeScanner
+from replwatch.report.nodes import NodeScanner, segment_base
 from replwatch.report.notables import Notables
 from replwatch.report.persistence import PersistenceScanner
 from replwatch.report.sentinel_scan import SentinelScanner
@@ -40,9 +40,11 @@ def build_report(
     time follow the last time seen). ``clock_offsets`` shifts a source's clock.
     """
     scanner = NodeScanner()
-    tracker = SessionTracker()
+    # rotated segments of one log (10001.log, 10001.log.1, 10001.log.2.gz) are one node
+    segments = {name: segment_base(name) for name in files if segment_base(name) != name}
+    tracker = SessionTracker(node_of=segments)
     master_tracker = MasterSessionTracker()
-    timeline = LinkTimeline(peer_name=str)
+    timeline = LinkTimeline(node_of=segments, peer_name=str)
     notables = Notables()
     sessions = SessionFolder()
     sentinels = SentinelScanner()

@@ -162,3 +162,23 @@ def test_the_command_prints_the_summary_first() -> None:
     lines = result.output.splitlines()
     assert lines[2] == "Summary"
     assert lines.index("Summary") < lines.index("Nodes")
+
+
+def test_html_shows_the_evidence_lines_with_their_neighbours(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    log = INCIDENTS / "fork-failed-6379.log"
+    result = CliRunner().invoke(report_command, [str(log), "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert '<div class="summary">' in html and "Most likely cause" in html
+    # the cited fork error itself, and the BGSAVE line before it as context
+    assert "Can&#x27;t save in background: fork: Cannot allocate memory" in html
+    assert 'class="near">     6  1:M 03 Dec 2026 09:00:05.002 * Starting BGSAVE' in html
+    assert html.index('<div class="summary">') < html.index('<svg id="timeline"')
+
+
+def test_excerpts_never_carry_a_password() -> None:
+    from replwatch.report.excerpts import mask
+
+    assert mask("CONFIG SET masterauth s3cret now") == "CONFIG SET masterauth *** now"
+    assert "hunter2" not in mask("requirepass hunter2")
