@@ -6,7 +6,7 @@ per kind), not by how long the logs are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from replwatch.events import Event, parse_ts
@@ -51,36 +51,50 @@ def build_report(
     unread = UnreadCounter()
     persistence = PersistenceScanner()
     backlog = BacklogGaps()
+    # the collectors that read only a few kinds get only those (most lines are none)
+    collectors = (notables, sentinels, unread, persistence, backlog)
+    dispatch: dict[str, list[Callable[[Event], None]]] = {}
     first_ts: str | None = None
     last_ts: str | None = None
     count = 0
     current: datetime | None = None
-    first_moment: datetime | None = None
-    last_moment: datetime | None = None
+    first_key = last_key = ""
+    window = since is not None or until is not None
     for event in merge_events(streams, clock_offsets=clock_offsets):
-        moment = parse_ts(event.ts)
-        current = moment or current
-        if current is not None and (
-            (since is not None and current < since) or (until is not None and current > until)
-        ):
-            continue
+        ts = event.ts
+        if window:
+            current = parse_ts(ts) or current
+            if current is not None and (
+                (since is not None and current < since) or (until is not None and current > until)
+            ):
+                continue
         count += 1
-        if moment is not None:
+        if ts:
             # not simply the last line: a signal handler's line can come late with
-            # whole-second time (``Received SIGTERM`` after ``bye bye``)
-            if first_moment is None or moment < first_moment:
-                first_ts, first_moment = event.ts, moment
-            if last_moment is None or moment > last_moment:
-                last_ts, last_moment = event.ts, moment
+            # whole-second time (``Received SIGTERM`` after ``bye bye``). The local
+            # time is the first 23 characters (an offset is dropped, as parse_ts
+            # does), and ISO text of one shape sorts as time does: no parsing here.
+            key = ts[:23]
+            if not first_key or key < first_key:
+                first_ts, first_key = ts, key
+            if key > last_key:
+                last_ts, last_key = ts, key
         scanner.feed(event)
-        for session in (*tracker.feed(event), *master_tracker.feed(event)):
-            sessions.add(session)
+        done = tracker.feed(event)
+        if done:
+            for session in done:
+                sessions.add(session)
+        done = master_tracker.feed(event)
+        if done:
+            for session in done:
+                sessions.add(session)
         timeline.feed(event)
-        notables.feed(event)
-        sentinels.feed(event)
-        unread.feed(event)
-        persistence.feed(event)
-        backlog.feed(event)
+        kind = event.kind
+        feeds = dispatch.get(kind)
+        if feeds is None:
+            feeds = dispatch[kind] = [c.feed for c in collectors if kind in c.KINDS]
+        for feed in feeds:
+            feed(event)
     for session in (*tracker.flush(), *master_tracker.flush()):
         sessions.add(session)
     timeline.close(last_ts)

@@ -45,6 +45,8 @@ class Gap:
 class BacklogGaps:
     """Fed every event; :attr:`gaps` holds the largest gaps seen, largest first."""
 
+    KINDS = frozenset({"psync_attempt", "full_resync_started", "psync_accepted", "psync_rejected"})
+
     def __init__(self) -> None:
         self._asked: dict[str, tuple[str, int, str | None, Where]] = {}
         self._master_offset: dict[str, int] = {}
@@ -91,7 +93,7 @@ class BacklogGaps:
         return list(self._gaps)
 
 
-_KINDS = frozenset({"psync_attempt", "full_resync_started", "psync_accepted", "psync_rejected"})
+_KINDS = BacklogGaps.KINDS
 
 
 def suggested_size(missed: int) -> int:

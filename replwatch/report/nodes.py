@@ -70,38 +70,41 @@ class NodeScanner:
 
     def __init__(self) -> None:
         self._nodes: dict[str, _NodeState] = {}
+        self._by_source: dict[str, _NodeState] = {}  # every file, segments included
         self._followed: set[str] = set()  # ports replicas connected to (bounded by nodes)
 
     def feed(self, event: Event) -> None:
         source = event.source
-        state = self._nodes.get(source)
+        state = self._by_source.get(source)
         if state is None:
             base = segment_base(source)
             state = self._nodes.get(base)
             if state is None:
                 state = self._nodes[base] = _NodeState(source)
-            self._nodes[source] = state
-        if source not in state.files:
+            self._by_source[source] = state
             state.files.append(source)
+            if event.fields:
+                # an envelope (docs/events.md) wraps every line of a log: the first tells
+                state.envelope_name = next(
+                    (str(event.fields[k]) for k in ENVELOPE_NAMES if event.fields.get(k)), None
+                )
         if event.ts:
-            state.first_ts = state.first_ts or event.ts
+            if state.first_ts is None:
+                state.first_ts = event.ts
             state.last_ts = event.ts
         if state.port is None:
             state.port = port_from_event(event)
             if state.port is None and event.kind == "malformed":
                 match = _LOGO_PORT.search(event.message)
                 state.port = match.group(1) if match else None
-        if state.envelope_name is None and event.fields:
-            state.envelope_name = next(
-                (str(event.fields[k]) for k in ENVELOPE_NAMES if event.fields.get(k)), None
-            )
         state.saw_pid = state.saw_pid or event.pid is not None
         if state.first_pid is None:
             # any line's pid, child-role ones too: Valkey 7.2/8.0 write their first
             # lines (a warning, the banner) as "C" before the config is loaded
             state.first_pid = event.pid
-        if event.role in ("master", "replica", "sentinel"):
-            state.roles.add(event.role)
+        role = event.role
+        if role is not None and role != "child" and role not in state.roles:
+            state.roles.add(role)
         kind = event.kind
         if kind in _REPLICA_KINDS:
             state.inferred_roles.add("replica")
@@ -127,13 +130,14 @@ class NodeScanner:
             state.active = True
             if kind in ("server_shutdown", "server_exit"):
                 state.stopped_cleanly = True
-        for replid in _replids_of(event):
-            if replid not in state.replids and len(state.replids) < _MAX_REPLIDS:
-                state.replids.append(replid)
+        if kind in _REPLID_KINDS:
+            for replid in _replids_of(event):
+                if replid not in state.replids and len(state.replids) < _MAX_REPLIDS:
+                    state.replids.append(replid)
 
     def _states(self) -> list[_NodeState]:
         """Each node's state once (segments share one)."""
-        return list({id(state): state for state in self._nodes.values()}.values())
+        return list(self._nodes.values())
 
     def nodes(self) -> list[NodeInfo]:
         """One :class:`NodeInfo` per node (a log and its rotated segments), with
@@ -185,6 +189,9 @@ def _version_from_dialect(state: _NodeState) -> str | None:
     ``[pid] date`` header of Redis 2.x (its start-up banner, with the exact version,
     may have been rotated away). Later headers (``pid:R``) do not tell 3.x from 4.0."""
     return "2.x" if state.saw_pid and not state.roles else None
+
+
+_REPLID_KINDS = frozenset({"backlog_created", "secondary_replid_set", "master_replid_changed"})
 
 
 def _replids_of(event: Event) -> list[str]:

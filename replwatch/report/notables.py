@@ -73,6 +73,8 @@ class NotableGroup:
 class Notables:
     """Groups notable events by (source, kind)."""
 
+    KINDS = NOTABLE_KINDS
+
     def __init__(self) -> None:
         self.groups: dict[tuple[str, str, str], NotableGroup] = {}
 

@@ -68,6 +68,8 @@ class _State:
 class PersistenceScanner:
     """Fed every event; :attr:`failures` holds the grouped save failures."""
 
+    KINDS: frozenset[str]  # set below, once the kinds are listed
+
     def __init__(self) -> None:
         self._state: dict[str, _State] = {}
         self._groups: dict[tuple[str, str, str, str | None], SaveFailure] = {}
@@ -152,6 +154,9 @@ _KINDS = frozenset(
         "startup_warning",
     }
 )
+
+
+PersistenceScanner.KINDS = _KINDS
 
 
 def _recent(then: str | None, now: str | None) -> bool:

@@ -14,9 +14,9 @@ from replwatch.report.context import (
     INFO,
     WARNING,
     Context,
+    Moments,
     group_finding,
     is_auth_error,
-    soon_after,
 )
 from replwatch.report.model import Finding
 from replwatch.report.notables import NotableGroup
@@ -215,7 +215,7 @@ def output_buffer(ctx: Context) -> list[Finding]:
                 severity=INFO,
             )
         )
-    restarts = {node.name: [ts for ts, _w, _c in node.restarts if ts] for node in ctx.nodes}
+    restarts = {node.name: Moments(ts for ts, _w, _c in node.restarts) for node in ctx.nodes}
     for link in ctx.links:
         full = [
             e.session
@@ -228,8 +228,8 @@ def output_buffer(ctx: Context) -> list[Finding]:
             s
             for s in full[1:]
             if "backlog" not in (s.reason or "")
-            and not soon_after(restarts.get(link.replica, []), s.start_ts)
-            and not soon_after(restarts.get(link.master, []), s.start_ts)
+            and not restarts.get(link.replica, _NONE).soon_before(s.start_ts)
+            and not restarts.get(link.master, _NONE).soon_before(s.start_ts)
         ]
         if len(repeats) >= 2:
             sessions = full
@@ -356,6 +356,7 @@ def timeouts(ctx: Context) -> list[Finding]:
     return findings
 
 
+_NONE = Moments(())
 _FLAGS = re.compile(r"\bflags=(\S*)")
 
 

@@ -91,6 +91,12 @@ class NodeFacts:
 class SentinelScanner:
     """Feeds on every event; keeps failover facts per master name, bounded."""
 
+    #: The kinds :meth:`feed` reads (others may be skipped by the caller).
+    KINDS = frozenset(
+        {"sentinel_event", "sentinel_info", "sentinel_failover_requested", "sentinel_vote",
+         "master_connecting", "replicaof_enabled", "master_link_lost", "master_mode_enabled"}
+    )  # fmt: skip
+
     def __init__(self) -> None:
         self.episodes: list[Episode] = []
         self._current: dict[str, Episode] = {}

@@ -41,6 +41,8 @@ class _Count:
 class UnreadCounter:
     """Fed every event; :meth:`results` gives one record per file with unread lines."""
 
+    KINDS = frozenset({"malformed", "unrecognized"})
+
     def __init__(self) -> None:
         self._counts: dict[str, _Count] = {}
 

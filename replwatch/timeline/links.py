@@ -40,6 +40,10 @@ def merge_events(
     hosts whose clocks disagree.
     """
     offsets = dict(clock_offsets or {})
+    streams = list(streams)
+    if len(streams) == 1 and not offsets:
+        yield from streams[0]  # one file is already in its own order: nothing to merge
+        return
     keyed = [_keyed(stream, index, offsets) for index, stream in enumerate(streams)]
     for _key, event in heapq.merge(*keyed, key=lambda pair: pair[0]):
         yield event
@@ -93,6 +97,14 @@ _MASTER_SYNCING = frozenset({"replica_sync_request", "full_resync_requested"})
 _MASTER_UP = frozenset({"replica_sync_succeeded", "psync_accepted"})
 _MASTER_DOWN = frozenset({"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"})
 _MASTER_KINDS = _MASTER_SYNCING | _MASTER_UP | _MASTER_DOWN
+#: Every kind the replica side (and a node's stop or start) reacts to.
+_REPLICA_KINDS = (
+    _SYNC_PROGRESS
+    | _REPLICA_UP
+    | _REPLICA_DOWN
+    | _NODE_GONE
+    | {"master_connecting", "replicaof_enabled", "master_mode_enabled", "server_shutdown"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +177,8 @@ class LinkTimeline:
         if kind in _MASTER_KINDS:
             self._feed_master_side(event)
             return
+        if kind not in _REPLICA_KINDS:
+            return  # most lines say nothing about a link: no lookups for them
         if kind == "server_shutdown":
             self._stopping[self._node(event.source)] = event.ts
         if kind in _NODE_GONE:
