@@ -182,3 +182,21 @@ def test_excerpts_never_carry_a_password() -> None:
 
     assert mask("CONFIG SET masterauth s3cret now") == "CONFIG SET masterauth *** now"
     assert "hunter2" not in mask("requirepass hunter2")
+
+
+def test_a_requested_failover_is_not_the_master_going_down() -> None:
+    from tests.report.recordings import report_of as recorded
+
+    for server in ("redis-7.0.15", "valkey-8.1.8"):
+        report = recorded(server, "failover-command")
+        text = render_text(report)
+        assert "went down" not in text
+        assert any("FAILOVER command" in line for line in report.summary), report.summary
+        assert not any(line.startswith("Most likely cause") for line in report.summary)
+
+
+def test_a_replica_only_log_is_not_seen_in_the_masters_log() -> None:
+    report = report_of("replica-disk-full-6380.log")
+    [link] = report.links
+    assert link.observed_by == "replica"
+    assert "seen in the replica's log" in render_text(report)
