@@ -40,7 +40,8 @@ class SaveFailure:
 
     source: str
     trigger: str
-    """``sync`` (for a replica), ``schedule`` (the ``save`` points), ``unknown``."""
+    """``sync`` (for a replica), ``schedule`` (the ``save`` points), ``aof`` (a
+    replica rewriting its AOF after a full resync), ``unknown``."""
     cause: str
     """``fork``, ``disk`` (the child could not write), ``killed`` (by the master
     itself, after the replica left), ``signal`` (another signal), ``unknown``."""
@@ -48,6 +49,8 @@ class SaveFailure:
     first_ts: str | None
     count: int = 0
     evidence: list[Where] = field(default_factory=list)
+    fatal: bool = False
+    """The server exited over it (a replica that cannot turn its AOF on after a sync)."""
 
     def add(self, where: list[Where], *, again: bool = False) -> None:
         """Count one more failure (``again``: one more line of the same one)."""
@@ -97,6 +100,12 @@ class PersistenceScanner:
             state.child_error = (str(event.fields.get("error") or ""), event.ts, where)
         elif kind in ("bgsave_failed", "replica_sync_failed"):
             self._failed(event, state, where)
+        elif kind == "aof_rewrite_failed":
+            state.trigger = ("aof", event.ts, where)
+            self._failed(event, state, where)
+        elif kind == "server_fatal" and "AOF" in event.message and state.last is not None:
+            state.last[1].fatal = True
+            state.last[1].add([where], again=True)
         elif kind in ("bgsave_done", "rdb_saved"):
             state.child_error = None
 
@@ -114,7 +123,8 @@ class PersistenceScanner:
         trigger = "sync" if event.kind == "replica_sync_failed" else "unknown"
         if state.trigger is not None and _recent(state.trigger[1], event.ts):
             trigger = state.trigger[0]
-            cited.insert(0, state.trigger[2])
+            if state.trigger[2] != where:
+                cited.insert(0, state.trigger[2])
         if error and any(e in error for e in FORK_ERRORS):
             cause = "fork"
         elif signal is not None:
@@ -152,6 +162,8 @@ _KINDS = frozenset(
         "bgsave_done",
         "rdb_saved",
         "startup_warning",
+        "aof_rewrite_failed",
+        "server_fatal",
     }
 )
 

@@ -121,11 +121,21 @@ def _save_finding(ctx: Context, f: SaveFailure) -> Finding | None:
     what = {
         "sync": "the BGSAVE for a replica's full resync",
         "schedule": "the scheduled BGSAVE (`save` points)",
+        "aof": "the AOF rewrite after its full resync",
     }.get(f.trigger, "a BGSAVE")
     evidence = tuple(f.evidence)
     consequence = (
         " The replica waiting for it cannot sync until a save succeeds."
         if f.trigger == "sync"
+        else (
+            " A replica with `appendonly yes` must rewrite its AOF after each full resync; "
+            + (
+                "it could not, and exited (FATAL: the AOF can't be turned on)."
+                if f.fatal
+                else "until it can, its AOF stays off."
+            )
+        )
+        if f.trigger == "aof"
         else (
             " With `stop-writes-on-bgsave-error yes` (the default) the master then refuses "
             "writes (MISCONF); replicas are not the cause."

@@ -200,3 +200,12 @@ def test_a_replica_only_log_is_not_seen_in_the_masters_log() -> None:
     [link] = report.links
     assert link.observed_by == "replica"
     assert "seen in the replica's log" in render_text(report)
+
+
+def test_a_replica_exiting_because_it_cannot_fork_for_its_aof() -> None:
+    report = report_of("replica-aof-fork-6380.log")
+    finding = report.findings[0]
+    assert finding.code == "fork-failed" and finding.node == "6380"
+    assert "AOF rewrite" in finding.title and "exited" in finding.explanation
+    assert finding.count == 2
+    assert (str(INCIDENTS / "replica-aof-fork-6380.log"), 6) in finding.evidence  # FATAL
