@@ -209,3 +209,15 @@ def test_a_replica_exiting_because_it_cannot_fork_for_its_aof() -> None:
     assert "AOF rewrite" in finding.title and "exited" in finding.explanation
     assert finding.count == 2
     assert (str(INCIDENTS / "replica-aof-fork-6380.log"), 6) in finding.evidence  # FATAL
+
+
+def test_json_carries_the_summary_and_the_unread_lines() -> None:
+    import json
+
+    result = CliRunner().invoke(report_command, [str(INCIDENTS / "unreadable-only.log"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["summary"] and data["summary"][0].startswith("Not read")
+    [unread] = data["unread"]
+    assert (unread["malformed"], unread["unrecognized"]) == (2, 2)
+    assert unread["examples"][0] == {"line": 1, "message": "this is not a redis log line"}
