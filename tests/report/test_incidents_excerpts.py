@@ -221,3 +221,15 @@ def test_json_carries_the_summary_and_the_unread_lines() -> None:
     [unread] = data["unread"]
     assert (unread["malformed"], unread["unrecognized"]) == (2, 2)
     assert unread["examples"][0] == {"line": 1, "message": "this is not a redis log line"}
+
+
+def test_diagnose_is_events_in_findings_out() -> None:
+    """The TUI's findings panel: a list of events (no file behind them) in, findings out."""
+    from replwatch.report import diagnose
+
+    parser = load_default_parser()
+    log = INCIDENTS / "noauth-replconf-6380.log"
+    events = list(parser.parse_lines(log.read_text().splitlines(), source="live:6380"))
+    findings = diagnose(events)
+    assert findings and findings[0].code == "masterauth"
+    assert all(src == "live:6380" for f in findings for src, _line in f.evidence)
