@@ -48,6 +48,7 @@ def report(
     from replwatch.logs.files import parse_file
     from replwatch.logs.parser import GrammarError, load_default_parser
     from replwatch.report import build_report
+    from replwatch.report.excerpts import read_excerpts
     from replwatch.report.render_html import render_html
     from replwatch.report.render_json import render_json
     from replwatch.report.render_text import render_text
@@ -68,7 +69,8 @@ def report(
         fail(f"reading logs: {exc.strerror or exc}")
     if html_out:
         try:
-            Path(html_out).write_text(render_html(result), encoding="utf-8")
+            html = render_html(result, excerpts=read_excerpts(result))
+            Path(html_out).write_text(html, encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {html_out}: {exc.strerror or exc}")
     text = render_json(result) if as_json else render_text(result)

@@ -6,17 +6,21 @@ per kind), not by how long the logs are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from replwatch.events import Event, parse_ts
+from replwatch.report.backlog import BacklogGaps
 from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
 from replwatch.report.links import SessionFolder, build_links
-from replwatch.report.model import Report
-from replwatch.report.nodes import NodeScanner
+from replwatch.report.model import Finding, Report
+from replwatch.report.nodes import NodeScanner, segment_base
 from replwatch.report.notables import Notables
+from replwatch.report.persistence import PersistenceScanner
 from replwatch.report.sentinel_scan import SentinelScanner
+from replwatch.report.summary import summarize
+from replwatch.report.unread import UnreadCounter
 from replwatch.timeline.links import LinkTimeline
 from replwatch.timeline.master_sessions import MasterSessionTracker
 from replwatch.timeline.merge import merge_events
@@ -37,46 +41,77 @@ def build_report(
     time follow the last time seen). ``clock_offsets`` shifts a source's clock.
     """
     scanner = NodeScanner()
-    tracker = SessionTracker()
+    # rotated segments of one log (10001.log, 10001.log.1, 10001.log.2.gz) are one node
+    segments = {name: segment_base(name) for name in files if segment_base(name) != name}
+    tracker = SessionTracker(node_of=segments)
     master_tracker = MasterSessionTracker()
-    timeline = LinkTimeline(peer_name=str)
+    timeline = LinkTimeline(node_of=segments, peer_name=str)
     notables = Notables()
     sessions = SessionFolder()
     sentinels = SentinelScanner()
+    unread = UnreadCounter()
+    persistence = PersistenceScanner()
+    backlog = BacklogGaps()
+    # the collectors that read only a few kinds get only those (most lines are none)
+    collectors = (notables, sentinels, unread, persistence, backlog)
+    dispatch: dict[str, list[Callable[[Event], None]]] = {}
     first_ts: str | None = None
     last_ts: str | None = None
     count = 0
     current: datetime | None = None
-    first_moment: datetime | None = None
-    last_moment: datetime | None = None
+    first_key = last_key = ""
+    window = since is not None or until is not None
     for event in merge_events(streams, clock_offsets=clock_offsets):
-        moment = parse_ts(event.ts)
-        current = moment or current
-        if current is not None and (
-            (since is not None and current < since) or (until is not None and current > until)
-        ):
-            continue
+        ts = event.ts
+        if window:
+            current = parse_ts(ts) or current
+            if current is not None and (
+                (since is not None and current < since) or (until is not None and current > until)
+            ):
+                continue
         count += 1
-        if moment is not None:
+        if ts:
             # not simply the last line: a signal handler's line can come late with
-            # whole-second time (``Received SIGTERM`` after ``bye bye``)
-            if first_moment is None or moment < first_moment:
-                first_ts, first_moment = event.ts, moment
-            if last_moment is None or moment > last_moment:
-                last_ts, last_moment = event.ts, moment
+            # whole-second time (``Received SIGTERM`` after ``bye bye``). The local
+            # time is the first 23 characters (an offset is dropped, as parse_ts
+            # does), and ISO text of one shape sorts as time does: no parsing here.
+            key = ts[:23]
+            if not first_key or key < first_key:
+                first_ts, first_key = ts, key
+            if key > last_key:
+                last_ts, last_key = ts, key
         scanner.feed(event)
-        for session in (*tracker.feed(event), *master_tracker.feed(event)):
-            sessions.add(session)
+        done = tracker.feed(event)
+        if done:
+            for session in done:
+                sessions.add(session)
+        done = master_tracker.feed(event)
+        if done:
+            for session in done:
+                sessions.add(session)
         timeline.feed(event)
-        notables.feed(event)
-        sentinels.feed(event)
+        kind = event.kind
+        feeds = dispatch.get(kind)
+        if feeds is None:
+            feeds = dispatch[kind] = [c.feed for c in collectors if kind in c.KINDS]
+        for feed in feeds:
+            feed(event)
     for session in (*tracker.flush(), *master_tracker.flush()):
         sessions.add(session)
     timeline.close(last_ts)
     nodes = scanner.nodes()
     links = build_links(nodes=nodes, sessions=sessions.entries(), timeline=timeline)
     failovers = build_failovers(scanner=sentinels, nodes=nodes, links=links)
-    findings = find_all(nodes=nodes, links=links, notables=notables, failovers=failovers)
+    findings = find_all(
+        nodes=nodes,
+        links=links,
+        notables=notables,
+        failovers=failovers,
+        persistence=persistence,
+        backlog=backlog,
+        sentinels=sentinels,
+    )
+    unread_lines = unread.results()
     notes = []
     if sessions.dropped:
         notes.append(f"{sessions.dropped} oldest sync sessions were dropped (memory bound)")
@@ -94,4 +129,13 @@ def build_report(
         events=count,
         notes=tuple(notes),
         failovers=tuple(failovers),
+        unread=unread_lines,
+        summary=summarize(links=links, findings=findings, unread=unread_lines, failovers=failovers),
     )
+
+
+def diagnose(events: Iterable[Event]) -> list[Finding]:
+    """The findings of a time-ordered event stream (of one or many sources), most
+    likely cause first: the one entry point for live views (the TUI's findings
+    panel). Pure: reads no file and no clock."""
+    return list(build_report([events]).findings)

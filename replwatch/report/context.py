@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
-from replwatch.events import seconds_between
+from replwatch.events import parse_ts
+from replwatch.report.backlog import BacklogGaps
 from replwatch.report.model import Failover, Finding, LinkReport, NodeInfo
 from replwatch.report.notables import NotableGroup, Notables
+from replwatch.report.persistence import PersistenceScanner
+from replwatch.report.sentinel_scan import SentinelScanner
 from replwatch.timeline.sessions import SyncSession
 
 WARNING = "warning"
@@ -22,12 +26,18 @@ class Context:
     links: Sequence[LinkReport]
     notables: Notables
     failovers: Sequence[Failover] = ()
+    persistence: PersistenceScanner = field(default_factory=PersistenceScanner)
+    backlog: BacklogGaps = field(default_factory=BacklogGaps)
+    sentinels: SentinelScanner = field(default_factory=SentinelScanner)
 
     def node_of(self, source: str) -> str:
         for node in self.nodes:
-            if node.source == source:
+            if node.source == source or source in node.files:
                 return node.name
         return source
+
+    def node_info(self, name: str) -> NodeInfo | None:
+        return next((node for node in self.nodes if node.name == name), None)
 
     def sessions_of(self, replica: str) -> list[SyncSession]:
         return [
@@ -70,13 +80,25 @@ def group_finding(
     )
 
 
+class Moments:
+    """Times sorted once, so that "soon after one of them?" is a binary search, not a
+    scan of all of them per question (a node restarted 5,000 times in a long log)."""
+
+    def __init__(self, moments: Iterable[str | None]) -> None:
+        self._sorted = sorted(m for m in (parse_ts(t) for t in moments) if m is not None)
+
+    def soon_before(self, ts: str | None, *, within: float = 60.0) -> bool:
+        """True when ``ts`` falls less than ``within`` seconds after one of them."""
+        moment = parse_ts(ts)
+        if moment is None or not self._sorted:
+            return False
+        index = bisect_right(self._sorted, moment)
+        return index > 0 and (moment - self._sorted[index - 1]).total_seconds() <= within
+
+
 def soon_after(moments: Sequence[str], ts: str | None, *, within: float = 60.0) -> bool:
     """True when ``ts`` falls less than ``within`` seconds after one of ``moments``."""
-    for moment in moments:
-        gap = seconds_between(moment, ts)
-        if gap is not None and 0 <= gap <= within:
-            return True
-    return False
+    return Moments(moments).soon_before(ts, within=within)
 
 
 def recovered_after(ctx: Context, replica: str, ts: str | None) -> SyncSession | None:
@@ -100,4 +122,8 @@ def has_psync2(version: str | None) -> bool | None:
 
 def is_auth_error(text: str) -> bool:
     upper = text.upper()
-    return any(w in upper for w in ("NOAUTH", "WRONGPASS", "INVALID PASSWORD", "AUTHENTICATION"))
+    return any(
+        w in upper
+        for w in ("NOAUTH", "WRONGPASS", "INVALID PASSWORD", "AUTHENTICATION", "NOPERM",
+                  "OPERATION NOT PERMITTED")
+    )  # fmt: skip

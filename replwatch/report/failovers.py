@@ -165,6 +165,7 @@ def _failover(
         old_master_resync=resync,
         steps=tuple(steps),
         evidence=tuple(ev for step in steps for ev in step.evidence[:1]),
+        odown=bool(episode.odown),
     )
 
 

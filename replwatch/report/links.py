@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from replwatch.events import seconds_between
 from replwatch.report.model import LinkReport, NodeInfo, Outage, SessionEntry
-from replwatch.report.nodes import resolve_address
+from replwatch.report.nodes import resolve_address, segment_base
 from replwatch.timeline.links import UP, LinkInterval, LinkTimeline, peer_node
 from replwatch.timeline.sessions import SyncSession
 
@@ -59,7 +59,8 @@ def build_links(
     is (``LinkTimeline(peer_name=str)``): names are resolved here, once every node's
     port is known.
     """
-    by_source = {node.source: node for node in nodes}
+    by_source = {f: node for node in nodes for f in (node.source, *node.files)}
+    by_source.update({segment_base(f): node for node in nodes for f in node.files})
     sessions = list(sessions)
     # the replication id a replica's sessions with one master address carried
     replid_hint = {
@@ -107,6 +108,11 @@ def build_links(
             replica = replica_name(key.replica, master)
             pair = pairs.setdefault((replica, master), _Pair())
             pair.master_intervals.extend(timeline.intervals(key))
+    for pair in pairs.values():
+        # a node's rotated segments are one timeline key, but keys of two sources
+        # (a log given twice under two names) interleave: keep time order
+        pair.replica_intervals.sort(key=lambda i: i.start_ts or "")
+        pair.master_intervals.sort(key=lambda i: i.start_ts or "")
 
     masters_of: dict[str, list[str]] = {}
     for replica, master in pairs:
@@ -176,17 +182,40 @@ def name_master(
     return port
 
 
+#: Hosts' clocks may disagree by this many seconds (a replica 1 s ahead of its master).
+CLOCK_SKEW = 5.0
+
+
 def _from_master(pair: _Pair, replica_log: NodeInfo | None) -> list[SessionEntry]:
     """The master-side sessions the replica's own log does not tell: all of them when
-    that log is not given, else those outside the time it covers."""
+    that log is not given, else those outside the time it covers, give or take
+    :data:`CLOCK_SKEW` seconds, and not the same sync as one the replica logged (a
+    replica's clock a second ahead puts its sync before the master's)."""
     if replica_log is None:
         return list(pair.master_sessions)
-    first, last = replica_log.first_ts or "", replica_log.last_ts or ""
-    return [
-        e
-        for e in pair.master_sessions
-        if (e.session.end_ts or "") < first or (last and (e.session.start_ts or "") > last)
-    ]
+    first, last = replica_log.first_ts, replica_log.last_ts
+    told = [e.session for e in pair.sessions]
+    out = []
+    for entry in pair.master_sessions:
+        s = entry.session
+        if any(r.mode == s.mode and _near(r.start_ts, s.start_ts, CLOCK_SKEW) for r in told):
+            continue
+        before = _gap(s.end_ts, first)
+        after = _gap(last, s.start_ts)
+        if (before is not None and before > CLOCK_SKEW) or (
+            after is not None and after > CLOCK_SKEW
+        ):
+            out.append(entry)
+    return out
+
+
+def _gap(earlier: str | None, later: str | None) -> float | None:
+    return seconds_between(earlier, later) if earlier and later else None
+
+
+def _near(a: str | None, b: str | None, within: float) -> bool:
+    gap = _gap(a, b)
+    return gap is not None and abs(gap) <= within
 
 
 def _link_report(

@@ -48,6 +48,9 @@ class NodeInfo:
     restarts: tuple[tuple[str | None, tuple[str, int], bool], ...]
     """(time, evidence, whether a clean shutdown preceded it) of each restart."""
     replids: tuple[str, ...]
+    files: tuple[str, ...] = ()
+    """Every file of this node: rotated segments (``10001.log``, ``10001.log.1``,
+    ``10001.log.2.gz``) are one node; ``source`` is the first of them."""
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -115,6 +118,28 @@ class Finding:
     ts: str | None
     evidence: Evidence
     count: int = 1
+    rank: int = 50
+    """How likely this caused the rest: 0 a root cause in one error line (a refused
+    password, a full disk), higher for consequences (a link down, a full resync).
+    Findings are listed by rank, then time (see :mod:`~replwatch.report.ranking`)."""
+    fix: str | None = None
+    """What to change, in one sentence, for the summary at the top of the report."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadLines:
+    """Lines of one file the report could not read: malformed (not a log line) or
+    unrecognized (a log line no grammar rule knows). Findings may hide in them."""
+
+    source: str
+    malformed: int
+    unrecognized: int
+    examples: tuple[tuple[int, str], ...]
+    """(line number, message) of the first few, to show what was not understood."""
+
+    @property
+    def total(self) -> int:
+        return self.malformed + self.unrecognized
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +188,8 @@ class Failover:
     the old master stays a master until Sentinel converts it."""
     steps: tuple[FailoverStep, ...]
     evidence: Evidence
+    odown: bool = False
+    """Whether a ``+odown`` line is in the logs: only then did the quorum agree."""
 
     @property
     def title(self) -> str:
@@ -184,4 +211,8 @@ class Report:
     events: int
     notes: tuple[str, ...] = ()
     failovers: tuple[Failover, ...] = ()
-
+    unread: tuple[UnreadLines, ...] = ()
+    """Per file with lines the report could not read (files without any are left out)."""
+    summary: tuple[str, ...] = ()
+    """A few lines for the top of the report: what happened, to which link, the root
+    cause and what to change (see :mod:`~replwatch.report.summary`)."""

@@ -2,8 +2,12 @@
 
 A log does not say "I am 10001" in every line. The port shows up at start-up
 (``Running mode=standalone, port=10001.``, ``The server is now ready to accept
-connections on port 10001``); failing that the file name often carries it
-(``redis-10001.log``); failing that the file's base name is the node's name. Peers
+connections on port 10001``, the ``Port: 10001`` of the Redis 2.x logo); failing
+that, a container log's envelope names the node (``container``, ``pod``, ``host``);
+failing that the file's base name is the node's name. Digits in a file name are never
+taken for its port: ``redis-6379.log`` of another host would then be matched to
+every replica on port 6379. Rotated segments of one log (``10001.log``,
+``10001.log.1``, ``10001.log.2.gz``) are one node (:func:`segment_base`). Peers
 name each other by address (``Replica 127.0.0.1:10001 asks for synchronization``),
 and a master's replication id is what its replicas' ``Full resync from master: <id>``
 lines carry, which :func:`resolve_address` uses when ports do not tell.
@@ -20,7 +24,10 @@ from replwatch.report.model import NodeInfo
 from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import port_from_event
 
-_PORT_IN_NAME = re.compile(r"(?<!\d)(\d{4,5})(?!\d)")
+_LOGO_PORT = re.compile(r"\bPort: (\d{1,5})\b")
+_ROTATED = re.compile(r"(?:\.\d+)?(?:\.gz)?$")
+#: Envelope keys (see docs/events.md) that name the node, best first.
+ENVELOPE_NAMES = ("container", "pod", "host")
 _MAX_REPLIDS = 16
 _MAX_RESTARTS = 100
 _MAX_FOLLOWED = 256
@@ -32,10 +39,17 @@ _MASTER_KINDS = frozenset({"replica_sync_request", "full_resync_requested", "psy
                            "master_mode_enabled"})  # fmt: skip
 
 
+def segment_base(source: str) -> str:
+    """``/x/10001.log.2.gz`` -> ``/x/10001.log``: the log a rotated segment belongs to."""
+    return _ROTATED.sub("", source) or source
+
+
 @dataclass(slots=True)
 class _NodeState:
     source: str
     port: str | None = None
+    envelope_name: str | None = None
+    files: list[str] = field(default_factory=list)
     version: str | None = None
     roles: set[str] = field(default_factory=set)
     inferred_roles: set[str] = field(default_factory=set)
@@ -55,24 +69,41 @@ class NodeScanner:
 
     def __init__(self) -> None:
         self._nodes: dict[str, _NodeState] = {}
+        self._by_source: dict[str, _NodeState] = {}  # every file, segments included
         self._followed: set[str] = set()  # ports replicas connected to (bounded by nodes)
 
     def feed(self, event: Event) -> None:
-        state = self._nodes.get(event.source)
+        source = event.source
+        state = self._by_source.get(source)
         if state is None:
-            state = self._nodes[event.source] = _NodeState(event.source)
+            base = segment_base(source)
+            state = self._nodes.get(base)
+            if state is None:
+                state = self._nodes[base] = _NodeState(source)
+            self._by_source[source] = state
+            state.files.append(source)
+            if event.fields:
+                # an envelope (docs/events.md) wraps every line of a log: the first tells
+                state.envelope_name = next(
+                    (str(event.fields[k]) for k in ENVELOPE_NAMES if event.fields.get(k)), None
+                )
         if event.ts:
-            state.first_ts = state.first_ts or event.ts
+            if state.first_ts is None:
+                state.first_ts = event.ts
             state.last_ts = event.ts
         if state.port is None:
             state.port = port_from_event(event)
+            if state.port is None and event.kind == "malformed":
+                match = _LOGO_PORT.search(event.message)
+                state.port = match.group(1) if match else None
         state.saw_pid = state.saw_pid or event.pid is not None
         if state.first_pid is None:
             # any line's pid, child-role ones too: Valkey 7.2/8.0 write their first
             # lines (a warning, the banner) as "C" before the config is loaded
             state.first_pid = event.pid
-        if event.role in ("master", "replica", "sentinel"):
-            state.roles.add(event.role)
+        role = event.role
+        if role is not None and role != "child" and role not in state.roles:
+            state.roles.add(role)
         kind = event.kind
         if kind in _REPLICA_KINDS:
             state.inferred_roles.add("replica")
@@ -98,42 +129,50 @@ class NodeScanner:
             state.active = True
             if kind in ("server_shutdown", "server_exit"):
                 state.stopped_cleanly = True
-        for replid in _replids_of(event):
-            if replid not in state.replids and len(state.replids) < _MAX_REPLIDS:
-                state.replids.append(replid)
+        if kind in _REPLID_KINDS:
+            for replid in _replids_of(event):
+                if replid not in state.replids and len(state.replids) < _MAX_REPLIDS:
+                    state.replids.append(replid)
+
+    def _states(self) -> list[_NodeState]:
+        """Each node's state once (segments share one)."""
+        return list(self._nodes.values())
 
     def nodes(self) -> list[NodeInfo]:
-        """One :class:`NodeInfo` per source, with unique names."""
+        """One :class:`NodeInfo` per node (a log and its rotated segments), with
+        unique names."""
         names = self._names()
         nodes = [
             NodeInfo(
-                name=names[source],
-                source=source,
-                port=state.port or _port_from_name(source),
+                name=names[state.source],
+                source=state.source,
+                port=state.port,
                 version=state.version or _version_from_dialect(state),
                 # the header's role letter wins; without one (Redis 2.8), what it logged
-                roles=self._roles(state, source),
+                roles=self._roles(state),
                 first_ts=state.first_ts,
                 last_ts=state.last_ts,
                 restarts=tuple(state.restarts),
                 replids=tuple(state.replids),
+                files=tuple(sorted(state.files, key=_segment_order)),
             )
-            for source, state in self._nodes.items()
+            for state in self._states()
         ]
         return sorted(nodes, key=lambda n: (_natural(n.name), n.source))
 
-    def _roles(self, state: _NodeState, source: str) -> tuple[str, ...]:
+    def _roles(self, state: _NodeState) -> tuple[str, ...]:
         """The header's role letters; without them (Redis 2.8), what the node logged;
         failing that, master when a replica in these logs connected to its port (a
         master whose replicas never got through, e.g. refused for a password)."""
         roles = state.roles or state.inferred_roles
-        if not roles and (state.port or _port_from_name(source)) in self._followed:
+        if not roles and state.port in self._followed:
             roles = {"master"}
         return tuple(sorted(roles))
 
     def _names(self) -> dict[str, str]:
         wanted = {
-            s: st.port or _port_from_name(s) or short_source(s) for s, st in self._nodes.items()
+            st.source: st.port or st.envelope_name or short_source(segment_base(st.source))
+            for st in self._states()
         }
         seen: dict[str, int] = {}
         for name in wanted.values():
@@ -151,6 +190,9 @@ def _version_from_dialect(state: _NodeState) -> str | None:
     return "2.x" if state.saw_pid and not state.roles else None
 
 
+_REPLID_KINDS = frozenset({"backlog_created", "secondary_replid_set", "master_replid_changed"})
+
+
 def _replids_of(event: Event) -> list[str]:
     """Replication ids this node owned (as master) according to its own log line."""
     if event.kind in ("backlog_created", "secondary_replid_set", "master_replid_changed"):
@@ -164,9 +206,10 @@ def _natural(name: str) -> tuple[int, str]:
     return (int(name), "") if name.isdigit() else (1 << 20, name)
 
 
-def _port_from_name(source: str) -> str | None:
-    match = _PORT_IN_NAME.search(short_source(source))
-    return match.group(1) if match else None
+def _segment_order(source: str) -> tuple[int, str]:
+    """The live file first, then ``.1``, ``.2.gz``...: newest to oldest."""
+    tail = source[len(segment_base(source)) :].removesuffix(".gz").lstrip(".")
+    return (int(tail) if tail.isdigit() else 0, source)
 
 
 def resolve_address(

@@ -10,10 +10,12 @@ out (``data-rendered-bars`` on ``<body>``), which the tests read from the DOM.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from html import escape
 
 from replwatch.events import parse_ts
+from replwatch.report.excerpts import PER_FINDING, Excerpt
 from replwatch.report.model import (
     Finding,
     LinkReport,
@@ -24,6 +26,7 @@ from replwatch.report.model import (
     observed_text,
 )
 from replwatch.report.render_html_failover import MASTER_COLOURS, failover_rows, failovers_html
+from replwatch.report.render_text import no_findings_text
 
 COLOURS = {"up": "#2e9e44", "syncing": "#e0a21b", "down": "#d64541"}
 WIDTH = 1000
@@ -50,6 +53,12 @@ max-width:1080px}
 code,.ev{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .ev{color:#5a6472}
 g.link:hover rect.bar{opacity:.8}
+.summary{background:#fff;border:1px solid #e3e6ea;padding:4px 14px;max-width:1080px}
+.summary h2{margin:8px 0 4px}
+.excerpt{margin:6px 0}.excerpt .where{font:12px ui-monospace,monospace;color:#5a6472}
+.excerpt pre{margin:2px 0;padding:6px 8px;background:#f4f6f8;overflow-x:auto;
+font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
+.excerpt .near{color:#5a6472}.excerpt .cited{background:#fff3c4;color:#1d2430;font-weight:600}
 """
 
 _JS = """
@@ -61,8 +70,12 @@ document.addEventListener('DOMContentLoaded',function(){
 """
 
 
-def render_html(report: Report) -> str:
-    """The complete HTML document."""
+def render_html(
+    report: Report, *, excerpts: Mapping[tuple[str, int], Excerpt] | None = None
+) -> str:
+    """The complete HTML document. ``excerpts`` (see
+    :func:`~replwatch.report.excerpts.read_excerpts`) adds the cited lines themselves,
+    with their neighbours, under each finding."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -72,6 +85,7 @@ def render_html(report: Report) -> str:
         f"<script>{_JS}</script>",
         "</head><body>",
         "<h1>replwatch report</h1>",
+        _summary_html(report),
         f'<p class="meta">{len(report.files)} file(s) {escape(_folder(report))}, '
         f"{report.events} lines, "
         f"{escape(report.start_ts or '?')} .. {escape(report.end_ts or '?')}</p>",
@@ -84,8 +98,8 @@ def render_html(report: Report) -> str:
         parts.append(failovers_html(report, strip))
     parts.append(f"<h2>Findings ({len(report.findings)})</h2>")
     if not report.findings:
-        parts.append("<p>None: every link synced and stayed up in these logs.</p>")
-    parts.extend(_finding_html(f, strip) for f in report.findings)
+        parts.append(f"<p>None: {escape(no_findings_text(report))}.</p>")
+    parts.extend(_finding_html(f, strip, excerpts or {}) for f in report.findings)
     parts.append("<h2>Links</h2>")
     parts.extend(_link_html(link, strip) for link in report.links)
     parts.append("<h2>Nodes</h2>")
@@ -184,7 +198,36 @@ def _timeline_svg(report: Report) -> str:
     return "\n".join(out)
 
 
-def _finding_html(finding: Finding, strip: str) -> str:
+def _summary_html(report: Report) -> str:
+    if not report.summary:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in report.summary)
+    return f'<div class="summary"><h2>Summary</h2><ul>{items}</ul></div>'
+
+
+def _excerpts_html(
+    finding: Finding, strip: str, excerpts: Mapping[tuple[str, int], Excerpt]
+) -> str:
+    blocks = []
+    for source, line in finding.evidence[:PER_FINDING]:
+        excerpt = excerpts.get((source, line))
+        if not excerpt:
+            continue
+        rows = "".join(
+            f'<span class="{"cited" if number == line else "near"}">'
+            f"{number:>6}  {escape(text)}</span>\n"
+            for number, text in excerpt
+        )
+        blocks.append(
+            f'<div class="excerpt"><div class="where">{escape(source.removeprefix(strip))}'
+            f":{line}</div><pre>{rows}</pre></div>"
+        )
+    return "".join(blocks)
+
+
+def _finding_html(
+    finding: Finding, strip: str, excerpts: Mapping[tuple[str, int], Excerpt] | None = None
+) -> str:
     times = f" (x{finding.count})" if finding.count > 1 else ""
     setting = (
         f"<p>Setting to look at: <code>{escape(finding.setting)}</code></p>"
@@ -196,7 +239,8 @@ def _finding_html(finding: Finding, strip: str) -> str:
         f"<h3>{escape(finding.title)}{times}</h3>"
         f"<p>{escape(finding.explanation)}</p>{setting}"
         f'<p class="ev">{escape(finding.ts or "")} evidence: '
-        f"{escape(evidence_text(finding.evidence, strip=strip))}</p></div>"
+        f"{escape(evidence_text(finding.evidence, strip=strip))}</p>"
+        f"{_excerpts_html(finding, strip, excerpts or {})}</div>"
     )
 
 

@@ -47,6 +47,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             }
         )
     return {
+        "summary": list(report.summary),
         "files": list(report.files),
         "start_ts": report.start_ts,
         "end_ts": report.end_ts,
@@ -75,6 +76,15 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "links": links,
         "findings": [{**asdict(f), "evidence": _evidence(f.evidence)} for f in report.findings],
         "notes": list(report.notes),
+        "unread": [
+            {
+                "file": u.source,
+                "malformed": u.malformed,
+                "unrecognized": u.unrecognized,
+                "examples": [{"line": line, "message": text} for line, text in u.examples],
+            }
+            for u in report.unread
+        ],
     }
 
 

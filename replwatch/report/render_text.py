@@ -12,6 +12,7 @@ from replwatch.report.model import (
     format_seconds,
     observed_text,
 )
+from replwatch.report.summary import healthy
 
 
 def render_text(report: Report) -> str:
@@ -23,6 +24,13 @@ def render_text(report: Report) -> str:
     out.append(
         f"replwatch report: {len(report.files)} file(s){folder}, {report.events} lines, {span}"
     )
+    if report.summary:
+        out.append("")
+        out.append("Summary")
+        for line in report.summary:
+            wrapped = _wrap(line, 96)
+            out.append(f"  {wrapped[0]}")
+            out.extend(f"    {rest}" for rest in wrapped[1:])
     out.append("")
     out.append("Nodes")
     for node in report.nodes:
@@ -41,12 +49,36 @@ def render_text(report: Report) -> str:
     out.append("")
     out.append(f"Findings ({len(report.findings)})")
     if not report.findings:
-        out.append("  none: every link synced and stayed up in these logs")
+        out.append(f"  none: {no_findings_text(report)}")
     for number, finding in enumerate(report.findings, 1):
         out.extend(_finding(number, finding, strip))
+    if report.unread:
+        out.append("")
+        out.append("Unread lines (no rule understood them: a cause may hide here)")
+        for unread in report.unread:
+            out.append(
+                f"  {unread.source.removeprefix(strip)}: {unread.total} line(s) "
+                f"({unread.malformed} malformed, {unread.unrecognized} unrecognized)"
+            )
+            for number, message in unread.examples:
+                out.append(f"    {number}: {message}")
     for note in report.notes:
         out.append(f"note: {note}")
     return "\n".join(out) + "\n"
+
+
+def no_findings_text(report: Report) -> str:
+    """What "no findings" means here, without claiming more than the logs show."""
+    if healthy(report.links, report.findings, report.unread):
+        return "every link synced and stayed up in these logs"
+    if report.unread:
+        return (
+            "no rule fired, but some lines could not be read (see 'Unread lines'): "
+            "this is not a clean bill of health"
+        )
+    if not report.links:
+        return "no replication link appears in these logs"
+    return "no cause found for what the links above show"
 
 
 def _failover_section(failover: Failover, strip: str) -> list[str]:

@@ -34,6 +34,13 @@ def _finding(f: Failover) -> Finding:
         title = f"{f.master_name} master {f.old_master} was briefly down for Sentinel"
         setting = "sentinel down-after-milliseconds"
         severity = INFO
+    elif f.requested:
+        title = (
+            f"SENTINEL FAILOVER of {f.master_name} ({f.old_master}) was requested; "
+            "no switch in these logs"
+        )
+        setting = None
+        severity = INFO
     else:
         title = f"{f.master_name} master {f.old_master} went down; no switch in these logs"
         setting = None
@@ -62,11 +69,17 @@ def _explain(f: Failover) -> str:
             "master stopped answering up to down-after-milliseconds before, so times from "
             "here are lower bounds)"
         )
-    agreed = f"{f.agreed} Sentinels agreed it was down" if f.agreed else "the quorum agreed"
+    if not f.odown:
+        agreed = "no +odown line is in these logs, so whether the quorum agreed is not shown"
+    elif f.agreed:
+        agreed = f"{f.agreed} Sentinels agreed it was down"
+    else:
+        agreed = "the quorum agreed it was down (+odown)"
     parts.append(f"{lost}; {agreed} (quorum {f.quorum or '?'}).")
     if f.outcome == "switched":
         leader = f"{f.leader}, elected leader," if f.leader else "The leader"
-        parts.append(f"{leader} promoted {f.new_master}.")
+        promoted = f"promoted {f.new_master}" if f.new_master else "promoted a replica"
+        parts.append(f"{leader} {promoted}.")
         if f.writable_ts:
             parts.append(
                 f"It accepted writes from {f.writable_ts}: "

@@ -6,70 +6,42 @@ the lines that prove it.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from replwatch.report.backlog import size_text, suggested_size
 from replwatch.report.context import (
+    INFO,
     WARNING,
     Context,
+    Moments,
     group_finding,
     is_auth_error,
-    recovered_after,
-    soon_after,
 )
 from replwatch.report.model import Finding
+from replwatch.report.notables import NotableGroup
+from replwatch.timeline.sessions import format_bytes
 
-
-def auth_failures(ctx: Context) -> list[Finding]:
-    """The replica cannot AUTH to its master: ``masterauth`` missing or wrong."""
-    findings = []
-    for group in ctx.notables.of_kind("master_auth_failed", "master_link_error"):
-        errors = [str(e.fields.get("error") or e.message) for e in group.events]
-        auth_errors = [e for e in errors if is_auth_error(e)]
-        if not auth_errors:
-            continue
-        node = ctx.node_of(group.source)
-        missing = any("NOAUTH" in e for e in auth_errors)
-        if missing:
-            title = f"{node} sends no password but its master requires one"
-            why = (
-                "The master has `requirepass` (or an ACL user) set and this replica does "
-                "not authenticate, so the master refuses every sync attempt "
-                f"('{auth_errors[0]}'). Set `masterauth` (and `masteruser` with ACLs) on "
-                "the replica to the master's password."
-            )
-        else:
-            title = f"{node} uses a wrong password for its master"
-            why = (
-                "The replica authenticates but the master rejects the password "
-                f"('{auth_errors[0]}'). `masterauth` on the replica must equal the "
-                "master's `requirepass` (or the password of `masteruser`)."
-            )
-        last = group.last.ts if group.last else None
-        fixed = recovered_after(ctx, node, last)
-        if fixed is not None:
-            why += f" It synced at {fixed.end_ts} after the setting was fixed."
-        else:
-            why += " The replica never synced after that in these logs."
-        findings.append(
-            group_finding(
-                group,
-                "masterauth",
-                title,
-                why,
-                "masterauth",
-                node,
-            )
-        )
-    return findings
+#: Words of a sync failure that is about reaching the master at all.
+_CONNECT_ERRORS = ("refused", "timeout", "unreachable", "no route", "not known", "resolve",
+                   "connect")  # fmt: skip
 
 
 def never_connected(ctx: Context) -> list[Finding]:
-    """A replica that kept failing to reach its master and never synced."""
+    """A replica that kept failing to reach its master and never synced.
+
+    Only when the failures are about reaching the master (refused, timed out, no
+    route): a replica refused for its password, its disk or the master's fork has
+    its own finding, and one that synced once (on any link) did reach it."""
     findings = []
     for link in ctx.links:
         sessions = [e.session for e in link.sessions]
-        if not sessions or any(s.outcome == "success" for s in sessions):
+        if not sessions or any(s.outcome == "success" for s in ctx.sessions_of(link.replica)):
             continue
         reasons = [s.reason or "" for s in sessions if s.outcome == "failed"]
         if not reasons or any(is_auth_error(r) for r in reasons):
+            continue
+        if not any(w in r.lower() for r in reasons for w in _CONNECT_ERRORS):
             continue
         findings.append(
             Finding(
@@ -83,6 +55,7 @@ def never_connected(ctx: Context) -> list[Finding]:
                 sessions[0].start_ts,
                 tuple(s.evidence[0] for s in sessions[:5] if s.evidence),
                 len(reasons),
+                fix="check the replica's `replicaof` address and the master's `bind`",
             )
         )
     return findings
@@ -91,26 +64,34 @@ def never_connected(ctx: Context) -> list[Finding]:
 def backlog_too_small(ctx: Context) -> list[Finding]:
     """A partial resync was asked for and refused, so the whole dataset was sent again."""
     findings = []
+    needed = _backlog_needed(ctx)
     for group in ctx.notables.of_kind("psync_rejected"):
         backlog = [e for e in group.events if e.fields.get("reason") == "backlog"]
         if not backlog:
             continue
         master = ctx.node_of(group.source)
         peers = sorted({str(e.fields.get("peer")) for e in backlog if e.fields.get("peer")})
-        findings.append(
-            group_finding(
-                group,
-                "repl-backlog-size",
-                f"{master} refused partial resyncs for lack of backlog ({', '.join(peers)})",
-                "A replica came back asking to continue from its offset, but the master's "
-                "replication backlog no longer held the writes it missed, so a full resync "
-                "(fork, RDB transfer, reload) was needed instead of sending a few bytes. "
-                "Raise `repl-backlog-size` to cover the writes of the longest disconnection "
-                "you want to survive (and `repl-backlog-ttl` if masters drop it while alone).",
-                "repl-backlog-size",
-                master,
+        finding = group_finding(
+            group,
+            "repl-backlog-size",
+            f"{master} refused partial resyncs for lack of backlog ({', '.join(peers)}): "
+            "raise repl-backlog-size",
+            "A replica came back asking to continue from its offset, but the master's "
+            "replication backlog no longer held the writes it missed, so a full resync "
+            "(fork, RDB transfer, reload) was needed instead of sending a few bytes. "
+            + (
+                needed[0]
+                if needed
+                else "Raise `repl-backlog-size` to cover the writes of "
+                "the longest disconnection you want to survive. "
             )
+            + "(And `repl-backlog-ttl` if masters drop it while they have no replica.)",
+            "repl-backlog-size",
+            master,
         )
+        fix = needed[1] if needed else "raise `repl-backlog-size` on the master"
+        evidence = tuple(sorted({*finding.evidence, *needed[2]})) if needed else finding.evidence
+        findings.append(replace(finding, fix=fix, evidence=evidence))
     if findings:
         return findings
     # Replica-side only: the replica asked for a partial resync and got a full one.
@@ -165,26 +146,76 @@ def backlog_too_small(ctx: Context) -> list[Finding]:
     return findings
 
 
+def _backlog_needed(ctx: Context) -> tuple[str, str, tuple[tuple[str, int], ...]] | None:
+    """(sentence, fix, evidence) saying how large the backlog had to be, from the
+    largest gap between a refused request and the master's offset (see
+    :mod:`~replwatch.report.backlog`), or None when no offsets tell."""
+    gaps = ctx.backlog.gaps
+    if not gaps:
+        return None
+    gap = gaps[0]
+    size = size_text(suggested_size(gap.bytes))
+    bound = "" if gap.exact else "at least "
+    sentence = (
+        f"The replica asked to continue from offset {gap.asked:,} while the master was "
+        f"at {gap.master_offset:,}: it missed {bound}{gap.bytes:,} bytes "
+        f"({format_bytes(gap.bytes)}) of writes, so `repl-backlog-size` had to be "
+        f"{bound}that large; with headroom for a longer outage, set "
+        f"`repl-backlog-size {size}` (and check INFO's `repl_backlog_size`). "
+    )
+    return sentence, f"set `repl-backlog-size {size}` on the master", gap.evidence
+
+
 def output_buffer(ctx: Context) -> list[Finding]:
     """The master dropped a replica for its output buffer; full syncs that loop."""
     findings = []
     for group in ctx.notables.of_kind("replica_output_buffer_overflow"):
         master = ctx.node_of(group.source)
+        # the address on this line is the replica's client side (an ephemeral port),
+        # not the port it listens on: name the host, not a replica "53210"
+        hosts = sorted({_host(str(e.fields["peer"])) for e in group.events if e.fields.get("peer")})
+        finding = group_finding(
+            group,
+            "client-output-buffer-limit",
+            f"{master} dropped its replica"
+            + (f" on {', '.join(hosts)}" if hosts else "")
+            + " for its output buffer: raise client-output-buffer-limit replica",
+            "While the replica was loading the RDB (or could not keep up), the writes "
+            "the master buffered for it grew past the replica class limit and the "
+            "master dropped the link; the replica then has to sync again, often "
+            "fully, and the loop repeats. Raise `client-output-buffer-limit replica` "
+            "(hard and soft limits; e.g. `replica 512mb 256mb 120`) above the writes "
+            "that arrive during one full sync, or reduce the write rate during syncs.",
+            "client-output-buffer-limit replica",
+            master,
+        )
+        findings.append(
+            replace(finding, fix="raise `client-output-buffer-limit replica` on the master")
+        )
+    for variant, other in ctx.notables.variants("unrecognized"):
+        if variant != "output_buffer":
+            continue
+        events = other.events
+        flags = {m.group(1) for e in events if (m := _FLAGS.search(e.message))}
+        if any("S" in f for f in flags):
+            continue  # a replica after all: a wording the grammar does not type yet
+        master = ctx.node_of(other.source)
         findings.append(
             group_finding(
-                group,
+                other,
+                "client-output-buffer-other",
+                f"{master} closed a client (not a replica) for its output buffer limit",
+                "A normal or Pub/Sub client (flags "
+                + (", ".join(sorted(flags)) or "not shown")
+                + ") read its replies too slowly and passed its class's "
+                "`client-output-buffer-limit`. This is not a replication link (read "
+                "from the line's text: no grammar rule types it yet).",
                 "client-output-buffer-limit",
-                f"{master} closed a replica connection for overcoming its output buffer limit",
-                "While the replica was loading the RDB (or could not keep up), the writes "
-                "the master buffered for it grew past the replica class limit and the "
-                "master dropped the link; the replica then has to sync again, often "
-                "fully. Raise `client-output-buffer-limit replica` (hard and soft limits) "
-                "or reduce the write rate during syncs.",
-                "client-output-buffer-limit replica",
                 master,
+                severity=INFO,
             )
         )
-    restarts = {node.name: [ts for ts, _w, _c in node.restarts if ts] for node in ctx.nodes}
+    restarts = {node.name: Moments(ts for ts, _w, _c in node.restarts) for node in ctx.nodes}
     for link in ctx.links:
         full = [
             e.session
@@ -197,8 +228,8 @@ def output_buffer(ctx: Context) -> list[Finding]:
             s
             for s in full[1:]
             if "backlog" not in (s.reason or "")
-            and not soon_after(restarts.get(link.replica, []), s.start_ts)
-            and not soon_after(restarts.get(link.master, []), s.start_ts)
+            and not restarts.get(link.replica, _NONE).soon_before(s.start_ts)
+            and not restarts.get(link.master, _NONE).soon_before(s.start_ts)
         ]
         if len(repeats) >= 2:
             sessions = full
@@ -223,47 +254,153 @@ def output_buffer(ctx: Context) -> list[Finding]:
 
 
 def timeouts(ctx: Context) -> list[Finding]:
-    """Either side gave up on a silent link after ``repl-timeout``."""
+    """``repl-timeout`` in each of its shapes: a silent master, a transfer slower than
+    the timeout, a replica dropped while it loads the RDB, a connect that waited the
+    whole timeout."""
     findings = []
-    for group in ctx.notables.of_kind("master_timeout", "replica_timeout"):
+    for variant, group in ctx.notables.variants("master_timeout"):
         node = ctx.node_of(group.source)
-        side = "its master" if group.kind == "master_timeout" else "a replica"
-        findings.append(
-            group_finding(
+        if variant == "transfer":
+            findings.append(
+                _fix(
+                    group_finding(
+                        group,
+                        "repl-timeout-transfer",
+                        f"{node} gave up receiving the RDB after repl-timeout",
+                        "The master's RDB did not arrive for `repl-timeout` seconds in the "
+                        "middle of a full resync ('Timeout receiving bulk data from "
+                        "MASTER'): the master is slow producing it (a big dataset, a busy "
+                        "disk, a slow fork) or the network is. Raise `repl-timeout` above "
+                        "the longest pause of a transfer, on the replica and the master.",
+                        "repl-timeout",
+                        node,
+                    ),
+                    "raise `repl-timeout` above the time a full transfer pauses",
+                )
+            )
+        else:
+            findings.append(
+                _fix(
+                    group_finding(
+                        group,
+                        "repl-timeout",
+                        f"{node} timed out its master: no data nor PING for repl-timeout",
+                        "The master sent nothing (not even the PING every "
+                        "`repl-ping-replica-period`) for `repl-timeout` seconds, so the "
+                        "replica dropped the link: the master was stalled (stopped, "
+                        "swapping, a long command or a slow fork), or the network was. "
+                        "Look at the master's host at that time; raise `repl-timeout` if "
+                        "such stalls are expected.",
+                        "repl-timeout",
+                        node,
+                    ),
+                    "find what stalled the master then (or raise `repl-timeout`)",
+                )
+            )
+    for variant, group in ctx.notables.variants("replica_timeout"):
+        node = ctx.node_of(group.source)
+        peers = sorted({str(e.fields.get("peer")) for e in group.events if e.fields.get("peer")})
+        who = ", ".join(peers) or "a replica"
+        if variant == "full":
+            finding = group_finding(
                 group,
-                "repl-timeout",
-                f"{node} timed out {side}",
-                "No data nor PING crossed the link for `repl-timeout` seconds, so the "
-                "link was dropped. Look for a stopped or overloaded process (slow fork, "
-                "long-running command, swapping), a network stall, or a transfer longer "
-                "than `repl-timeout`; raise `repl-timeout` if syncs are legitimately slow.",
+                "repl-timeout-loading",
+                f"{node} dropped {who} during its full resync after repl-timeout",
+                "The master heard nothing from the replica for `repl-timeout` seconds "
+                "while the replica was receiving or loading the RDB ('Disconnecting "
+                "timedout replica (full sync)'): loading a big RDB takes longer than "
+                "`repl-timeout`, the replica then syncs again from scratch, forever. "
+                "Raise `repl-timeout` above the replica's load time (see its 'DB loaded' "
+                "/ 'Finished with success' times), or shrink the dataset.",
                 "repl-timeout",
                 node,
+            )
+            findings.append(_fix(finding, "raise `repl-timeout` above the replica's RDB load time"))
+        else:
+            finding = group_finding(
+                group,
+                "repl-timeout",
+                f"{node} timed out {who}: no REPLCONF ACK for repl-timeout",
+                "The replica sent no acknowledgement for `repl-timeout` seconds, so the "
+                "master dropped it: the replica was stopped or overloaded, or the network "
+                "stalled. Look at the replica's host at that time; raise `repl-timeout` "
+                "if such stalls are expected.",
+                "repl-timeout",
+                node,
+            )
+            findings.append(
+                _fix(finding, "find what stalled the replica then (or raise `repl-timeout`)")
+            )
+    for variant, group in ctx.notables.variants("master_link_error"):
+        if variant != "timeout":
+            continue
+        node = ctx.node_of(group.source)
+        findings.append(
+            _fix(
+                group_finding(
+                    group,
+                    "repl-timeout-connect",
+                    f"{node}'s connect to its master waited the whole repl-timeout",
+                    "The TCP connect to the master neither succeeded nor failed for "
+                    "`repl-timeout` seconds ('Timeout connecting to the MASTER...'): "
+                    "packets are dropped on the way (a firewall, a security group, a "
+                    "wrong address that routes nowhere) or the master host is down. "
+                    "Check the `replicaof` address and that the master's port is "
+                    "reachable from the replica's host.",
+                    "replicaof",
+                    node,
+                ),
+                "make the master's address and port reachable from the replica",
             )
         )
     return findings
 
 
+_NONE = Moments(())
+_FLAGS = re.compile(r"\bflags=(\S*)")
+
+
+def _host(address: str) -> str:
+    return address.rsplit(":", 1)[0] if ":" in address else address
+
+
+def _fix(finding: Finding, fix: str) -> Finding:
+    return replace(finding, fix=fix)
+
+
 def transfer_failures(ctx: Context) -> list[Finding]:
-    """The RDB could not be produced or loaded."""
+    """The master's data could not be received or loaded, for a reason other than the
+    replica's disk (that one is :func:`~replwatch.report.rules_disk.replica_rdb`)."""
+    from replwatch.report.rules_disk import is_disk_error
+
+    by_node: dict[str, list[tuple[str, NotableGroup]]] = {}
+    # a replica that cannot read the RDB's format says so first (rdb-version)
+    unreadable = {g.source for g in ctx.notables.of_kind("rdb_load_failed")}
+    for error, group in ctx.notables.variants("sync_failed"):
+        if group.source in unreadable and "load" in error:
+            continue
+        if not is_disk_error(error):
+            by_node.setdefault(ctx.node_of(group.source), []).append((error, group))
     findings = []
-    for group in ctx.notables.of_kind("sync_failed", "bgsave_failed"):
-        node = ctx.node_of(group.source)
+    for node, entries in sorted(by_node.items()):
+        errors = sorted({e for e, _g in entries if e})
+        first = min((g for _e, g in entries), key=lambda g: g.first[0].ts or "")
+        finding = group_finding(
+            first,
+            "sync-transfer",
+            f"{node}: receiving or loading the master's data failed"
+            + (f" ({'; '.join(errors[:3])})" if errors else ""),
+            "The full resync's RDB could not be received or loaded. Look at the "
+            "network between the two (a transfer cut in the middle), memory of the "
+            "replica, and consider `repl-diskless-sync` / `repl-diskless-load`.",
+            "repl-diskless-sync",
+            node,
+        )
         findings.append(
-            group_finding(
-                group,
-                "sync-transfer",
-                f"{node}: "
-                + (
-                    "loading the master's data failed"
-                    if group.kind == "sync_failed"
-                    else "background save for a sync failed"
-                ),
-                "The full resync's RDB could not be written, sent or loaded. Look at disk "
-                "space and permissions of `dir`, memory for the fork (`vm.overcommit_memory`), "
-                "and consider `repl-diskless-sync` / `repl-diskless-load`.",
-                "repl-diskless-sync",
-                node,
+            replace(
+                finding,
+                evidence=tuple(sorted({ev for _e, g in entries for ev in g.evidence})),
+                count=sum(g.count for _e, g in entries),
             )
         )
     return findings

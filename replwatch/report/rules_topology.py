@@ -8,6 +8,7 @@ from replwatch.report.context import (
     WARNING,
     Context,
     first_ts,
+    group_finding,
     has_psync2,
     recovered_after,
 )
@@ -236,6 +237,30 @@ def outages(ctx: Context) -> list[Finding]:
                 link.outages[0].start_ts,
                 tuple(ev for o in link.outages for ev in o.evidence),
                 len(link.outages),
+            )
+        )
+    return findings
+
+
+def unnamed_losses(ctx: Context) -> list[Finding]:
+    """A replica's log shows its master link lost, but no line names the master (the
+    log starts after the connect): the losses still count, under master ``?``."""
+    replicas = {link.replica for link in ctx.links}
+    findings = []
+    for group in ctx.notables.of_kind("master_link_lost"):
+        node = ctx.node_of(group.source)
+        if node in replicas:
+            continue
+        findings.append(
+            group_finding(
+                group,
+                "link-down",
+                f"{node} -> ? lost its master link {group.count} time(s)",
+                "The replica's log says the connection with its master was lost, but no "
+                "line in it names the master (the log begins after the connect): the "
+                "master's log, or an earlier part of this one, tells which link and why.",
+                None,
+                node,
             )
         )
     return findings

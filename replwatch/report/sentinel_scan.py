@@ -27,6 +27,7 @@ _MAX_NODE_FACTS = 200
 _MAX_REPEATS = 16
 _QUORUM = re.compile(r"#quorum (\d+)/(\d+)")
 _MONITOR_QUORUM = re.compile(r" quorum (\d+)$")
+_HOST = re.compile(r"^[\w.:-]+$")
 
 Where = tuple[str, int]
 Fact = tuple[str | None, str, Where]
@@ -90,6 +91,12 @@ class NodeFacts:
 class SentinelScanner:
     """Feeds on every event; keeps failover facts per master name, bounded."""
 
+    #: The kinds :meth:`feed` reads (others may be skipped by the caller).
+    KINDS = frozenset(
+        {"sentinel_event", "sentinel_info", "sentinel_failover_requested", "sentinel_vote",
+         "master_connecting", "replicaof_enabled", "master_link_lost", "master_mode_enabled"}
+    )  # fmt: skip
+
     def __init__(self) -> None:
         self.episodes: list[Episode] = []
         self._current: dict[str, Episode] = {}
@@ -101,6 +108,20 @@ class SentinelScanner:
         self._requested: dict[str, Fact] = {}
         self.dropped = 0
         """Failovers forgotten to keep memory bounded (the oldest go first)."""
+        self.own_ids: dict[str, tuple[str, Where]] = {}
+        """Sentinel log -> the ``Sentinel ID is ...`` it wrote (its run id), and where."""
+        self.duplicates: list[Fact] = []
+        """``-dup-sentinel`` lines: a Sentinel removed others with its address or id."""
+        self.peers_seen: dict[str, int] = {}
+        """Sentinel log -> how many ``+sentinel`` (another Sentinel discovered) it wrote."""
+        self.loopback: list[tuple[str, Fact]] = []
+        """(address, fact) of master addresses on loopback that Sentinel handed out."""
+        self.remote: set[str] = set()
+        """Non-loopback addresses in Sentinel and replica lines (bounded)."""
+        self.last_switch: dict[tuple[str, str], tuple[str, Fact]] = {}
+        """(Sentinel log, master name) -> the master its last +switch-master named."""
+        self.switches: dict[str, list[Fact]] = {}
+        """Master name -> its +switch-master lines (bounded), for flapping."""
 
     def feed(self, event: Event) -> None:
         kind = event.kind
@@ -108,6 +129,7 @@ class SentinelScanner:
             self._sentinel_event(event)
         elif kind == "sentinel_info" and event.fields.get("id"):
             self.sentinel_ids[str(event.fields["id"])] = event.source
+            self.own_ids.setdefault(event.source, (str(event.fields["id"]), _where(event)))
         elif kind == "sentinel_failover_requested":
             self._requested[str(event.fields.get("master_name"))] = _fact(event)
         elif kind == "sentinel_vote":
@@ -116,6 +138,7 @@ class SentinelScanner:
                 episode.votes[str(event.fields.get("voter"))] = str(event.fields.get("leader"))
         elif kind in ("master_connecting", "replicaof_enabled") and event.fields.get("peer"):
             self._following[event.source] = str(event.fields["peer"])
+            self._address(str(event.fields["peer"]), None)
             if kind == "replicaof_enabled":
                 facts = self._node(event.source)
                 _bounded(facts.replicaof, (event.ts, str(event.fields["peer"]), _where(event)))
@@ -124,6 +147,16 @@ class SentinelScanner:
             _bounded(facts.links_lost, (event.ts, self._following.get(event.source), _where(event)))
         elif kind == "master_mode_enabled":
             _bounded(self._node(event.source).master_mode, _fact(event))
+
+    def _address(self, address: str, fact: Fact | None) -> None:
+        """Remember whether addresses are on loopback (a master address on 127.0.0.1
+        that Sentinel hands to replicas on other hosts) or not."""
+        host = address.rsplit(":", 1)[0].strip("[]")
+        if host.startswith("127.") or host in ("::1", "localhost"):
+            if fact is not None and len(self.loopback) < _MAX_REPEATS:
+                self.loopback.append((address, fact))
+        elif len(self.remote) < _MAX_NODE_FACTS and _HOST.match(host):
+            self.remote.add(host)
 
     def _node(self, source: str) -> NodeFacts:
         return self.nodes.setdefault(source, NodeFacts())
@@ -138,6 +171,15 @@ class SentinelScanner:
         instance = fields.get("instance")
         peer = str(fields.get("peer") or "")
         fact = _fact(event)
+        if what in ("+monitor", "+switch-master", "+sentinel", "+slave") and peer:
+            self._address(peer, fact if what in ("+monitor", "+switch-master") else None)
+        if what == "-dup-sentinel":
+            _bounded(self.duplicates, fact)
+        elif what == "+sentinel":
+            self.peers_seen[event.source] = self.peers_seen.get(event.source, 0) + 1
+        if what == "+switch-master":
+            self.last_switch[(event.source, name)] = (peer, fact)
+            _bounded(self.switches.setdefault(name, []), fact)
         if what == "+monitor" and (m := _MONITOR_QUORUM.search(event.message)):
             self.monitor_quorum[name] = int(m.group(1))
         elif what == "+sentinel" and instance == "sentinel":

@@ -53,6 +53,14 @@ _MASTER_SYNCING = frozenset({"replica_sync_request", "full_resync_requested"})
 _MASTER_UP = frozenset({"replica_sync_succeeded", "psync_accepted"})
 _MASTER_DOWN = frozenset({"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"})
 _MASTER_KINDS = _MASTER_SYNCING | _MASTER_UP | _MASTER_DOWN
+#: Every kind the replica side (and a node's stop or start) reacts to.
+_REPLICA_KINDS = (
+    _SYNC_PROGRESS
+    | _REPLICA_UP
+    | _REPLICA_DOWN
+    | _NODE_GONE
+    | {"master_connecting", "replicaof_enabled", "master_mode_enabled", "server_shutdown"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,10 @@ class LinkTimeline:
         self._current_master: dict[str, str] = {}
         self._endings: dict[LinkKey, tuple[str | None, str]] = {}
         self._stopping: dict[str, str | None] = {}  # node -> its shutdown request's ts
+        # indexes, so that no event rescans every link: a master's links as its own
+        # log names them, and the replica names a master's log used per host
+        self._served: dict[str, dict[LinkKey, None]] = {}
+        self._by_host: dict[tuple[str, str], dict[str, None]] = {}
         self.dropped = 0
 
     # -- feeding
@@ -121,6 +133,8 @@ class LinkTimeline:
         if kind in _MASTER_KINDS:
             self._feed_master_side(event)
             return
+        if kind not in _REPLICA_KINDS:
+            return  # most lines say nothing about a link: no lookups for them
         if kind == "server_shutdown":
             self._stopping[self._node(event.source)] = event.ts
         if kind in _NODE_GONE:
@@ -161,9 +175,7 @@ class LinkTimeline:
     def _master_gone(self, event: Event) -> None:
         master = self._node(event.source)
         stop_ts = self._stopping.pop(master, None) or event.ts
-        for key in list(self._intervals):
-            if not (key.observer == "master" and key.master == master):
-                continue
+        for key in list(self._served.get(master, ())):
             state = self._state(key)
             if state not in (None, DOWN):
                 self._set(key, DOWN, event, "master restarted or stopped")
@@ -181,7 +193,21 @@ class LinkTimeline:
         peer = event.fields.get("peer")
         if not peer:
             return
-        key = LinkKey(self._peer_name(str(peer)), self._node(event.source), "master")
+        master = self._node(event.source)
+        host = _host(str(peer))
+        if kind == "replica_output_buffer_overflow":
+            # The address on this line is the replica's client side (an ephemeral
+            # port), not the port it listens on: the link is the one replica of this
+            # master on that host, if there is exactly one; else no link is invented.
+            known = self._by_host.get((master, host), {})
+            if len(known) != 1:
+                return
+            replica = next(iter(known))
+        else:
+            replica = self._peer_name(str(peer))
+            self._by_host.setdefault((master, host), {})[replica] = None
+        key = LinkKey(replica, master, "master")
+        self._served.setdefault(master, {})[key] = None
         if kind in _MASTER_SYNCING:
             self._set(key, SYNCING, event, kind)
         elif kind in _MASTER_UP:
@@ -240,6 +266,11 @@ class LinkTimeline:
         for intervals in self._intervals.values():
             if intervals and intervals[-1].end_ts is None and ts:
                 intervals[-1] = replace(intervals[-1], end_ts=ts)
+
+
+def _host(peer: str) -> str:
+    """``10.0.0.2:6380`` -> ``10.0.0.2`` (brackets of IPv6 kept as written)."""
+    return peer.rsplit(":", 1)[0] if ":" in peer else peer
 
 
 def peer_node(peer: str) -> str:

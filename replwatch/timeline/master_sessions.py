@@ -81,6 +81,14 @@ class _Master:
     pending: dict[str, SyncSession] = field(default_factory=dict)
 
 
+#: Kinds read even without a peer address (the rest need one to find their session).
+_PEERLESS = frozenset(
+    {"psync_rejected", "psync_accepted", "full_resync_requested", "bgsave_for_sync",
+     "bgsave_started", "bgsave_waiting", "bgsave_done", "diskless_transfer_done",
+     "bgsave_failed"}
+) | _MASTER_GONE  # fmt: skip
+
+
 class MasterSessionTracker:
     """Master-side events in (any order of sources, each in time order), sessions out."""
 
@@ -89,11 +97,15 @@ class MasterSessionTracker:
 
     def feed(self, event: Event) -> list[SyncSession]:
         """Sessions that ``event`` completes (usually none)."""
-        master = self._masters.setdefault(event.source, _Master())
+        master = self._masters.get(event.source)
+        if master is None:
+            master = self._masters[event.source] = _Master()
         if master.port is None:
             master.port = port_from_event(event)
         kind = event.kind
         peer = str(event.fields.get("peer") or "")
+        if not peer and kind not in _PEERLESS:
+            return []  # a line about no replica, and none this tracker reads without one
         if kind in _MASTER_GONE:
             why = "master restarted" if kind == "server_starting" else "master stopped"
             return self._close_all(event, master, "interrupted", why)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from replwatch.events import Event, seconds_between, short_source
@@ -183,7 +184,10 @@ class SessionTracker:
     State is kept per source, plus a small bounded memory of the master-side facts.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, node_of: Mapping[str, str] | None = None) -> None:
+        # node_of maps a file to the log it is a segment of (10001.log.1 -> 10001.log):
+        # an attempt that spans a rotation is one session of one source
+        self._node_of = dict(node_of or {})
         self._open: dict[str, _Open] = {}
         self._peer: dict[str, str] = {}
         self._port: dict[str, str] = {}
@@ -196,7 +200,7 @@ class SessionTracker:
     def feed(self, event: Event) -> list[SyncSession]:
         """Sessions completed by ``event`` (usually none, at most two)."""
         kind = event.kind
-        source = event.source
+        source = self._node_of.get(event.source, event.source) if self._node_of else event.source
         if source not in self._port:
             port = port_from_event(event)
             if port:
@@ -275,8 +279,9 @@ class SessionTracker:
     # -- internals
 
     def _begin(self, event: Event) -> _Open:
-        session = _Open(event.source, self._peer.get(event.source), event.ts)
-        self._open[event.source] = session
+        source = self._node_of.get(event.source, event.source)
+        session = _Open(source, self._peer.get(source), event.ts)
+        self._open[source] = session
         return session
 
     def _close(

@@ -39,7 +39,7 @@ def test_timeline_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert f'data-rendered-bars="{bars}"' in dom  # the script saw every bar laid out
     assert '<svg id="timeline"' in dom
 
-    _w, _h, rows = png_pixels(screenshot(browser, page, tmp_path, size="1100,420"))
+    _w, _h, rows = png_pixels(screenshot(browser, page, tmp_path, size="1100,700"))
     for state in ("up", "syncing", "down"):
         assert count_colour(rows, _rgb(COLOURS[state])) > 100, f"no {state} bar on screen"
 
@@ -61,7 +61,7 @@ def test_seed_recording_timeline_renders(tmp_path: Path) -> None:
     bars = sum(len(link.intervals) for link in report.links)
     dom = dump_dom(browser, page, tmp_path)
     assert f'data-rendered-bars="{bars}"' in dom
-    _w, _h, rows = png_pixels(screenshot(browser, page, tmp_path, size="1100,320"))
-    timeline_rows = rows[150:300]  # the two link rows under the heading and legend
+    _w, _h, rows = png_pixels(screenshot(browser, page, tmp_path, size="1100,700"))
+    timeline_rows = rows[100:700]  # the link rows under the heading, summary and legend
     assert count_colour(timeline_rows, _rgb(COLOURS["down"])) > 1000  # ~4 s of 7 s outage
     assert count_colour(timeline_rows, _rgb(COLOURS["up"])) > 1000
