@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from replwatch.cli.report_cmd import report as report_command
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
 from replwatch.report.render_text import render_text
@@ -19,7 +20,7 @@ INCIDENTS = Path(__file__).resolve().parents[1] / "data" / "incidents"
 def report_of(*names: str) -> Report:
     parser = load_default_parser()
     paths = [str(INCIDENTS / name) for name in names]
-    return build_report([parser.parse_file(p, source=p) for p in paths], files=paths)
+    return build_report([parse_file(parser, p, source=p) for p in paths], files=paths)
 
 
 def top(report: Report) -> str:

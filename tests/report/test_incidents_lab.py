@@ -20,6 +20,7 @@ import pytest
 
 from replwatch.lab import Lab, free_ports
 from replwatch.lab.sentinel import SentinelGroup
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
 from replwatch.report.render_text import render_text
@@ -30,7 +31,7 @@ LabFactory = Callable[..., Lab]
 def report_of(*paths: Path) -> Report:
     parser = load_default_parser()
     names = [str(p) for p in paths]
-    return build_report([parser.parse_file(n, source=n) for n in names], files=names)
+    return build_report([parse_file(parser, n, source=n) for n in names], files=names)
 
 
 def logs(lab: Lab) -> list[Path]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from replwatch.logs.files import parse_file
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
 from tests.report.test_sample_logs import SERVERS, recording
@@ -18,7 +19,7 @@ SERVER = "redis-7.0.15"
 def analyse(paths: list[Path], skew: dict[str, float] | None = None) -> Report:
     parser = load_default_parser()
     names = [str(p) for p in paths]
-    streams = [parser.parse_file(n, source=n) for n in names]
+    streams = [parse_file(parser, n, source=n) for n in names]
     return build_report(streams, files=names, clock_offsets=skew)
 
 
