@@ -96,6 +96,9 @@ class CommandSpec:
         name: the events' ``source`` (``exec:CMD``, ``docker:redis-1``).
         argv: the program and its arguments (no shell unless argv says ``sh -c``).
         merge_stderr: standard error carries log lines too (``docker logs``).
+        untimed_are_notes: with ``merge_stderr``, a line that has no position for
+            ``resume`` (no leading timestamp) is the program's own message (``docker:
+            Cannot connect to the Docker daemon``), shown as a note, not a log line.
         install_hint: what to tell the user when the program is not installed.
         resume: how to restart without losing or repeating lines, if it can.
     """
@@ -103,6 +106,7 @@ class CommandSpec:
     name: str
     argv: tuple[str, ...]
     merge_stderr: bool = False
+    untimed_are_notes: bool = False
     install_hint: str = ""
     resume: Resume | None = field(default=None, compare=False)
 
@@ -163,7 +167,8 @@ class CommandSource:
         self._max_backoff = max_backoff
         self._healthy_run = healthy_run
         self._clock = clock
-        self._queue: queue.Queue[bytes | _End] = queue.Queue(maxsize=QUEUE_CHUNKS)
+        #: output chunks, run ends and (str) exit notes, in the order they happened.
+        self._queue: queue.Queue[bytes | _End | str] = queue.Queue(maxsize=QUEUE_CHUNKS)
         self._notes: deque[str] = deque(maxlen=200)
         self._stop = threading.Event()
         self._wake: Callable[[], None] = lambda: None
@@ -175,6 +180,8 @@ class CommandSource:
         self._last: bytes | None = None
         #: after a restart: lines at or before this key repeat delivered ones.
         self._skip_key: Any = None
+        #: the program's own messages noted in this run (bounded like stderr).
+        self._own_lines = 0
         #: how many times the command was started.
         self.runs = 0
         self.has_more = False
@@ -201,10 +208,16 @@ class CommandSource:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
+            if isinstance(item, str):
+                self._deliver(split, out)  # the lines before it come first
+                split.clear()
+                self._notes.append(item)
+                continue
             if isinstance(item, _End):
                 self._splitter.end(split)
                 self._deliver(split, out)
                 split.clear()
+                self._own_lines = 0
                 resume = self.spec.resume
                 if resume is not None and self._last is not None:
                     self._skip_key = resume.key(self._last)
@@ -254,7 +267,11 @@ class CommandSource:
         The count runs on across restarts: the command's output is one stream.
         """
         resume = self.spec.resume
+        own = self.spec.untimed_are_notes and resume is not None
         for rec in split:
+            if own and resume is not None and resume.key(rec.raw) is None:
+                self._own_lines = self._note_lines([rec], self._own_lines)
+                continue
             if self._skip_key is not None and resume is not None:
                 key = resume.key(rec.raw)
                 if key is not None and key <= self._skip_key:
@@ -279,10 +296,8 @@ class CommandSource:
                 return
             if self._clock() - started >= self._healthy_run:
                 delay = self._first_backoff
-            self._notes.append(
-                f"exec '{self.spec.display}' {outcome}; restarting in {delay:g}s"
-            )
-            self._wake()
+            # Through the queue: told after the run's last lines, not before them.
+            self._put(f"exec '{self.spec.display}' {outcome}; restarting in {delay:g}s")
             if self._stop.wait(delay):
                 return
             delay = min(delay * 2, self._max_backoff)
@@ -297,7 +312,7 @@ class CommandSource:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT if self.spec.merge_stderr else subprocess.PIPE,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 (async-signal-safe: one prctl)
+                preexec_fn=_die_with_parent,
                 close_fds=True,
             )
         except OSError as exc:
@@ -330,7 +345,7 @@ class CommandSource:
             return f"was killed by signal {-status}"
         return f"exited with status {status}"
 
-    def _put(self, item: bytes | _End) -> bool:
+    def _put(self, item: bytes | _End | str) -> bool:
         """Queue ``item`` (waiting while the queue is full); False once stopped."""
         while True:
             try:
@@ -344,25 +359,26 @@ class CommandSource:
 
     def _read_stderr(self, stream: Any) -> None:
         """Show the command's stderr as notes, bounded; read it all, so it never blocks."""
-        splitter = LineSplitter(self.path, max_line=STDERR_LINE)
+        splitter = LineSplitter(self.path, max_line=STDERR_LINE * 4)
         shown = 0
         lines: list[LineRecord] = []
         try:
             while chunk := os.read(stream.fileno(), _READ):
                 splitter.feed(chunk, lines)
-                shown = self._note_stderr(lines, shown)
+                shown = self._note_lines(lines, shown)
                 lines.clear()
         except OSError:
             pass
         finally:
             splitter.end(lines)
-            self._note_stderr(lines, shown)
+            self._note_lines(lines, shown)
             stream.close()
 
-    def _note_stderr(self, lines: list[LineRecord], shown: int) -> int:
+    def _note_lines(self, lines: list[LineRecord], shown: int) -> int:
+        """Note the program's own lines, cut and at most STDERR_LINES per run."""
         for rec in lines:
             if shown < STDERR_LINES:
-                text = rec.raw.decode("utf-8", "replace").rstrip("\r")
+                text = rec.raw[:STDERR_LINE].decode("utf-8", "replace").rstrip("\r")
                 text = "".join(c if c.isprintable() else "?" for c in text)
                 self._notes.append(f"{self.path}: {text}")
             elif shown == STDERR_LINES:

@@ -46,7 +46,7 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from replwatch.follow.lines import MAX_LINE, LineRecord, LineSplitter
 from replwatch.follow.registry import FileRegistry, Identity, Position

@@ -48,7 +48,7 @@ class LineSplitter:
         line_no: the number of lines already seen (the next line is ``line_no + 1``).
     """
 
-    __slots__ = ("name", "max_line", "line_no", "partial", "skipping")
+    __slots__ = ("line_no", "max_line", "name", "partial", "skipping")
 
     def __init__(self, name: str, *, max_line: int = MAX_LINE, line_no: int = 0) -> None:
         self.name = name

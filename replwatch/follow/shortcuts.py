@@ -6,7 +6,9 @@ that exits (a container restarted, a dropped connection) is run again from just
 after the last line delivered instead of printing its backlog a second time:
 
 * ``--docker C``: ``docker logs -f -t --tail 1000 C``, standard error merged (the
-  official image logs to stdout, others to stderr). Restarted with
+  official image logs to stdout, others to stderr); a line without the ``-t``
+  timestamp is docker's own message (``Cannot connect to the Docker daemon``) and
+  is shown as a note, not as a log line. Restarted with
   ``--since <timestamp of the last line>``; ``-t`` gives every line an RFC 3339
   timestamp with nanoseconds, so repeats are recognised by it.
 * ``--kubectl POD [-n NS] [-c C]``: ``kubectl logs -f --timestamps --tail 1000 …``,
@@ -74,12 +76,15 @@ def docker_spec(container: str) -> CommandSpec:
         name=f"docker:{container}",
         argv=("docker", "logs", "-f", "-t", "--tail", str(BACKLOG), container),
         merge_stderr=True,
+        untimed_are_notes=True,
         install_hint=DOCKER_HINT,
         resume=TimestampResume("--since", drop=("--tail", str(BACKLOG))),
     )
 
 
-def kubectl_spec(pod: str, *, namespace: str | None = None, container: str | None = None) -> CommandSpec:
+def kubectl_spec(
+    pod: str, *, namespace: str | None = None, container: str | None = None
+) -> CommandSpec:
     """``--kubectl POD`` (``-n NS``, ``-c CONTAINER`` as kubectl spells them)."""
     pod = _name(pod, "--kubectl")
     argv = ["kubectl", "logs", "-f", "--timestamps", f"--tail={BACKLOG}"]
@@ -163,7 +168,7 @@ class CursorResume:
         cursor = _cursor(last)
         if cursor is None:
             return list(argv)
-        return _without(argv, ("-n", str(BACKLOG))) + [f"--after-cursor={cursor}"]
+        return [*_without(argv, ("-n", str(BACKLOG))), f"--after-cursor={cursor}"]
 
     def key(self, raw: bytes) -> None:
         return None  # the cursor is exact: a restarted journalctl repeats nothing
