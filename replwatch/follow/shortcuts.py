@@ -46,7 +46,7 @@ KUBECTL_HINT = (
     "install kubectl (https://kubernetes.io/docs/tasks/tools/) or use --exec with "
     "the command that reaches the pod's logs"
 )
-JOURNAL_HINT = "journalctl comes with systemd (apt install systemd); or use --exec"
+JOURNAL_HINT = "install systemd's journalctl (it comes with systemd) or use --exec"
 
 #: RFC 3339 at the start of a line (``docker logs -t``, ``kubectl --timestamps``).
 _RFC3339 = re.compile(
