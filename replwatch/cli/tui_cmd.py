@@ -18,6 +18,8 @@ import click
 
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
 from replwatch.cli.errors import ExitCode, fail
+from replwatch.cli.source_options import source_options
+from replwatch.follow.command import CommandSpec
 
 #: The seed's ports: master 10000, replicas 10001 and 10002.
 DEMO_PORTS = (10000, 10001, 10002)
@@ -45,9 +47,11 @@ DEMO_PASSWORD = "foobared"
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write every poll snapshot and log event of the session to FILE (JSON Lines).",
 )
+@source_options
 def tui(
     *,
     connection: ConnectionConfig,
+    commands: tuple[CommandSpec, ...],
     interval: float,
     logs: tuple[str, ...],
     no_discover: bool,
@@ -56,8 +60,9 @@ def tui(
     """The live dashboard: topology, links, lag history and merged events.
 
     Polls INFO replication of the nodes given (as `status` does) and tails their
-    logs. Keys: enter node details, f filter, / search, p pause the feed, ? help,
-    q quit.
+    logs (found by the servers themselves, --logs files, and --exec/--docker/
+    --kubectl/--journal commands). Keys: enter node details, f filter, / search,
+    p pause the feed, ? help, q quit.
     """
     from replwatch.follow.sources import parse_log_option
     from replwatch.recording import RecordingHeader, RecordingWriter
@@ -71,6 +76,7 @@ def tui(
         interval=interval,
         logs=tuple(parse_log_option(value) for value in logs),
         discover_logs=not no_discover,
+        commands=commands,
     )
     recorder = None
     if record is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from textual import work
 
+from replwatch.follow.command import CommandSource, CommandSpec
 from replwatch.follow.multitail import LineRecord, MultiTailer
 from replwatch.follow.sources import LogSource, is_local, log_path_from_config, resolve_sources
 from replwatch.poll.addresses import Address
@@ -49,6 +50,7 @@ class LiveSettings:
         logs: ``--logs`` files (added to, or overriding, what servers report).
         discover_logs: ask local servers where their log is.
         start: where to begin in each log: ``"end"``, ``"start"`` or the last N lines.
+        commands: live sources (``--exec``, ``--docker`` …) tailed with the files.
     """
 
     targets: Sequence[Address]
@@ -59,6 +61,7 @@ class LiveSettings:
     logs: tuple[LogSource, ...] = ()
     discover_logs: bool = True
     start: str | int = 20
+    commands: tuple[CommandSpec, ...] = ()
 
 
 #: A log found mid-session at most this big is read from its start: it belongs to a
@@ -185,12 +188,15 @@ class LiveApp(DashboardApp):
             self._tail_stop.set()
         self._tailer = None
         self._tailed = set(paths)
-        if not paths:
+        if not paths and not self.settings.commands:
             return
         for path in paths:
             self._note_if_missing(path)
         self._tail_stop = threading.Event()
-        self._tailer = MultiTailer(paths, start=start, on_error=self._on_tail_error)
+        commands = [CommandSource(spec) for spec in self.settings.commands]
+        self._tailer = MultiTailer(
+            paths, start=start, on_error=self._on_tail_error, commands=commands
+        )
         # Take the starting offsets now: the worker first loads the grammars (about a
         # second), and with start="end" the lines written meanwhile were skipped.
         try:
