@@ -28,6 +28,7 @@ from pathlib import Path
 from textual import work
 
 from replwatch.follow.command import CommandSource, CommandSpec
+from replwatch.follow.discovery import LogVerifier, Refused
 from replwatch.follow.multitail import LineRecord, MultiTailer
 from replwatch.follow.sources import LogSource, is_local, log_path_from_config, resolve_sources
 from replwatch.poll.addresses import Address
@@ -80,16 +81,31 @@ def start_for_new_log(path: str, launch_start: str | int) -> str | int:
     return "start" if size <= NEW_LOG_MAX_BYTES else launch_start
 
 
-def discovered_logs(snapshot: Snapshot) -> dict[str, Path]:
-    """node -> log path, for the local nodes that told us where they log."""
+def discovered_logs(
+    snapshot: Snapshot,
+    verifier: LogVerifier | None = None,
+    refused: dict[str, str] | None = None,
+) -> dict[str, Path]:
+    """node -> log path, for the local nodes that told us where they log.
+
+    A reported path is opened only if this machine says it is that server's log
+    (:mod:`replwatch.follow.discovery`); the others go to ``refused`` (node -> why).
+    """
+    verifier = verifier if verifier is not None else LogVerifier()
     found: dict[str, Path] = {}
     for node in snapshot.nodes:
-        host = node.address.rpartition(":")[0]
+        host, _, port = node.address.rpartition(":")
         if not is_local(host) or not node.config:
             continue
         path = log_path_from_config(node.config.get("logfile"), node.config.get("dir"))
-        if path is not None:
-            found[node.address] = path
+        if path is None:
+            continue
+        pid = node.server.process_id if node.server is not None else None
+        try:
+            found[node.address] = verifier.check(node.address, path, pid=pid, port=int(port))
+        except Refused as exc:
+            if refused is not None:
+                refused[node.address] = str(exc)
     return found
 
 
@@ -106,6 +122,7 @@ class LiveApp(DashboardApp):
         self._tail_stop: threading.Event | None = None
         self._tailer: MultiTailer | None = None
         self._tailed: set[str] = set()
+        self._log_verifier = LogVerifier()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -158,7 +175,10 @@ class LiveApp(DashboardApp):
                 if settings.discover_logs:
                     # Sticky: a node that goes down stops answering CONFIG GET, but
                     # its log is still where it was (and shows why it went down).
-                    self._discovered.update(discovered_logs(snapshot))
+                    refused: dict[str, str] = {}
+                    self._discovered.update(discovered_logs(snapshot, self._log_verifier, refused))
+                    for node, why in refused.items():
+                        self.post_message(Note(f"{node}: {why}", key=f"log-refused:{node}"))
                     sources = resolve_sources(self._discovered, settings.logs, nodes)
                     if sources != self._sources:
                         self._use_sources(sources)
