@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -126,8 +127,20 @@ class RecordingWriter:
 
     @classmethod
     def create(cls, path: str | Path, header: RecordingHeader) -> RecordingWriter:
-        """Open ``path`` for writing (truncating it) and write the header."""
-        return cls(open(path, "w", encoding="utf-8"), header)
+        """Open ``path`` for writing (truncating it) and write the header.
+
+        The file is the owner's alone (0600), whatever the umask and whatever mode
+        a file already there had: a recording holds every log line and poll of the
+        session, which may say more than the world should read.
+        """
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            stream = os.fdopen(fd, "w", encoding="utf-8")
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(stream, header)
 
     def write_snapshot(self, t: float, snapshot: Mapping[str, Any]) -> None:
         self._write_line(Record(t, "snapshot", snapshot).to_json())

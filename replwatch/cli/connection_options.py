@@ -23,8 +23,9 @@ from replwatch.poll.addresses import (
     SENTINEL_PORT,
     Address,
     AddressError,
+    NodeUrl,
     parse_node,
-    parse_nodes,
+    parse_node_list,
     parse_ports,
 )
 from replwatch.poll.addresses import resolve_targets as _resolve_targets
@@ -124,8 +125,8 @@ def build_connection(
     """Turn the option values into a :class:`ConnectionConfig` (click errors on bad input)."""
     try:
         port_list = parse_ports(ports) if ports else []
-        node_list = parse_nodes(nodes) if nodes else []
-        node_list += parse_nodes(cluster) if cluster else []
+        items = parse_node_list(nodes) if nodes else []
+        items += parse_node_list(cluster) if cluster else []
         sentinel_list = [
             parse_node(part, default_port=SENTINEL_PORT)
             for part in (sentinel or "").split(",")
@@ -135,7 +136,14 @@ def build_connection(
         raise click.BadParameter(str(exc)) from None
     if master_name is not None and not sentinel_list:
         raise click.UsageError("--master names a master a Sentinel watches: give --sentinel")
-    if password is not None and not no_auth_warning and not askpass:
+    node_list = [item.address for item in items]
+    url_user, url_password, url_tls = _url_auth(items)
+    if url_tls:
+        tls = True  # rediss://, as for redis-cli -u
+    if user is None:
+        user = url_user
+    on_argv = password is not None or url_password is not None
+    if on_argv and not no_auth_warning and not askpass:
         click.echo(ARGV_PASSWORD_WARNING, err=True)
     if (cert is None) != (key is None):
         raise click.UsageError("--cert and --key go together")
@@ -143,6 +151,7 @@ def build_connection(
         tls = True  # giving certificates means TLS, as it does for redis-cli
     credentials = resolve_credentials(
         password=password,
+        url_password=url_password,
         username=user,
         askpass=askpass,
         environ=os.environ,
@@ -176,6 +185,27 @@ def build_connection(
     )
 
 
+def _url_auth(items: list[NodeUrl]) -> tuple[str | None, str | None, bool]:
+    """The user, password and TLS the ``--nodes`` URLs say; one of each for all nodes.
+
+    The poller logs in to every node the same way, as redis-cli does with ``-u``:
+    URLs that disagree are a usage error (which never repeats the passwords).
+    """
+    urls = [item for item in items if item.password is not None or item.username is not None]
+    users = {item.username for item in urls if item.username is not None}
+    passwords = {item.password for item in urls if item.password is not None}
+    if len(users) > 1 or len(passwords) > 1:
+        raise click.BadParameter(
+            "--nodes: the URLs give different users or passwords; replwatch logs in to "
+            "every node the same way (give one, or use --user / REDISCLI_AUTH)"
+        )
+    return (
+        next(iter(users), None),
+        next(iter(passwords), None),
+        any(item.tls for item in items),
+    )
+
+
 def connection_options(func: F) -> F:
     """Add the node, auth, TLS and timeout options; pass ``connection=ConnectionConfig``."""
     file_path = click.Path(exists=True, dir_okay=False)
@@ -195,7 +225,8 @@ def connection_options(func: F) -> F:
         click.option(
             "--nodes",
             metavar="HOST:PORT,...",
-            help="Nodes to poll, e.g. 10.0.0.5:6379,[::1]:6380 (with --ports or alone).",
+            help="Nodes to poll, e.g. 10.0.0.5:6379,[::1]:6380 (with --ports or alone), "
+            "or redis-cli -u URLs: redis[s]://[[USER]:PASSWORD@]HOST[:PORT][/DB].",
         ),
         click.option(
             "-a",

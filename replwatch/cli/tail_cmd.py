@@ -13,21 +13,32 @@ printed in text mode only, as ``== sync: <summary>`` lines. ``--kind`` filters
 the event lines; it keeps the summaries when it names the pseudo-kind
 ``sync_session``.
 
+Live sources besides files (``--exec``, ``--docker``, ``--kubectl``, ``--journal``,
+see :mod:`replwatch.cli.source_options`) are followed alongside, their lines named
+``exec:CMD``, ``docker:C`` …; a command that exits is restarted with backoff, saying
+``replwatch: exec 'CMD' exited with status N; restarting in Ns``.
+
 Exit codes: 0 on Ctrl-C and when the reader of stdout goes away (``| head``),
-2 for usage errors, 1 when the grammars cannot be loaded.
+2 for usage errors, 1 when the grammars cannot be loaded or a source's program
+is not installed; 128+N on signal N (TERM, HUP), after the commands are stopped.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
 from replwatch.cli.errors import Command, ExitCode, fail, warn
+from replwatch.cli.source_options import source_options
+from replwatch.follow.command import CommandSource, CommandSpec, SourceNote
 from replwatch.follow.multitail import LineRecord, MultiTailer
 
 if TYPE_CHECKING:
@@ -38,7 +49,7 @@ SESSION_KIND = "sync_session"
 
 
 @click.command(cls=Command)
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines events (the contract).")
 @click.option(
     "-n",
@@ -57,8 +68,10 @@ SESSION_KIND = "sync_session"
 )
 @click.option("--poll", is_flag=True, help="Poll files instead of using inotify.")
 @click.option("--year", type=int, default=None, help="Year for headers without one.")
+@source_options
 def tail(
     paths: tuple[str, ...],
+    commands: tuple[CommandSpec, ...],
     as_json: bool,
     last: int | None,
     from_start: bool,
@@ -66,22 +79,28 @@ def tail(
     poll: bool,
     year: int | None,
 ) -> None:
-    """Follow log files live and print each line as an event.
+    """Follow log files and commands live and print each line as an event.
 
     PATH is a log file (it may not exist yet), a directory (its *.log files,
     including ones created later) or a quoted glob ('/var/log/redis/*.log'). Files
     are followed across rotation (rename or copytruncate) and re-creation; nothing
-    is lost or printed twice. Ctrl-C stops.
+    is lost or printed twice. --exec/--docker/--kubectl/--journal follow a
+    command's output instead (or as well). Ctrl-C stops.
     """
+    if not paths and not commands:
+        fail("give a PATH, or --exec/--docker/--kubectl/--journal", ExitCode.USAGE)
     if last is not None and from_start:
         fail("-n/--lines and --from-start cannot be used together", ExitCode.USAGE)
     start: str | int = "start" if from_start else ("end" if last is None else last)
     wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
-    tailer = MultiTailer(list(paths), start=start, force_poll=poll, on_error=_warn_error)
+    sources = [CommandSource(spec) for spec in commands]
+    tailer = MultiTailer(
+        list(paths), start=start, force_poll=poll, on_error=_warn_error, commands=sources
+    )
     try:
         # Opened first: "from now on" means from when the command was typed, not
         # from when the grammars finished loading.
-        with tailer:
+        with _signals_exit(), tailer:
             for path in paths:
                 if not any(c in path for c in "*?[") and not os.path.exists(path):
                     warn(f"{path} does not exist yet; waiting for it")
@@ -166,7 +185,26 @@ def _load_parser() -> LogParser:
 
 
 def _warn_error(exc: Exception) -> None:
-    warn(str(exc))
+    if isinstance(exc, SourceNote):  # a command's exit or stderr: news, not a fault
+        click.echo(f"replwatch: {exc}", err=True)
+    else:
+        warn(str(exc))
+
+
+@contextmanager
+def _signals_exit() -> Iterator[None]:
+    """TERM and HUP leave through ``finally``, so the followed commands are stopped
+    (their process groups ended) instead of outliving us."""
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _quiet_stdout() -> None:

@@ -20,6 +20,8 @@ import click
 
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
 from replwatch.cli.errors import Command, ExitCode, fail, warn
+from replwatch.cli.source_options import source_options
+from replwatch.follow.command import CommandSpec
 
 
 def _require_terminal(command: str) -> None:
@@ -65,9 +67,11 @@ DEMO_PASSWORD = "foobared"
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write every poll snapshot and log event of the session to FILE (JSON Lines).",
 )
+@source_options
 def tui(
     *,
     connection: ConnectionConfig,
+    commands: tuple[CommandSpec, ...],
     interval: float,
     logs: tuple[str, ...],
     no_discover: bool,
@@ -76,8 +80,9 @@ def tui(
     """The live dashboard: topology, links, lag history and merged events.
 
     Polls INFO replication of the nodes given (as `status` does) and tails their
-    logs. Keys: enter node details, f filter, / search, p pause the feed, ? help,
-    q quit.
+    logs (found by the servers themselves, --logs files, and --exec/--docker/
+    --kubectl/--journal commands). Keys: enter node details, f filter, / search,
+    p pause the feed, ? help, q quit.
     """
     _require_terminal("tui")
     from replwatch.follow.sources import parse_log_option
@@ -92,6 +97,7 @@ def tui(
         interval=interval,
         logs=tuple(parse_log_option(value) for value in logs),
         discover_logs=not no_discover,
+        commands=commands,
     )
     recorder = None
     if record is not None:

@@ -1,9 +1,13 @@
-"""Follow many log files at once: files, directories of ``*.log`` and globs.
+"""Follow many log sources at once: files, directories of ``*.log``, globs, commands.
 
 :class:`MultiTailer` owns one :class:`~replwatch.follow.follower.Follower` per file it has
-found and a :mod:`~replwatch.follow.watcher` that wakes it when a followed directory
-changes. The followers own every offset; this module only decides which files to
-follow and when to poll them, and hands the lines to its consumer.
+found, the :class:`~replwatch.follow.command.CommandSource` of each command it was
+given, and a :mod:`~replwatch.follow.watcher` that wakes it when a followed
+directory changes (a command source wakes it itself). The sources own every offset;
+this module only decides which files to follow and when to poll them, and hands
+the lines to its consumer. Its followers share one
+:class:`~replwatch.follow.registry.FileRegistry`, so a file met under a second name
+(a date-named rotation matching the same glob) is not read again.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from replwatch.follow.command import CommandSource, SourceNote
+from replwatch.follow.fdlimit import advice, ensure_descriptors
 from replwatch.follow.follower import ROTATE_GRACE, Follower, LineRecord
+from replwatch.follow.registry import FileRegistry
 from replwatch.follow.watcher import Watcher, make_watcher
 
 __all__ = ["LineRecord", "MultiTailer"]
@@ -50,6 +57,10 @@ class MultiTailer:
         rescan_interval: seconds between re-expansions of directories and globs.
         on_error: receives errors; by default they are dropped.
         grace: seconds a rotated-away file is still read (see :class:`Follower`).
+        commands: command sources (``--exec``, ``--docker`` …) followed alongside the
+            files; they are started by :meth:`open` and stopped by :meth:`close`,
+            and their notes (exits, restarts, stderr) go to ``on_error`` as
+            :class:`~replwatch.follow.command.SourceNote` values.
     """
 
     def __init__(
@@ -62,8 +73,12 @@ class MultiTailer:
         rescan_interval: float = 1.0,
         on_error: Callable[[Exception], None] | None = None,
         grace: float = ROTATE_GRACE,
+        commands: list[CommandSource] | tuple[CommandSource, ...] = (),
     ) -> None:
         self.specs = list(specs)
+        self.commands = list(commands)
+        self._registry = FileRegistry()
+        self._fds_warned = False
         self._start = start
         self._force_poll = force_poll
         self._poll_interval = poll_interval
@@ -91,10 +106,13 @@ class MultiTailer:
             on_error=self._report,
             force_poll=self._force_poll,
             poll_interval=self._poll_interval,
+            on_overflow=self._overflowed,
         )
         # Started first, so that each watch_dir() takes effect (or fails) at once.
         self.watcher.start()
         self._rescan(start=self._start)
+        for source in self.commands:
+            source.start(self._wake.set)
         # The first poll fixes each file's starting offset now, not at first wake-up.
         self._pending = self.poll_once()
         return self
@@ -105,6 +123,8 @@ class MultiTailer:
             self.watcher.stop()
         for follower in self.followers.values():
             follower.close()
+        for source in self.commands:
+            source.close()
 
     def __enter__(self) -> MultiTailer:
         return self.open()
@@ -178,8 +198,18 @@ class MultiTailer:
             else:
                 self._reported.pop(path, None)  # a later failure is news again
             more = more or follower.has_more
+        for source in self.commands:
+            out.extend(source.poll())
+            for note in source.take_notes():
+                self._on_error(SourceNote(note))
+            more = more or source.has_more
         self.has_more = more
         return out
+
+    def _overflowed(self) -> None:
+        """The kernel dropped inotify events: rescan and poll everything at once."""
+        self._next_rescan = 0.0
+        self._wake.set()
 
     # -- discovery ------------------------------------------------------------
 
@@ -209,9 +239,16 @@ class MultiTailer:
             found = sorted(glob.glob(os.path.join(glob.escape(spec), "*.log")))
         else:
             found = [spec]
+        new = [path for path in found if path not in self.followers]
+        if new and not ensure_descriptors(len(self.followers) + len(new)) and not self._fds_warned:
+            # Said once; the files that cannot be opened say so too, without a traceback.
+            self._fds_warned = True
+            self._report(OSError(f"{len(self.followers) + len(new)} files to follow: {advice()}"))
+        for path in new:
+            self.followers[path] = Follower(
+                path, start=start, grace=self._grace, registry=self._registry
+            )
         for path in found:
-            if path not in self.followers:
-                self.followers[path] = Follower(path, start=start, grace=self._grace)
             self.watcher.watch_dir(os.path.dirname(path) or ".")
 
     def _report(self, exc: Exception, *, key: str = "") -> None:

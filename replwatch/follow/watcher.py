@@ -15,6 +15,7 @@ Errors never cross the observer thread: they go to ``on_error`` as values.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -40,9 +41,17 @@ class Watcher(ABC):
     #: ``"inotify"`` or ``"poll"``, for messages and tests.
     mode: str = ""
 
-    def __init__(self, *, wake: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+    def __init__(
+        self,
+        *,
+        wake: Callable[[], None],
+        on_error: Callable[[Exception], None],
+        on_overflow: Callable[[], None] | None = None,
+    ) -> None:
         self._wake = wake
         self._on_error = on_error
+        #: called when the kernel dropped events: the tailer must rescan.
+        self._on_overflow = on_overflow or wake
 
     @abstractmethod
     def watch_dir(self, directory: str) -> bool:
@@ -57,13 +66,42 @@ class Watcher(ABC):
         """Stop and release everything; safe to call twice."""
 
 
+class _WatchdogLog(logging.Handler):
+    """watchdog's own log records, which would reach stderr unprefixed, as values.
+
+    ``Inotify queue overflowed`` means the kernel dropped events: the tailer is told
+    to rescan (``on_overflow``) and the user gets one ``replwatch:`` line. Other
+    warnings become ``on_error`` values like every other watcher error.
+    """
+
+    def __init__(self, watcher: Watcher) -> None:
+        super().__init__(level=logging.WARNING)
+        self._watcher = watcher
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not take the emitter down
+            message = str(record.msg)
+        if "overflow" in message.lower():
+            self._watcher._on_overflow()
+            message = "inotify queue overflowed (events were lost); rescanned the followed files"
+        self._watcher._on_error(RuntimeError(message))
+
+
 class InotifyWatcher(Watcher):
     """watchdog's inotify observer on the parent directories of followed files."""
 
     mode = "inotify"
 
-    def __init__(self, *, wake: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
-        super().__init__(wake=wake, on_error=on_error)
+    def __init__(
+        self,
+        *,
+        wake: Callable[[], None],
+        on_error: Callable[[Exception], None],
+        on_overflow: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(wake=wake, on_error=on_error, on_overflow=on_overflow)
         from watchdog import events
         from watchdog.observers.inotify import InotifyObserver
 
@@ -112,6 +150,10 @@ class InotifyWatcher(Watcher):
             return True
 
     def start(self) -> None:
+        self._log_handler = _WatchdogLog(self)
+        logging.getLogger("watchdog").addHandler(self._log_handler)
+        # Ours alone: without this, Python's last-resort handler prints them too.
+        logging.getLogger("watchdog").propagate = False
         self._observer.daemon = True
         self._observer.start()
 
@@ -144,6 +186,13 @@ class InotifyWatcher(Watcher):
                 self._observer.join(timeout=2.0)
         except Exception as exc:  # a dying observer must not take the tailer down
             self._on_error(exc)
+        finally:
+            handler = getattr(self, "_log_handler", None)
+            if handler is not None:
+                watchdog_log = logging.getLogger("watchdog")
+                watchdog_log.removeHandler(handler)
+                if not watchdog_log.handlers:
+                    watchdog_log.propagate = True
 
 
 def make_watcher(
@@ -152,6 +201,7 @@ def make_watcher(
     on_error: Callable[[Exception], None],
     force_poll: bool = False,
     poll_interval: float | None = None,
+    on_overflow: Callable[[], None] | None = None,
 ) -> Watcher:
     """The inotify watcher, or the polling one when asked or when inotify fails."""
     from replwatch.follow.poll_watcher import POLL_INTERVAL, PollWatcher
@@ -159,7 +209,7 @@ def make_watcher(
     interval = POLL_INTERVAL if poll_interval is None else poll_interval
     if not force_poll:
         try:
-            return InotifyWatcher(wake=wake, on_error=on_error)
+            return InotifyWatcher(wake=wake, on_error=on_error, on_overflow=on_overflow)
         except (OSError, ImportError) as exc:
             on_error(RuntimeError(f"inotify unavailable ({exc}); polling every {interval} s"))
     return PollWatcher(wake=wake, on_error=on_error, interval=interval)

@@ -6,13 +6,22 @@ maybe ``localhost``), and the user types yet another spelling on the command lin
 To join them, every address is reduced to one canonical ``host:port`` string:
 ``localhost`` becomes ``127.0.0.1``, IPv6 is compressed and bracketed
 (``[::1]:6379``). No DNS lookups: this module is pure.
+
+``--nodes`` also takes the URLs of ``redis-cli -u``:
+``redis[s]://[[USER]:PASSWORD@]HOST[:PORT][/DB]``. The user and password go to the
+credentials (:class:`NodeUrl`), ``rediss`` means TLS, the database number is
+ignored (INFO and ROLE do not depend on it). The secret never reaches an
+:class:`Address`, so nothing that prints addresses can print it, and an error
+about such a URL shows it with its password masked.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6379
@@ -126,8 +135,79 @@ def parse_node(text: str, *, default_port: int = DEFAULT_PORT) -> Address:
 
 
 def parse_nodes(text: str) -> list[Address]:
-    """A comma-separated ``--nodes`` list."""
-    return [parse_node(part) for part in text.split(",") if part.strip()]
+    """A comma-separated ``--nodes`` list (URLs give their address only)."""
+    return [url.address for url in parse_node_list(text)]
+
+
+_URL_SCHEMES = ("redis://", "rediss://")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeUrl:
+    """One ``--nodes`` item: its address and, for a URL, what the URL said.
+
+    ``password`` is kept out of repr; ``tls`` is True for ``rediss://``.
+    """
+
+    address: Address
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+
+
+def parse_node_list(text: str) -> list[NodeUrl]:
+    """A comma-separated ``--nodes`` list of ``host:port`` items and URLs."""
+    return [parse_node_item(part) for part in text.split(",") if part.strip()]
+
+
+def parse_node_item(text: str) -> NodeUrl:
+    """``host:port`` (see :func:`parse_node`) or a ``redis://`` / ``rediss://`` URL."""
+    text = text.strip()
+    lowered = text.lower()
+    if not lowered.startswith(_URL_SCHEMES):
+        if "://" in text:
+            scheme = text.split("://", 1)[0]
+            raise AddressError(f"--nodes: {scheme}:// is not redis:// or rediss://")
+        return NodeUrl(parse_node(text))
+    return _parse_url(text)
+
+
+def mask_url(text: str) -> str:
+    """``text`` with the password of a URL in it replaced by ``***``."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    userinfo, at, hostpart = rest.rpartition("@")
+    if not at:
+        return text
+    user, colon, _secret = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{hostpart}"
+
+
+def _parse_url(text: str) -> NodeUrl:
+    scheme, _, rest = text.partition("://")
+    tls = scheme.lower() == "rediss"
+    masked = mask_url(text)
+    # The user info runs to the last "@" (a password may hold "/", "?" or "#" as
+    # typed); the host ends at the first "/", "?" or "#" after it; the rest (db,
+    # options) is ignored.
+    userinfo, at, after = rest.rpartition("@")
+    hostport = re.split(r"[/?#]", after, maxsplit=1)[0]
+    username = password = None
+    if at:
+        user, colon, secret = userinfo.partition(":")
+        # As redis-cli: "user:secret@", ":secret@", or "secret@" (a password alone).
+        username = (unquote(user) or None) if colon else None
+        password = unquote(secret) if colon else (unquote(user) or None)
+    if not hostport:
+        address = Address(DEFAULT_HOST, DEFAULT_PORT)
+    else:
+        try:
+            address = parse_node(hostport)
+        except AddressError as exc:
+            reason = str(exc).removeprefix("--nodes: ")
+            raise AddressError(f"--nodes: {masked!r}: {reason}") from None
+    return NodeUrl(address, username=username, password=password, tls=tls)
 
 
 def resolve_targets(

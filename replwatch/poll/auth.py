@@ -1,7 +1,8 @@
 """Credentials and TLS settings for the poller, chosen the way ``redis-cli`` chooses them.
 
 Password sources, strongest first: ``--askpass`` (prompted on the terminal, no echo),
-``-a/--password``, the ``REDISCLI_AUTH`` environment variable. ``--user`` names an
+``-a/--password``, a ``redis://:PASSWORD@host`` URL in ``--nodes`` (as ``redis-cli
+-u``), the ``REDISCLI_AUTH`` environment variable. ``--user`` names an
 ACL user (Redis 6+). Only ``-a`` puts the password in the process's argv, where
 ``ps`` shows it, so it prints redis-cli's own warning.
 
@@ -46,7 +47,8 @@ ACL_RULES = ("on", "-@all", "+info", "+role", "+ping", "+config|get")
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """Who to authenticate as. ``source`` says where the password came from:
-    ``prompt``, ``argument``, ``environment`` or ``None`` (no password)."""
+    ``prompt``, ``argument``, ``url`` (a ``--nodes`` URL), ``environment`` or ``None``
+    (no password)."""
 
     username: str | None = None
     password: str | None = field(default=None, repr=False)
@@ -73,8 +75,9 @@ def resolve_credentials(
     askpass: bool = False,
     environ: Mapping[str, str] | None = None,
     prompt: Callable[[str], str] | None = None,
+    url_password: str | None = None,
 ) -> Credentials:
-    """Pick the password as redis-cli does: ``--askpass`` > ``-a`` > ``REDISCLI_AUTH``.
+    """Pick the password as redis-cli does: ``--askpass`` > ``-a`` > URL > ``REDISCLI_AUTH``.
 
     ``prompt`` asks for the password on the terminal without echo (the CLI passes
     ``getpass.getpass``); it is required when ``askpass`` is set.
@@ -85,6 +88,8 @@ def resolve_credentials(
         return Credentials(username=username, password=prompt(ASKPASS_PROMPT), source="prompt")
     if password is not None:
         return Credentials(username=username, password=password, source="argument")
+    if url_password is not None:
+        return Credentials(username=username, password=url_password, source="url")
     env_password = (environ or {}).get(PASSWORD_ENV)
     if env_password:
         return Credentials(username=username, password=env_password, source="environment")

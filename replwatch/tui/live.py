@@ -27,6 +27,8 @@ from pathlib import Path
 
 from textual import work
 
+from replwatch.follow.command import CommandSource, CommandSpec
+from replwatch.follow.discovery import LogVerifier, Refused
 from replwatch.follow.multitail import LineRecord, MultiTailer
 from replwatch.follow.sources import LogSource, is_local, log_path_from_config, resolve_sources
 from replwatch.poll.addresses import Address
@@ -49,6 +51,7 @@ class LiveSettings:
         logs: ``--logs`` files (added to, or overriding, what servers report).
         discover_logs: ask local servers where their log is.
         start: where to begin in each log: ``"end"``, ``"start"`` or the last N lines.
+        commands: live sources (``--exec``, ``--docker`` …) tailed with the files.
     """
 
     targets: Sequence[Address]
@@ -59,6 +62,7 @@ class LiveSettings:
     logs: tuple[LogSource, ...] = ()
     discover_logs: bool = True
     start: str | int = 20
+    commands: tuple[CommandSpec, ...] = ()
 
 
 #: A log found mid-session at most this big is read from its start: it belongs to a
@@ -77,16 +81,31 @@ def start_for_new_log(path: str, launch_start: str | int) -> str | int:
     return "start" if size <= NEW_LOG_MAX_BYTES else launch_start
 
 
-def discovered_logs(snapshot: Snapshot) -> dict[str, Path]:
-    """node -> log path, for the local nodes that told us where they log."""
+def discovered_logs(
+    snapshot: Snapshot,
+    verifier: LogVerifier | None = None,
+    refused: dict[str, str] | None = None,
+) -> dict[str, Path]:
+    """node -> log path, for the local nodes that told us where they log.
+
+    A reported path is opened only if this machine says it is that server's log
+    (:mod:`replwatch.follow.discovery`); the others go to ``refused`` (node -> why).
+    """
+    verifier = verifier if verifier is not None else LogVerifier()
     found: dict[str, Path] = {}
     for node in snapshot.nodes:
-        host = node.address.rpartition(":")[0]
+        host, _, port = node.address.rpartition(":")
         if not is_local(host) or not node.config:
             continue
         path = log_path_from_config(node.config.get("logfile"), node.config.get("dir"))
-        if path is not None:
-            found[node.address] = path
+        if path is None:
+            continue
+        pid = node.server.process_id if node.server is not None else None
+        try:
+            found[node.address] = verifier.check(node.address, path, pid=pid, port=int(port))
+        except Refused as exc:
+            if refused is not None:
+                refused[node.address] = str(exc)
     return found
 
 
@@ -103,6 +122,7 @@ class LiveApp(DashboardApp):
         self._tail_stop: threading.Event | None = None
         self._tailer: MultiTailer | None = None
         self._tailed: set[str] = set()
+        self._log_verifier = LogVerifier()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -155,7 +175,10 @@ class LiveApp(DashboardApp):
                 if settings.discover_logs:
                     # Sticky: a node that goes down stops answering CONFIG GET, but
                     # its log is still where it was (and shows why it went down).
-                    self._discovered.update(discovered_logs(snapshot))
+                    refused: dict[str, str] = {}
+                    self._discovered.update(discovered_logs(snapshot, self._log_verifier, refused))
+                    for node, why in refused.items():
+                        self.post_message(Note(f"{node}: {why}", key=f"log-refused:{node}"))
                     sources = resolve_sources(self._discovered, settings.logs, nodes)
                     if sources != self._sources:
                         self._use_sources(sources)
@@ -185,12 +208,15 @@ class LiveApp(DashboardApp):
             self._tail_stop.set()
         self._tailer = None
         self._tailed = set(paths)
-        if not paths:
+        if not paths and not self.settings.commands:
             return
         for path in paths:
             self._note_if_missing(path)
         self._tail_stop = threading.Event()
-        self._tailer = MultiTailer(paths, start=start, on_error=self._on_tail_error)
+        commands = [CommandSource(spec) for spec in self.settings.commands]
+        self._tailer = MultiTailer(
+            paths, start=start, on_error=self._on_tail_error, commands=commands
+        )
         # Take the starting offsets now: the worker first loads the grammars (about a
         # second), and with start="end" the lines written meanwhile were skipped.
         try:

@@ -50,7 +50,7 @@ def test_enormous_line_is_cut_and_numbering_continues(tmp_path: Path) -> None:
     for _ in range(50):
         append(log, b"x" * 100_000)
         f.poll()
-        assert len(f._current.partial) <= 1000
+        assert len(f._current.splitter.partial) <= 1000
     append(log, b"y\nafter\n")
     out = f.poll()
     assert [(r.line_no, r.raw) for r in out] == [(2, b"after")]
@@ -164,9 +164,15 @@ def test_late_writes_to_a_rotated_file_are_still_read(tmp_path: Path) -> None:
         now[0] = 0.5
         assert [(r.line_no, r.raw) for r in f.poll()] == [(2, b"late")]
         now[0] = 2.0
-        old.write(b"too late\n")  # read once more as the file is closed
-        assert raws(f.poll()) == [b"too late"]
+        old.write(b"past the grace\n")  # still growing: still read, grace renewed
+        assert raws(f.poll()) == [b"past the grace"]
+        now[0] = 2.9
+        old.write(b"still\n")
+        assert raws(f.poll()) == [b"still"]
+        now[0] = 4.0  # a grace period without growth: closed
+        assert f.poll() == []
         old.write(b"gone\n")
+        now[0] = 4.5
         assert f.poll() == []
     assert f.close() == []
 
