@@ -71,7 +71,7 @@ def test_no_source_at_all_is_a_usage_error() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "replwatch", "tail"], capture_output=True, text=True, timeout=60
     )
-    assert proc.returncode == 2
+    assert proc.returncode == 3  # usage errors exit 3 everywhere (cli.errors.ExitCode)
     assert "give a PATH, or --exec" in proc.stderr
 
 

@@ -127,7 +127,7 @@ def test_tail_is_in_the_help() -> None:
     assert result.exit_code == 0
     for option in ("--json", "--lines", "--from-start", "--kind", "--poll", "--year"):
         assert option in result.output
-    assert "PATH..." in result.output
+    assert "[PATH]..." in result.output and "--exec" in result.output
 
 
 # The top of the ASCII-art logo Redis 2.8/3.2 write, headerless, at every start.
