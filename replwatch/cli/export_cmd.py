@@ -26,7 +26,9 @@ def parse_listen(value: str) -> tuple[str, int]:
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     elif ":" in host:
-        raise click.BadParameter(f"write an IPv6 address as [{host}]:{port_text}", param_hint="--listen")
+        raise click.BadParameter(
+            f"write an IPv6 address as [{host}]:{port_text}", param_hint="--listen"
+        )
     return host or "127.0.0.1", int(port_text)
 
 

@@ -106,7 +106,8 @@ class ExportCollector(Collector):
     def _link_families(self, view: ExportView) -> Iterator[Metric]:
         labels = ["master", "replica"]
         up = GaugeMetricFamily(
-            "replwatch_link_up", "1 when the master->replica link is up (0: down or syncing).",
+            "replwatch_link_up",
+            "1 when the master->replica link is up (0: down or syncing).",
             labels=labels,
         )
         lag_b = GaugeMetricFamily(

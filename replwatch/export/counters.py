@@ -97,8 +97,8 @@ class ExportState:
                 if event.kind != kinds.LINK_DOWN:
                     continue
                 replica, master = event.source, str(event.fields.get("peer") or UNKNOWN_MASTER)
-                node = snapshot.node(replica)
-                replica_answers = node is not None and node.ok
+                polled = snapshot.node(replica)
+                replica_answers = polled is not None and polled.ok
                 if replica in self._logged_nodes and replica_answers:
                     continue  # its own log says so, sooner and more often
                 key = (master, replica)

@@ -41,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _ExportServer
     server_version = f"replwatch/{__version__}"
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/metrics":
             self._send(200, CONTENT_TYPE_LATEST, generate_latest(self.server.registry))

@@ -20,7 +20,9 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from replwatch.events import Event
 from replwatch.export.counters import ExportState
 from replwatch.follow.multitail import LineRecord, MultiTailer
 from replwatch.follow.sources import LogSource, is_local, log_path_from_config, resolve_sources
@@ -124,13 +126,25 @@ class LogWorker:
         self.discover = discover
         self._discovered: dict[str, Path] = {}
         self._node_of: dict[str, str] = {}
+        #: path -> node of files given to the tailer but not yet opened by it.
+        self._pending: dict[str, str] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.errors: list[str] = []
         self.tailer = MultiTailer([], start="end", on_error=self._on_error)
+        self.parser: Any = None
         self.thread = threading.Thread(target=self._run, name="replwatch-logs", daemon=True)
 
     def start(self) -> None:
+        """Load the grammars first (about a second), so that a log reported by the
+        first poll round is read on from that moment, not from a second later."""
+        from replwatch.logs.parser import load_default_parser
+
+        try:
+            self.parser = load_default_parser()
+        except Exception as exc:  # a broken user grammar: polls go on, logs off
+            self._on_error(exc)
+            return
         self.tailer.open()
         self._use(resolve_sources({}, self.overrides, self.nodes), start="end")
         self.thread.start()
@@ -143,6 +157,9 @@ class LogWorker:
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """Called by the poll thread after each round: adopt newly reported logs."""
+        if self.parser is None:
+            return
+        self._promote()
         if not self.discover:
             return
         found = discovered_logs(snapshot)
@@ -161,25 +178,28 @@ class LogWorker:
                     continue
                 node = source.node or source.path.name
                 self._node_of[path] = node
-            self.state.follow_log_of(node)
+                self._pending[path] = node
             self.tailer.add_path(path, start=start)
+
+    def _promote(self) -> None:
+        """A node's flaps come from its log once the tailer really reads it; until
+        then (the tailer adopts a file at its next poll) the poller counts them."""
+        with self._lock:
+            adopted = [path for path in self._pending if path in self.tailer.followers]
+            nodes = [self._pending.pop(path) for path in adopted]
+        for node in nodes:
+            self.state.follow_log_of(node)
 
     def _on_error(self, exc: Exception) -> None:
         if len(self.errors) < 100:  # bounded: the same trouble repeats
             self.errors.append(str(exc))
 
     def _run(self) -> None:
-        from replwatch.logs.parser import load_default_parser
-
-        try:
-            parser = load_default_parser()
-        except Exception as exc:  # a broken user grammar: polls go on, logs off
-            self._on_error(exc)
-            return
+        parser = self.parser
         year = datetime.now().year
 
         def on_lines(batch: list[LineRecord]) -> None:
-            by_node: dict[str, list] = {}
+            by_node: dict[str, list[Event]] = {}
             for rec in batch:
                 event = parser.parse_line(rec.raw, source=rec.path, line_no=rec.line_no, year=year)
                 node = self._node_of.get(rec.path, Path(rec.path).name)

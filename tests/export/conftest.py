@@ -54,11 +54,15 @@ def exporter_factory() -> Iterator[ExporterFactory]:
     """Start exporters on free ports for a lab; all are stopped afterwards."""
     started: list[Exporter] = []
 
-    def make(lab: Lab, *, interval: float = 0.3, password: str | None = None, **kw: object) -> Exporter:
+    def make(
+        lab: Lab, *, interval: float = 0.3, password: str | None = None, **kw: object
+    ) -> Exporter:
         exporter = Exporter(
             ExportSettings(
                 targets=tuple(Address("127.0.0.1", port) for port in lab.ports),
-                credentials=Credentials(password=password, source="test") if password else Credentials(),
+                credentials=Credentials(password=password, source="test")
+                if password
+                else Credentials(),
                 tls=TlsOptions(),
                 poll=PollSettings(connect_timeout=0.5, read_timeout=0.5),
                 port=0,

@@ -89,7 +89,10 @@ def test_a_hung_node_does_not_stall_the_page(lab_factory, exporter_factory: Expo
             slowest = max(slowest, time.monotonic() - started)
             time.sleep(0.1)
         assert slowest < interval
-        assert series(page, "replwatch_node_up")[f'{{node="127.0.0.1:{replica}",reason="timeout"}}'] == 0
+        assert (
+            series(page, "replwatch_node_up")[f'{{node="127.0.0.1:{replica}",reason="timeout"}}']
+            == 0
+        )
     finally:
         os.kill(pid, signal.SIGCONT)
 
@@ -126,11 +129,20 @@ def test_cli_with_rediscli_auth_never_shows_the_password(lab_factory):
     lab = lab_factory(3, password=PASSWORD)
     port = free_ports(1)[0]
     ports = ",".join(str(p) for p in lab.ports)
-    proc = _export_cli("--ports", ports, "--listen", f"127.0.0.1:{port}", "--interval", "0.3",
-                       env={"REDISCLI_AUTH": PASSWORD})
+    proc = _export_cli(
+        "--ports",
+        ports,
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--interval",
+        "0.3",
+        env={"REDISCLI_AUTH": PASSWORD},
+    )
     try:
         base = f"http://127.0.0.1:{port}"
-        assert wait_for(lambda: _quiet_fetch(base + "/metrics").count("replwatch_link_up{") == 2, timeout=20)
+        assert wait_for(
+            lambda: _quiet_fetch(base + "/metrics").count("replwatch_link_up{") == 2, timeout=20
+        )
         pages = [fetch(base + path) for path in ("/metrics", "/", "/-/healthy")]
         assert 'href="metrics"' in pages[1]
         assert "replwatch_node_up" in pages[0] and 'reason=""' in pages[0]
@@ -147,8 +159,13 @@ def test_a_refused_password_is_a_reason_not_an_error_text(lab_factory):
     lab = lab_factory(2, password=PASSWORD)
     port = free_ports(1)[0]
     wrong = "not-the-Pa55word"
-    proc = _export_cli("--ports", ",".join(map(str, lab.ports)), "--listen", f"127.0.0.1:{port}",
-                       env={"REDISCLI_AUTH": wrong})
+    proc = _export_cli(
+        "--ports",
+        ",".join(map(str, lab.ports)),
+        "--listen",
+        f"127.0.0.1:{port}",
+        env={"REDISCLI_AUTH": wrong},
+    )
     try:
         url = f"http://127.0.0.1:{port}/metrics"
         assert wait_for(lambda: 'reason="wrongpass"' in _quiet_fetch(url), timeout=20)
