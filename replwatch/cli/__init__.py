@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "demo": "replwatch.cli.tui_cmd:demo",
     "replay": "replwatch.cli.tui_cmd:replay",
     "report": "replwatch.cli.report_cmd:report",
+    "export": "replwatch.cli.export_cmd:export",
 }
 
 
