@@ -13,7 +13,8 @@ from pathlib import Path
 from replwatch.lab import Lab, port_in_use
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials
-from replwatch.tui.demo import DemoApp
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.demo import DemoSource
 from replwatch.tui.live import LiveSettings
 from tests.tui.test_live import link_state, wait_for
 
@@ -26,7 +27,7 @@ async def test_demo_keys_stop_start_write_and_kill(lab_factory) -> None:  # type
         interval=0.2,
     )
     replica = lab.replica_ports[0]
-    app = DemoApp(lab, settings)
+    app = DashboardApp(DemoSource(lab, settings))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: link_state(app, replica) == "up", 5)
         await pilot.press("2")

@@ -17,7 +17,8 @@ from replwatch.lab import Lab, free_ports
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials
 from replwatch.poll.rounds import PollSettings
-from replwatch.tui.live import LiveApp, LiveSettings
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.live import LiveSettings, LiveSource
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.notes import NotesBar
 from tests.tui.test_replay import tree_labels
@@ -44,7 +45,7 @@ async def wait_for(pilot, check: Callable[[], bool], timeout: float) -> float:  
     return time.monotonic() - started
 
 
-def link_state(app: LiveApp, port: int) -> str | None:
+def link_state(app: DashboardApp, port: int) -> str | None:
     for link in app.state.frame.links:
         if link.replica.endswith(f":{port}"):
             return link.state
@@ -54,7 +55,7 @@ def link_state(app: LiveApp, port: int) -> str | None:
 async def test_live_topology_follows_stop_start_and_master_restart(seed_lab: Lab) -> None:
     lab = seed_lab
     replica = lab.replica_ports[0]
-    app = LiveApp(settings_for(lab))
+    app = DashboardApp(LiveSource(settings_for(lab)))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: len(app.state.frame.links) == 2, 5)
         labels = tree_labels(app)
@@ -104,7 +105,7 @@ async def test_wrong_password_dead_node_and_missing_log_show_as_notes(
     settings = replace(
         settings_for(lab, password="Zq9-not-it", extra=[dead]), logs=(LogSource(missing),)
     )
-    app = LiveApp(settings)
+    app = DashboardApp(LiveSource(settings))
     async with app.run_test(size=(80, 24)) as pilot:
         expected = {f"127.0.0.1:{lab.master_port}": "auth", f"127.0.0.1:{dead}": "down"}
 
@@ -128,7 +129,7 @@ async def test_hung_server_shows_as_down_and_the_screen_keeps_going(lab_factory)
     lab = lab_factory(2, password="foobared")
     replica = lab.replica_ports[0]
     settings = replace(settings_for(lab), poll=PollSettings(connect_timeout=0.3, read_timeout=0.5))
-    app = LiveApp(settings)
+    app = DashboardApp(LiveSource(settings))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: link_state(app, replica) == "up", 5)
         pid = lab.pid(replica)
