@@ -32,7 +32,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "how long the link has been in this state: the replica's "
         "master_link_down_since_seconds when down, else the log's last link change",
     ),
-    "flaps": ("flaps", "⚡N/span: link losses the logs tell of (each loss once) over that span of log time"),
+    "flaps": (
+        "flaps",
+        "⚡N/span: link losses the logs tell of (each loss once) over that span of log time",
+    ),
 }
 
 #: figures shown outside the links table

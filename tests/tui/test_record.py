@@ -47,7 +47,7 @@ async def test_recorded_live_session_replays_the_same_topology(lab_factory, tmp_
 
     replayed = DashboardApp(ReplaySource(recording, speed=64))
     async with replayed.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: replayed.clock.done, 10)
+        await wait_for(pilot, lambda: replayed.source.clock.done, 10)
         await pilot.pause()
         assert tree_labels(replayed) == live_labels
 

@@ -47,7 +47,7 @@ async def test_replay_shows_the_recorded_topology_flap_and_feed(tmp_path: Path) 
         await pilot.press("n")  # one poll
         await pilot.pause()
         labels = tree_labels(app)
-        assert labels[0].startswith("● :10000 master 7.0.15")
+        assert labels[0].startswith("● :10000 master redis 7.0.15")  # product and version
         assert any(":10002 sync" in label and "20%" in label for label in labels)
         await pilot.press("n")  # the log events, then the next poll
         await pilot.pause()
