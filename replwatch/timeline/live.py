@@ -185,6 +185,9 @@ class LiveTimeline:
         self._flaps = FlapCounter()
         self._changes: dict[str, LinkChange] = {}
         self._unknown: set[str] = set()  # sources no node could be guessed for
+        #: master log -> the replica that last asked it for a sync: the master's
+        #: "Partial resynchronization not accepted: ..." line does not name it
+        self._asking: dict[str, str] = {}
         #: each node's last answer, for the details of a node that is down now
         self.last_up: dict[str, NodeState] = {}
 
@@ -214,6 +217,8 @@ class LiveTimeline:
                 self._flaps.restored(node, event.ts)
             elif kind in MASTER_SIDE_RESTORED and peer:
                 self._flaps.restored(canonical_peer(str(peer)), event.ts)
+            if kind == "replica_sync_request" and peer:
+                self._asking[event.source] = canonical_peer(str(peer))
             change = link_change_of(event)
             if change is None:
                 continue
@@ -222,9 +227,13 @@ class LiveTimeline:
                 "psync_rejected",
                 "full_resync_requested",
             ):
-                if not peer:
+                asking = self._asking.get(event.source)
+                if peer:
+                    replica = canonical_peer(str(peer))
+                elif asking is not None:
+                    replica = asking
+                else:
                     continue
-                replica = canonical_peer(str(peer))
             elif replica_side:
                 assert node is not None
                 replica = node
