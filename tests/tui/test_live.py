@@ -152,3 +152,31 @@ async def test_hung_server_shows_as_down_and_the_screen_keeps_going(lab_factory)
             assert f"{address} is down" in " ".join(app.query_one(NotesBar).notes.values())
         finally:
             os.kill(pid, signal.SIGCONT)
+
+
+async def test_a_replica_that_stops_answering_keeps_its_last_offsets_marked_stale(
+    seed_lab: Lab,
+) -> None:
+    """SIGSTOP: the master still lists the replica as online, the replica answers
+    nothing. The table must say what the tree says, and keep the last figures."""
+    lab = seed_lab
+    replica = lab.replica_ports[0]
+    app = DashboardApp(LiveSource(settings_for(lab)))
+    address = f"127.0.0.1:{replica}"
+
+    def row():  # type: ignore[no-untyped-def]
+        return next((link for link in app.state.frame.links if link.replica == address), None)
+
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: row() is not None and row().replica_offset is not None, 5)
+        pid = lab.pid(replica)
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            await wait_for(pilot, lambda: row() is not None and row().stale, 15)
+            link = row()
+            assert link.state == "down"
+            assert link.replica_offset is not None  # its last known offset, not '-'
+            assert any(f":{replica} down" in label for label in tree_labels(app))
+        finally:
+            os.kill(pid, signal.SIGCONT)
