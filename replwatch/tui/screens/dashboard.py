@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header
 
 from replwatch.events import Event
 from replwatch.topology.snapshot import NodeState, Snapshot
+from replwatch.tui.formatting import short_address
 from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
 from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
 from replwatch.tui.screens.node_details import NodeDetailsScreen
@@ -71,6 +72,10 @@ def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | N
     if node.config:
         lines += ["", "# Config"] + [f"{key} {value}" for key, value in node.config.items()]
     return "\n".join(lines)
+
+
+#: terminals narrower than this show each link's cause on the notes line too
+WHY_ON_NOTES_BELOW = 120
 
 
 class DashboardScreen(Screen[None]):
@@ -123,6 +128,13 @@ class DashboardScreen(Screen[None]):
                 notes[key] = f"{node.address} is down: {node.error or 'no answer'}"
             else:
                 notes.pop(key, None)
+        # The why column is off screen on a narrow terminal: say it on the notes line.
+        narrow = self.size.width < WHY_ON_NOTES_BELOW
+        for key in [k for k in notes if k.startswith("link:")]:
+            del notes[key]
+        for link in frame.links:
+            if narrow and link.cause and not link.stale:
+                notes[f"link:{link.replica}"] = f"{short_address(link.replica)} {link.cause}"
         self.query_one(NotesBar).notes = notes
 
     def _fit_panes(self, nodes: int, links: int) -> None:
