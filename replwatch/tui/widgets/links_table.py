@@ -78,7 +78,7 @@ class LinksTable(DataTable[Text | str]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.flap_spans: dict[str, float] = {}
-        self._keys: tuple[str, ...] = ()
+        self._keys: tuple[str, ...] = WIDE  # until mounted and measured
 
     def on_mount(self) -> None:
         self._set_columns(NARROW if 0 < self.size.width < NARROW_BELOW else WIDE)
