@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from replwatch.poll.info import parse_info, parse_replication, parse_server
 from replwatch.recording import RecordingHeader, RecordingWriter, load_recording
@@ -88,27 +89,24 @@ def import_time() -> float:
 
 
 async def first_frame(recording_path: Path) -> float:
-    from replwatch.tui.replay import ReplayApp
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.replay import ReplaySource
 
     started = time.perf_counter()
-    app = ReplayApp(load_recording(recording_path), paused=True)
+    app = DashboardApp(ReplaySource(load_recording(recording_path), paused=True))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.action_step()  # the first poll of the recording
+        app.source.action_step()  # type: ignore[attr-defined]  # the first poll of the recording
         await pilot.pause()
         return time.perf_counter() - started
 
 
 async def steady_run(recording_path: Path) -> tuple[list[float], float, float]:
-    from replwatch.tui.replay import ReplayApp
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.replay import ReplaySource
 
     shown: list[float] = []
-
-    class Counting(ReplayApp):
-        def show_snapshot(self, snapshot: Snapshot) -> None:
-            super().show_snapshot(snapshot)
-            shown.append(time.perf_counter())
-
-    app = Counting(load_recording(recording_path))
+    app = DashboardApp(ReplaySource(load_recording(recording_path)))
+    _count_frames(app, shown)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(2.0)  # settle: the 30 rows are built
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -121,21 +119,19 @@ async def live_run() -> tuple[list[float], float, float]:
     """The live dashboard on a 30-node lab: poller, tailer and screen in this process."""
     from replwatch.lab import Lab, free_ports
     from replwatch.poll.addresses import Address
-    from replwatch.tui.live import LiveApp, LiveSettings
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.live import LiveSettings, LiveSource
 
     shown: list[float] = []
-
-    class Counting(LiveApp):
-        def show_snapshot(self, snapshot: Snapshot) -> None:
-            super().show_snapshot(snapshot)
-            shown.append(time.perf_counter())
 
     with tempfile.TemporaryDirectory() as tmp:
         lab = Lab(Path(tmp) / "lab", free_ports(N_REPLICAS + 1))
         lab.up(timeout=60)
         try:
             targets = [Address("127.0.0.1", port) for port in lab.ports]
-            app = Counting(LiveSettings(targets=targets, interval=INTERVAL, start="end"))
+            settings = LiveSettings(targets=targets, interval=INTERVAL, start="end")
+            app = DashboardApp(LiveSource(settings))
+            _count_frames(app, shown)
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.pause(3.0)  # settle: first polls, log discovery, rows built
                 cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -144,6 +140,18 @@ async def live_run() -> tuple[list[float], float, float]:
         finally:
             lab.down(purge=True)
     return shown, cpu, wall
+
+
+def _count_frames(app: Any, shown: list[float]) -> None:
+    """Note the time of every snapshot the dashboard screen draws."""
+    screen = app.dashboard
+    draw = screen.show_snapshot
+
+    def counted(snapshot: Snapshot) -> None:
+        draw(snapshot)
+        shown.append(time.perf_counter())
+
+    screen.show_snapshot = counted
 
 
 def report(label: str, shown: list[float], cpu: float, wall: float) -> None:

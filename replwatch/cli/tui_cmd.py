@@ -87,7 +87,8 @@ def tui(
     _require_terminal("tui")
     from replwatch.follow.sources import parse_log_option
     from replwatch.recording import RecordingHeader, RecordingWriter
-    from replwatch.tui.live import LiveApp, LiveSettings
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.live import LiveSettings, LiveSource
 
     settings = LiveSettings(
         targets=connection.targets,
@@ -111,7 +112,7 @@ def tui(
         except OSError as exc:
             fail(f"cannot write {record}: {exc.strerror or exc}")
     try:
-        LiveApp(settings, recorder=recorder).run()
+        DashboardApp(LiveSource(settings, recorder=recorder)).run()
     finally:
         if recorder is not None:
             recorder.close()
@@ -139,7 +140,8 @@ def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
     from replwatch.lab import Lab, LabError, find_server, free_ports, port_in_use
     from replwatch.poll.addresses import Address
     from replwatch.poll.auth import Credentials
-    from replwatch.tui.demo import DemoApp
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.demo import DemoSource
     from replwatch.tui.live import LiveSettings
 
     try:
@@ -165,7 +167,7 @@ def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
                 interval=interval,
                 start="start",
             )
-            DemoApp(lab, settings).run()
+            DashboardApp(DemoSource(lab, settings)).run()
         finally:
             lab.down(purge=lab_dir is None)
             click.echo("demo servers stopped")
@@ -209,7 +211,8 @@ def replay(file: Path, *, speed: float, paused: bool) -> None:
         fail(f"{file}: {exc}")
     if recording.skipped:
         warn(f"{file}: skipped {recording.skipped} line(s) that are not records replay can show")
-    from replwatch.tui.replay import ReplayApp
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.replay import ReplaySource
 
     _require_terminal("replay")
-    ReplayApp(recording, speed=speed, paused=paused).run()
+    DashboardApp(ReplaySource(recording, speed=speed, paused=paused)).run()

@@ -1,276 +1,111 @@
-"""The dashboard app: topology, links, lag history and the event feed.
+"""The dashboard app: one App, one dashboard screen, fed by one source.
 
-This base app only shows what it is given: snapshots and events arrive as
-messages (:mod:`replwatch.tui.messages`) from whatever drives it — live workers
-(:mod:`replwatch.tui.live`), a recording (:mod:`replwatch.tui.replay`) or a test.
-It keeps them in a pure :class:`DashboardState` and sets the widgets' reactives.
+Live servers (:mod:`replwatch.tui.live`), a demo lab (:mod:`replwatch.tui.demo`)
+and a recording (:mod:`replwatch.tui.replay`) are :class:`~replwatch.tui.source.Source`
+objects, not App subclasses: the app shows the
+:class:`~replwatch.tui.screens.dashboard.DashboardScreen`, starts the source on
+it, and stops the source when it ends, whichever way (``q``, ``ctrl+c``, a signal).
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
-from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Header
 
 from replwatch.events import Event
-from replwatch.topology.snapshot import NodeState, Snapshot
-from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
-from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
+from replwatch.topology.snapshot import Snapshot
+from replwatch.tui.screens.dashboard import AUTH_NOTES, DashboardScreen, details_text
 from replwatch.tui.screens.help import HelpScreen
-from replwatch.tui.screens.node_details import NodeDetailsScreen
+from replwatch.tui.source import Source
 from replwatch.tui.state import DashboardState
-from replwatch.tui.widgets.event_feed import EventFeed
-from replwatch.tui.widgets.lag_history import LagHistory
-from replwatch.tui.widgets.links_table import LinksTable
-from replwatch.tui.widgets.notes import NotesBar
-from replwatch.tui.widgets.topology import TopologyTree
 
-#: What a node that turned the dashboard away needs, by ``NodeView.auth_problem``:
-#: a wrong password must not read as a missing one.
-AUTH_NOTES = {
-    "noauth": "needs a password (REDISCLI_AUTH, --askpass or -a)",
-    "wrongpass": "refused the password (check REDISCLI_AUTH / --askpass / -a, and --user)",
-    "noperm": "lets this ACL user not run INFO or ROLE (grant +info +role +ping +config|get)",
-}
-
-
-def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | None = None) -> str:
-    """The node details screen's text: version, status, then every INFO field.
-
-    A node that is down shows what it said the last time it answered.
-    """
-    node = snapshot.node(address) if snapshot else None
-    if node is None:
-        return f"{address}: not polled (seen only as the other end of a link)"
-    lines = [
-        f"address: {node.address}",
-        f"status:  {node.status}" + (f" ({node.error})" if node.error else ""),
-    ]
-    if not node.ok and last_up is not None:
-        lines.append("(below: what it said when it last answered)")
-        node = last_up
-    lines += [
-        f"version: {node.version or '?'}",
-        f"role:    {node.role or '?'}",
-        "",
-        "# INFO replication + server",
-    ]
-    replication = node.replication.to_dict() if node.replication else {}
-    raw = dict(node.info)
-    if raw:
-        lines += [f"{key}:{value}" for key, value in raw.items()]
-    else:
-        lines += [f"{key}:{value}" for key, value in replication.items()]
-    if node.config:
-        lines += ["", "# Config"] + [f"{key} {value}" for key, value in node.config.items()]
-    return "\n".join(lines)
+__all__ = ["AUTH_NOTES", "DashboardApp", "details_text"]
 
 
 class DashboardApp(App[None]):
-    """Shows snapshots and events posted to it; subclasses bring the data."""
+    """The dashboard on whatever ``source`` brings (nothing: only what tests hand it)."""
 
-    # Absolute, so subclasses defined in other directories find it too.
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "replwatch"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        # Textual's own ctrl+c only says "press ctrl+q"; here it quits like q, and
+        # the source (a demo's servers too) is stopped on the way out.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f", "filter", "Filter"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("p", "pause_feed", "Pause"),
+        Binding("slash", "screen.search", "Search", key_display="/"),
+        Binding("f", "screen.filter", "Filter"),
+        Binding("p", "screen.pause_feed", "Pause"),
         Binding("t", "toggle_theme", "Theme", show=False),
     ]
 
-    def __init__(self, *, node_of_source: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, source: Source | None = None, *, node_of_source: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
-        self.state = DashboardState(node_of_source=node_of_source)
-        self.feed_filter = FeedFilter()
-        self._pane_sizes: tuple[int, int] = (0, 0)
+        self.source = source or Source()
+        self.dashboard = DashboardScreen(node_of_source=node_of_source)
+        for binding in self.source.BINDINGS:
+            self.bind(
+                binding.key,
+                binding.action,
+                description=binding.description,
+                show=binding.show,
+                key_display=binding.key_display,
+            )
+        # Out of the footer (still in ? and the palette) to leave room for the source's.
+        bindings = self._bindings.key_to_bindings
+        for key in self.source.QUIET_KEYS:
+            bindings[key] = [replace(b, show=False) for b in bindings.get(key, [])]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="top"):
-            yield TopologyTree(id="topology")
-            yield LinksTable(id="links")
-        yield LagHistory(id="lag")
-        yield EventFeed(id="feed")
-        yield NotesBar(id="notes")
-        yield Footer()
+    def get_default_screen(self) -> Screen[Any]:
+        return self.dashboard
 
     def on_mount(self) -> None:
-        self.query_one("#topology").border_title = "topology"
-        self.query_one("#links").border_title = "links"
-        self.query_one("#lag").border_title = "lag history"
-        self.query_one("#feed").border_title = "events"
-        self.query_one(EventFeed).node_of_source = dict(self.state.node_of_source)
-        self.query_one(LinksTable).focus()
+        self.title = self.source.title
+        self.source.start(self, self.dashboard)
 
-    # -- data in ---------------------------------------------------------------------
+    def on_unmount(self) -> None:
+        self.source.stop()
+
+    # -- the dashboard, for sources and tests -------------------------------------------
+    @property
+    def state(self) -> DashboardState:
+        return self.dashboard.state
+
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Show one poll round (called for each SnapshotPolled, and by replay)."""
-        frame = self.state.apply_snapshot(snapshot)
-        self.query_one(TopologyTree).frame = frame
-        self.query_one(LinksTable).frame = frame
-        lag = self.query_one(LagHistory)
-        lag.frame = frame
-        lag.history = self.state.history()
-        self._fit_panes(len(frame.nodes), len(frame.links))
-        # On a border, not in the header: a header change re-lays out the whole
-        # screen, and this changes with every poll.
-        self.query_one(LinksTable).border_subtitle = "polled " + snapshot.ts.replace("T", " ")[:19]
-        notes = dict(self.query_one(NotesBar).notes)
-        for node in frame.nodes:
-            key = f"node:{node.address}"
-            if node.status == "auth":
-                hint = AUTH_NOTES.get(node.auth_problem or "noauth", AUTH_NOTES["noauth"])
-                notes[key] = f"{node.address} {hint}"
-            elif node.status == "down":
-                notes[key] = f"{node.address} is down: {node.error or 'no answer'}"
-            else:
-                notes.pop(key, None)
-        self.query_one(NotesBar).notes = notes
-
-    def _fit_panes(self, nodes: int, links: int) -> None:
-        """Give the top row and the lag history the lines their rows need (borders,
-        table header and scrollbar included) and leave the rest to the feed;
-        neither takes more than about a third of the screen."""
-        third = max(self.size.height // 3, 5)
-        top = min(max(nodes + 2, links + 4, 6), third)
-        lag = min(max(len(self.state.lag_history), 1) + 2, third - 2)
-        sizes = (top, max(lag, 3))
-        if sizes != self._pane_sizes:  # setting a height re-lays out the whole screen
-            self._pane_sizes = sizes
-            self.query_one("#top").styles.height = sizes[0]
-            self.query_one("#lag").styles.height = sizes[1]
+        self.dashboard.show_snapshot(snapshot)
 
     def show_events(self, events: Iterable[Event]) -> None:
-        """Add events to the feed and let the logs mark link flaps."""
-        events = list(events)
-        known = len(self.state.node_of_source)
-        self.state.apply_events(events)
-        feed = self.query_one(EventFeed)
-        if len(self.state.node_of_source) != known:
-            feed.node_of_source = dict(self.state.node_of_source)
-        feed.add_events(events)
-        self._show_flaps()
-        notes = self.query_one(NotesBar).notes
-        arrived = {f"log:{e.source}" for e in events if e.line is not None} & set(notes)
-        if arrived:  # a log that was missing has appeared
-            self.query_one(NotesBar).notes = {k: v for k, v in notes.items() if k not in arrived}
+        self.dashboard.show_events(events)
 
-    def _show_flaps(self) -> None:
-        flaps = self.state.flaps()
-        self.query_one(TopologyTree).flaps = flaps
-        self.query_one(LinksTable).flaps = flaps
-
-    def reset_view(self) -> None:
-        """Forget everything shown (replay jumping back rebuilds from the start)."""
-        self.state = DashboardState(node_of_source=self.state.node_of_source)
-        self.query_one(EventFeed).clear_events()
-        self.query_one(LagHistory).history = {}
-        self._show_flaps()
-
-    def set_sources(self, node_of_source: dict[str, str]) -> None:
-        self.state.set_sources(node_of_source)
-        self.query_one(EventFeed).node_of_source = dict(node_of_source)
-
-    def add_note(self, text: str, *, key: str = "") -> None:
-        notes = dict(self.query_one(NotesBar).notes)
-        notes[key or text] = text
-        self.query_one(NotesBar).notes = notes
-
-    # A worker's message may land while the app shuts down and its widgets are
-    # gone; it is dropped then (NoMatches), never raised into the user's face.
-    def on_snapshot_polled(self, message: SnapshotPolled) -> None:
-        with contextlib.suppress(NoMatches):
-            self.show_snapshot(message.snapshot)
-
-    def on_events_arrived(self, message: EventsArrived) -> None:
-        with contextlib.suppress(NoMatches):
-            self.show_events(message.events)
-
-    def on_sources_found(self, message: SourcesFound) -> None:
-        with contextlib.suppress(NoMatches):
-            self.set_sources(message.node_of_source)
-
-    def on_note(self, message: Note) -> None:
-        with contextlib.suppress(NoMatches):
-            self.add_note(message.text, key=message.key)
-
-    # -- user actions ----------------------------------------------------------------
-    def on_topology_tree_node_chosen(self, message: TopologyTree.NodeChosen) -> None:
-        self.open_details(message.address)
-
-    def on_links_table_node_chosen(self, message: LinksTable.NodeChosen) -> None:
-        self.open_details(message.address)
-
-    def open_details(self, address: str) -> None:
-        screen = NodeDetailsScreen(address)
-        screen.text = details_text(self.state.snapshot, address, self.state.last_up.get(address))
-        self.push_screen(screen)
-
-    def on_event_feed_event_selected(self, message: EventFeed.EventSelected) -> None:
-        event = message.event
-        if event.line is not None and Path(event.source).is_file():
-            self.read_raw_line(event)
-
-    @work(thread=True, exclusive=True, group="raw-line")
-    def read_raw_line(self, event: Event) -> None:
-        """Read the selected event's line from its file, off the UI thread."""
-        assert event.line is not None
-        try:
-            with open(event.source, "rb") as stream:
-                raw = next(itertools.islice(stream, event.line - 1, None), None)
-        except OSError:
-            return
-        if raw is not None:
-            text = raw.rstrip(b"\r\n").decode("utf-8", "replace")[:2000]
-            self.call_from_thread(self.query_one(EventFeed).show_detail, event, raw=text)
+    # -- keys ----------------------------------------------------------------------------
+    def action_source(self, name: str, *args: object) -> None:
+        """Run one of the source's own actions (its BINDINGS say ``source('name', …)``)."""
+        method = getattr(self.source, f"action_{name}", None)
+        if method is not None:
+            method(*args)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
-
-    def action_search(self) -> None:
-        self.query_one(EventFeed).open_search()
-
-    def action_pause_feed(self) -> None:
-        feed = self.query_one(EventFeed)
-        feed.paused = not feed.paused
+        self.push_screen(HelpScreen(extra=self.source.help))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
-    def action_filter(self) -> None:
-        feed = self.query_one(EventFeed)
-        events = feed.all_events()
-        kinds = sorted({e.kind for e in events} | self.feed_filter.kinds)
-        nodes = sorted({feed.node_name(e) for e in events} | self.feed_filter.nodes)
-
-        def apply(chosen: FeedFilter | None) -> None:
-            if chosen is not None:
-                self.feed_filter = chosen
-                feed.kinds = chosen.kinds
-                feed.nodes = chosen.nodes
-
-        self.push_screen(
-            FeedFilterScreen(kinds=kinds, nodes=nodes, current=self.feed_filter), apply
-        )
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Filter events", "Pick kinds and nodes to show", self.action_filter)
-        yield SystemCommand("Search events", "Find text in the event feed", self.action_search)
+        dashboard = self.dashboard
         yield SystemCommand(
-            "Pause / resume events", "Freeze the event feed", self.action_pause_feed
+            "Filter events", "Pick kinds and nodes to show", dashboard.action_filter
+        )
+        yield SystemCommand("Search events", "Find text in the event feed", dashboard.action_search)
+        yield SystemCommand(
+            "Pause / resume events", "Freeze the event feed", dashboard.action_pause_feed
         )
         yield SystemCommand("Toggle light / dark", "Switch theme", self.action_toggle_theme)

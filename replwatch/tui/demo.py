@@ -3,7 +3,9 @@
 The keys stop and start nodes and write on the master, so the experiments of the
 original blog post (stop a replica, kill the master, write and watch it
 replicate) play out on screen. Lab actions block (a start waits for the port),
-so they run in a thread worker; the dashboard keeps drawing meanwhile.
+so they run in a thread worker; the dashboard keeps drawing meanwhile. When the
+app ends (``q``, ``ctrl+c``, SIGTERM, a closed terminal) the source stops every
+server of the lab: nothing the demo started is left running.
 """
 
 from __future__ import annotations
@@ -11,64 +13,86 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 
 from replwatch.lab import Lab, LabError
-from replwatch.tui.live import LiveApp, LiveSettings
+from replwatch.tui.live import LiveSettings, LiveSource
+from replwatch.tui.messages import Note
+
+if TYPE_CHECKING:
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.screens.dashboard import DashboardScreen
+
+DEMO_HELP = """\
+**Demo**: `1` `2` `3` stop/start node 1-3, `k` kill the master (SIGKILL),
+`w` write a key on the master. `q` or `ctrl+c` stops every server the demo started.
+"""
 
 
-class DemoApp(LiveApp):
-    """The live dashboard plus keys that act on the lab it watches."""
+class DemoSource(LiveSource):
+    """The live source on a lab, plus keys that act on it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "toggle(0)", "Master"),
-        Binding("2", "toggle(1)", "Replica 1"),
-        Binding("3", "toggle(2)", "Replica 2"),
-        Binding("k", "kill_master", "Kill"),
-        Binding("w", "write", "Write"),
-        # The feed keys still work (see ? and the palette); the footer has room
-        # for the demo's own keys at 80 columns.
-        Binding("f", "filter", "Filter", show=False),
-        Binding("slash", "search", "Search", show=False),
-        Binding("p", "pause_feed", "Pause", show=False),
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("1", "source('toggle_node', 0)", "Master"),
+        Binding("2", "source('toggle_node', 1)", "Replica 1"),
+        Binding("3", "source('toggle_node', 2)", "Replica 2"),
+        Binding("k", "source('kill_master')", "Kill"),
+        Binding("w", "source('write')", "Write"),
     ]
+    # The feed keys still work (see ? and the palette); the footer has room
+    # for the demo's own keys at 80 columns.
+    QUIET_KEYS: ClassVar[frozenset[str]] = frozenset({"f", "slash", "p"})
+    help = DEMO_HELP
 
     def __init__(self, lab: Lab, settings: LiveSettings) -> None:
         super().__init__(settings)
         self.lab = lab
+        self.title = f"replwatch demo ({lab.server.product} {lab.server.version})"
         self._writes = itertools.count(1)
+        self._lab_stopped = False
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def start(self, app: DashboardApp, dashboard: DashboardScreen) -> None:
+        super().start(app, dashboard)
         # SIGTERM / SIGHUP (a closed terminal) end the demo like q does, so the
-        # workers stop and the command's cleanup stops every server it started.
+        # workers stop and every server started is stopped.
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
-            loop.add_signal_handler(sig, self.exit)
-        self.title = f"replwatch demo ({self.lab.server.product} {self.lab.server.version})"
+            loop.add_signal_handler(sig, app.exit)
         ports = " ".join(f"{i + 1}={port}" for i, port in enumerate(self.lab.ports[:3]))
-        self.notify(
+        self._say(
             f"Nodes {ports}. Press 1/2/3 to stop or start a node, k to kill the master, "
-            "w to write on it, ? for help.",
-            timeout=8,
+            "w to write on it, ? for help."
         )
 
-    def action_toggle(self, index: int) -> None:
+    def stop(self) -> None:
+        super().stop()
+        if not self._lab_stopped:
+            self._lab_stopped = True
+            self.lab.down()
+
+    def _say(self, text: str) -> None:
+        """On the notes line, not in a toast: a toast covers the event feed."""
+        if self.dashboard is not None:
+            self.dashboard.post_message(Note(text, key="demo"))
+
+    def action_toggle_node(self, index: int) -> None:
         if index < len(self.lab.ports):
-            self.lab_action("toggle", self.lab.ports[index])
+            self._lab_action("toggle", self.lab.ports[index])
 
     def action_kill_master(self) -> None:
-        self.lab_action("kill", self.lab.master_port)
+        self._lab_action("kill", self.lab.master_port)
 
     def action_write(self) -> None:
-        self.lab_action("write", self.lab.master_port)
+        self._lab_action("write", self.lab.master_port)
 
-    @work(thread=True, group="lab")
+    def _lab_action(self, what: str, port: int) -> None:
+        assert self.app is not None
+        self.app.run_worker(lambda: self.lab_action(what, port), thread=True, group="lab")
+
     def lab_action(self, what: str, port: int) -> None:
-        """Do one lab action off the UI thread and say what happened."""
+        """Do one lab action (in a thread: starts wait for the port) and say what happened."""
         try:
             if what == "kill":
                 self.lab.kill(port)
@@ -85,6 +109,4 @@ class DemoApp(LiveApp):
                 message = f"stopped {port}"
         except LabError as exc:
             message = str(exc)
-            self.notify(message, severity="warning")
-            return
-        self.notify(message, timeout=4)
+        self._say(message)

@@ -1,6 +1,6 @@
-"""The live dashboard: the INFO poller and the log tailer as background workers.
+"""The live source: the INFO poller and the log tailer as background workers.
 
-Two workers, one per concern, each ``exclusive`` in its own group:
+Two workers, one per concern, each ``exclusive`` in its own group of the app:
 
 * ``poller`` (async, on the app's loop; redis-py's asyncio client never blocks
   it): one snapshot per interval, its poll events from ``diff``, and the log
@@ -10,14 +10,17 @@ Two workers, one per concern, each ``exclusive`` in its own group:
   started later) is added to the running tailer, so the files already followed
   keep their place; only when a file is dropped is the tailer restarted.
 
-Both post messages to the app; neither touches a widget. With ``record`` set
-they also append what they saw to a recording.
+Both post messages to the dashboard screen; neither touches a widget. Nothing
+blocking runs on the event loop: opening and stat-ing log files happens in a
+thread, and with a recorder every record is written by its own thread
+(:class:`BackgroundRecorder`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import threading
 import time
 from collections.abc import Sequence
@@ -25,8 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from textual import work
-
+from replwatch.events import Event
 from replwatch.follow.command import CommandSource, CommandSpec
 from replwatch.follow.discovery import LogVerifier, Refused
 from replwatch.follow.multitail import LineRecord, MultiTailer
@@ -37,8 +39,8 @@ from replwatch.poll.rounds import Poller, PollSettings
 from replwatch.recording import RecordingWriter
 from replwatch.topology.diff import diff
 from replwatch.topology.snapshot import Snapshot
-from replwatch.tui.app import DashboardApp
 from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
+from replwatch.tui.source import Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +111,58 @@ def discovered_logs(
     return found
 
 
-class LiveApp(DashboardApp):
-    """The dashboard on live servers."""
+class BackgroundRecorder:
+    """Appends to a recording from its own thread, so no write waits on the disk
+    on the event loop (or holds up the tailer). Records are queued in order;
+    :meth:`close` writes what is queued, then closes the file."""
+
+    _DONE = object()
+
+    def __init__(self, writer: RecordingWriter) -> None:
+        self.writer = writer
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+        self._thread.start()
+
+    def snapshot(self, t: float, snapshot: Snapshot) -> None:
+        self._queue.put(("snapshot", t, snapshot))
+
+    def events(self, t: float, events: Sequence[Event]) -> None:
+        if events:
+            self._queue.put(("events", t, tuple(events)))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            assert isinstance(item, tuple)
+            what: str = item[0]
+            t: float = item[1]
+            try:
+                if what == "snapshot":
+                    self.writer.write_snapshot(t, item[2].to_dict())
+                else:
+                    for event in item[2]:
+                        self.writer.write_event(t, event)
+            except (OSError, ValueError):  # a full disk stops the recording, not the screen
+                return
+
+    def close(self) -> None:
+        self._queue.put(self._DONE)
+        self._thread.join(timeout=5)
+        self.writer.close()
+
+
+class LiveSource(Source):
+    """Live servers: polled every interval, their logs tailed."""
+
+    title = "replwatch"
 
     def __init__(self, settings: LiveSettings, *, recorder: RecordingWriter | None = None) -> None:
         super().__init__()
         self.settings = settings
-        self.recorder = recorder
+        self.recorder = BackgroundRecorder(recorder) if recorder is not None else None
         self._started = time.monotonic()
         self._sources: list[LogSource] = []
         self._discovered: dict[str, Path] = {}
@@ -123,32 +170,39 @@ class LiveApp(DashboardApp):
         self._tailer: MultiTailer | None = None
         self._tailed: set[str] = set()
         self._log_verifier = LogVerifier()
+        self._stopped = False
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.title = "replwatch"
-        nodes = [target.key for target in self.settings.targets]
-        self._use_sources(resolve_sources({}, self.settings.logs, nodes))
-        self.poll_loop()
+    def start(self, app, dashboard) -> None:  # type: ignore[no-untyped-def]
+        super().start(app, dashboard)
+        app.run_worker(self.poll_loop(), group="poller", exclusive=True, name="poller")
 
-    def on_unmount(self) -> None:
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         if self._tail_stop is not None:
             self._tail_stop.set()
         if self.recorder is not None:
             self.recorder.close()
 
+    def _post(self, message: object) -> None:
+        """To the dashboard screen (thread-safe, like every post_message)."""
+        assert self.dashboard is not None
+        self.dashboard.post_message(message)  # type: ignore[arg-type]
+
     def _elapsed(self) -> float:
         return time.monotonic() - self._started
 
     # -- poller ----------------------------------------------------------------------
-    @work(exclusive=True, group="poller")
     async def poll_loop(self) -> None:
         """Poll forever; each round becomes a SnapshotPolled and its poll events."""
+        nodes = [target.key for target in self.settings.targets]
+        await self._switch_sources(resolve_sources({}, self.settings.logs, nodes))
         while True:
             try:
                 await self._poll_forever()
             except Exception as exc:  # a bug must not freeze the screen: say so, go on
-                self.post_message(Note(f"poller restarted after an error: {exc}", key="poller"))
+                self._post(Note(f"poller restarted after an error: {exc}", key="poller"))
                 await asyncio.sleep(max(self.settings.interval, 1.0))
 
     async def _poll_forever(self) -> None:
@@ -166,12 +220,11 @@ class LiveApp(DashboardApp):
                 prev = snapshot
                 if self.recorder is not None:
                     t = self._elapsed()
-                    self.recorder.write_snapshot(t, snapshot.to_dict())
-                    for event in events:
-                        self.recorder.write_event(t, event)
-                self.post_message(SnapshotPolled(snapshot))
+                    self.recorder.snapshot(t, snapshot)
+                    self.recorder.events(t, events)
+                self._post(SnapshotPolled(snapshot))
                 if events:
-                    self.post_message(EventsArrived(events))
+                    self._post(EventsArrived(events))
                 if settings.discover_logs:
                     # Sticky: a node that goes down stops answering CONFIG GET, but
                     # its log is still where it was (and shows why it went down).
@@ -181,20 +234,34 @@ class LiveApp(DashboardApp):
                         self.post_message(Note(f"{node}: {why}", key=f"log-refused:{node}"))
                     sources = resolve_sources(self._discovered, settings.logs, nodes)
                     if sources != self._sources:
-                        self._use_sources(sources)
+                        await self._switch_sources(sources)
 
     # -- tailer ----------------------------------------------------------------------
-    def _use_sources(self, sources: list[LogSource]) -> None:
-        """Tail these files from now on.
+    async def _switch_sources(self, sources: list[LogSource]) -> None:
+        """Tail these files from now on: the file work in a thread, then (on the
+        loop) the tailer's worker if a new tailer was opened."""
+        opened = await asyncio.to_thread(self._use_sources, sources)
+        if opened is not None and self.app is not None and not self._stopped:
+            self.app.run_worker(
+                lambda: self.tail_logs(*opened),
+                thread=True,
+                group="tailer",
+                exclusive=True,
+                name="tailer",
+            )
+
+    def _use_sources(self, sources: list[LogSource]) -> tuple[MultiTailer, threading.Event] | None:
+        """Tail these files from now on (in a thread: it stats and opens files).
 
         New files are added to the running tailer (the others keep their offsets:
         nothing written meanwhile is lost or shown twice). The tailer is started
         afresh only the first time, or when a file is no longer wanted; a restart
         reads on from the end, the old files having been shown up to about now.
+        Returns the new tailer (opened) and its stop flag, for the caller to run.
         """
         self._sources = sources
         mapping = {str(s.path): s.node for s in sources if s.node is not None}
-        self.post_message(SourcesFound(mapping))
+        self._post(SourcesFound(mapping))
         paths = [str(s.path) for s in sources]
         if self._tailer is not None and self._tailed <= set(paths):
             for path in paths:
@@ -202,14 +269,14 @@ class LiveApp(DashboardApp):
                     self._note_if_missing(path)
                     self._tailer.add_path(path, start=start_for_new_log(path, self.settings.start))
             self._tailed = set(paths)
-            return
+            return None
         start = self.settings.start if self._tail_stop is None else "end"
         if self._tail_stop is not None:
             self._tail_stop.set()
         self._tailer = None
         self._tailed = set(paths)
         if not paths and not self.settings.commands:
-            return
+            return None
         for path in paths:
             self._note_if_missing(path)
         self._tail_stop = threading.Event()
@@ -223,24 +290,21 @@ class LiveApp(DashboardApp):
             self._tailer.open()
         except Exception as exc:  # the polls go on without the logs
             self._tailer = None
-            self.post_message(Note(f"log tailing stopped: {exc}", key="tailer"))
-            return
-        self.tail_logs(self._tailer, self._tail_stop)
+            self._post(Note(f"log tailing stopped: {exc}", key="tailer"))
+            return None
+        return self._tailer, self._tail_stop
 
     def _note_if_missing(self, path: str) -> None:
         if not Path(path).exists():
-            self.post_message(
-                Note(f"no log file at {path} (yet): showing polls only", key=f"log:{path}")
-            )
+            self._post(Note(f"no log file at {path} (yet): showing polls only", key=f"log:{path}"))
 
     def _on_tail_error(self, exc: Exception) -> None:
         """Tailer errors (in the tailer's thread) become notes."""
-        self.post_message(Note(f"log: {exc}", key=f"log-error:{exc}"))
+        self._post(Note(f"log: {exc}", key=f"log-error:{exc}"))
 
-    @work(thread=True, exclusive=True, group="tailer")
     def tail_logs(self, tailer: MultiTailer, stop: threading.Event) -> None:
         """Follow ``tailer``'s files (opened by the caller) until ``stop`` is set; parse
-        and post each batch. Closes the tailer when done."""
+        and post each batch. Closes the tailer when done. Runs in a thread."""
         from replwatch.grammar.language import GrammarError
         from replwatch.logs.parser import load_default_parser
 
@@ -248,7 +312,7 @@ class LiveApp(DashboardApp):
             parser = load_default_parser()
         except GrammarError as exc:  # a broken user grammar: say so, keep polling
             tailer.close()
-            self.post_message(Note(f"log parsing off: {exc}", key="grammar"))
+            self._post(Note(f"log parsing off: {exc}", key="grammar"))
             return
         year = datetime.now().year
 
@@ -259,14 +323,12 @@ class LiveApp(DashboardApp):
             )
             events = [event for event in fed if event is not None]  # None: a CRI part
             if self.recorder is not None:
-                t = self._elapsed()
-                for event in events:
-                    self.recorder.write_event(t, event)
-            self.post_message(EventsArrived(events))
+                self.recorder.events(self._elapsed(), events)
+            self._post(EventsArrived(events))
 
         try:
             tailer.run(on_lines, stop)
         except Exception as exc:  # the polls go on without the logs
-            self.post_message(Note(f"log tailing stopped: {exc}", key="tailer"))
+            self._post(Note(f"log tailing stopped: {exc}", key="tailer"))
         finally:
             tailer.close()

@@ -1,21 +1,26 @@
 """Replay: a recording played back through the same dashboard, with no server.
 
 :class:`ReplayClock` is the pure part (which records are due at a virtual time);
-:class:`ReplayApp` drives it with a timer and offers pause, step, speed and jump.
+:class:`ReplaySource` drives it with a timer on the dashboard screen and offers
+pause, step, speed and jump.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.css.query import NoMatches
 
 from replwatch.recording import Record, Recording
 from replwatch.topology.snapshot import Snapshot
-from replwatch.tui.app import DashboardApp
 from replwatch.tui.screens.jump import JumpScreen
+from replwatch.tui.source import Source
+
+if TYPE_CHECKING:
+    from replwatch.tui.app import DashboardApp
+    from replwatch.tui.screens.dashboard import DashboardScreen
 
 #: Seconds between replay ticks (at speed 1 a record is at most this late).
 TICK = 0.1
@@ -80,17 +85,25 @@ def _clock_text(seconds: float) -> str:
     return f"{minutes}:{rest:02d}"
 
 
-class ReplayApp(DashboardApp):
-    """The dashboard playing a recording."""
+REPLAY_HELP = """\
+**Replay**: `space` play/pause, `n` step to the next poll, `+`/`-` speed,
+`g` jump to a time, `home` back to the start.
+"""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_play", "Play/Pause"),
-        Binding("n", "step", "Step"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
-        Binding("minus", "slower", "Slower", key_display="-"),
-        Binding("g", "jump", "Jump"),
-        Binding("home", "restart", "Restart", show=False),
+
+class ReplaySource(Source):
+    """A recording, played on a timer of the dashboard screen."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("space", "source('toggle_play')", "Play/Pause"),
+        Binding("n", "source('step')", "Step"),
+        Binding("plus,equals_sign", "source('faster')", "Faster", key_display="+"),
+        Binding("minus", "source('slower')", "Slower", key_display="-"),
+        Binding("g", "source('jump')", "Jump"),
+        Binding("home", "source('restart')", "Restart", show=False),
     ]
+    title = "replwatch replay"
+    help = REPLAY_HELP
 
     def __init__(self, recording: Recording, *, speed: float = 1.0, paused: bool = False) -> None:
         super().__init__()
@@ -99,10 +112,9 @@ class ReplayApp(DashboardApp):
         self.speed = speed
         self.playing = not paused
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.title = "replwatch replay"
-        self.set_interval(TICK, self._tick, name="replay")
+    def start(self, app: DashboardApp, dashboard: DashboardScreen) -> None:
+        super().start(app, dashboard)
+        dashboard.set_interval(TICK, self._tick, name="replay")
         self._show_position()
 
     def _tick(self) -> None:
@@ -120,31 +132,30 @@ class ReplayApp(DashboardApp):
 
     def play(self, records: list[Record]) -> None:
         """Show records: events in batches, each snapshot in its place."""
+        assert self.dashboard is not None
         batch = []
         for record in records:
             if record.kind == "event":
                 batch.append(record.event())
                 continue
             if batch:
-                self.show_events(batch)
+                self.dashboard.show_events(batch)
                 batch = []
-            self.show_snapshot(Snapshot.from_dict(record.data))
+            self.dashboard.show_snapshot(Snapshot.from_dict(record.data))
         if batch:
-            self.show_events(batch)
+            self.dashboard.show_events(batch)
         self._show_position()
 
     def _show_position(self) -> None:
+        if self.app is None:
+            return
         state = "▶" if self.playing and not self.clock.done else "❚❚"
         if self.clock.done:
             state = "end"
-        self.sub_title = (
+        self.app.sub_title = (
             f"{state} {_clock_text(self.clock.now)} / {_clock_text(self.clock.duration)}"
             f"  ×{self.speed:g}  (started {self.recording.header.started})"
         )
-
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        super().show_snapshot(snapshot)
-        self._show_position()
 
     def action_toggle_play(self) -> None:
         self.playing = not self.playing
@@ -163,19 +174,24 @@ class ReplayApp(DashboardApp):
         self._show_position()
 
     def action_restart(self) -> None:
+        """``home``: back to the start and play from there."""
         self.jump_to(0.0)
+        self.playing = True
+        self._show_position()
 
     def action_jump(self) -> None:
         def chosen(t: float | None) -> None:
             if t is not None:
                 self.jump_to(t)
 
-        self.push_screen(JumpScreen(self.clock.duration), chosen)
+        assert self.app is not None
+        self.app.push_screen(JumpScreen(self.clock.duration), chosen)
 
     def jump_to(self, t: float) -> None:
         """Show the state at ``t`` and hold there (space plays on)."""
+        assert self.dashboard is not None
         self.playing = False
         backwards, records = self.clock.seek(t)
         if backwards:
-            self.reset_view()
+            self.dashboard.reset_view()
         self.play(records)

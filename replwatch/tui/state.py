@@ -1,40 +1,32 @@
-"""The dashboard's memory: the latest poll, lag history and link flaps.
+"""The dashboard's view state: the frame to draw and the lag history.
 
-Pure and synchronous (no Textual import): the app feeds it snapshots and events
-as they arrive, live or from a recording, and hands the widgets what it holds.
-Replay rebuilds it from the start of a recording to jump back in time.
+What the logs and polls *mean* (flaps, why a link is down, the last answer of each
+node) is :class:`replwatch.timeline.live.LiveTimeline`'s, pure and shared; this
+module only turns it and each poll into the rows the widgets draw. No Textual
+import: replay rebuilds it from the start of a recording to jump back in time.
 """
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
 from replwatch.events import Event, seconds_between
-from replwatch.follow.sources import guess_node
-from replwatch.poll.addresses import address_key
+from replwatch.timeline.live import LiveTimeline
 from replwatch.topology.snapshot import NODE_AUTH_REQUIRED, NODE_OK, LinkState, NodeState, Snapshot
-from replwatch.tui.view import Frame, LinkView, NodeView
-
-#: Log kinds saying an established link was lost, seen from the replica's log...
-REPLICA_SIDE_LOST = frozenset({"master_link_lost", "master_timeout"})
-#: ...and from the master's log (``peer`` names the replica).
-MASTER_SIDE_LOST = frozenset(
-    {"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"}
-)
-
-#: Log kinds saying the link works again: the replica's own words...
-REPLICA_SIDE_RESTORED = frozenset({"sync_finished", "psync_succeeded"})
-#: ...and its master's (``peer`` names the replica).
-MASTER_SIDE_RESTORED = frozenset({"replica_sync_succeeded", "psync_accepted"})
+from replwatch.tui.view import Frame, LinkStatus, LinkView, NodeStatus, NodeView
 
 #: Lag samples kept per replica: 5 minutes at the default 1 s poll interval.
 HISTORY = 300
 
+#: Master-side sync states (``INFO`` ``slave0:...,state=wait_bgsave``) that are a
+#: sync under way, not a link that is down.
+SYNCING_STATES = frozenset({"syncing", "wait_bgsave", "send_bulk", "connecting", "sync"})
+
 
 def node_view(node: NodeState) -> NodeView:
+    status: NodeStatus
     if node.status == NODE_OK:
         status = "up"
     elif node.status == NODE_AUTH_REQUIRED:
@@ -46,28 +38,48 @@ def node_view(node: NodeState) -> NodeView:
         role=node.role,
         status=status,
         version=node.version,
+        product=_product(node),
         master=node.master_address,
         error=node.error,
         auth_problem=node.auth_problem,
     )
 
 
+def _product(node: NodeState) -> str | None:
+    """``redis`` or ``valkey``: Valkey says so in INFO server (``server_name`` or
+    ``valkey_version``); a server that answers and says neither is Redis."""
+    info = node.info or {}
+    name = str(info.get("server_name") or "").lower()
+    if name:
+        return name
+    if "valkey_version" in info:
+        return "valkey"
+    return "redis" if node.version else None
+
+
 def link_view(link: LinkState, ts: str) -> LinkView:
     progress = None
-    if link.state == "syncing" and link.sync_total_bytes and link.sync_total_bytes > 0:
+    state = link.state
+    if state in SYNCING_STATES:
+        state = "syncing"
+    if state == "syncing" and link.sync_total_bytes and link.sync_total_bytes > 0:
         progress = (link.sync_read_bytes or 0) / link.sync_total_bytes
+    since = seconds_between(link.since, ts)
+    if state == "down" and link.down_seconds is not None:
+        since = float(link.down_seconds)  # the replica's own count beats our first sight
+    shown: LinkStatus = "up" if state == "up" else "syncing" if state == "syncing" else "down"
     return LinkView(
         replica=link.replica,
         master=link.master,
-        state=link.state if link.state in ("up", "syncing") else "down",
+        state=shown,
         master_offset=link.master_offset,
         replica_offset=link.replica_offset,
         lag_bytes=link.lag_bytes,
         lag_seconds=link.lag_seconds,
         last_io_seconds=link.last_io_seconds,
-        since=seconds_between(link.since, ts),
+        since=since,
         sync_progress=progress,
-        sync_left_bytes=link.sync_left_bytes if link.state == "syncing" else None,
+        sync_left_bytes=link.sync_left_bytes if state == "syncing" else None,
         catchup_rate=link.catch_up_rate,
         backlog_headroom=link.backlog_headroom,
     )
@@ -82,7 +94,12 @@ def frame_of(snapshot: Snapshot, last_up: dict[str, NodeState] | None = None) ->
         view = node_view(node)
         last = last_up.get(view.address)
         if view.status != "up" and last is not None:
-            view = replace(view, role=view.role or last.role, version=view.version or last.version)
+            view = replace(
+                view,
+                role=view.role or last.role,
+                version=view.version or last.version,
+                product=view.product or _product(last),
+            )
         nodes.append(view)
     return Frame(
         nodes=tuple(nodes),
@@ -91,115 +108,99 @@ def frame_of(snapshot: Snapshot, last_up: dict[str, NodeState] | None = None) ->
     )
 
 
-@dataclass(slots=True)
-class _LossEpisode:
-    """One loss of a replica's link, from its first report until the link works again.
-
-    Both ends usually log the same loss (the replica ``Connection with master
-    lost``, the master ``Connection with replica ... lost``), but often only one
-    does: a replica stopped cleanly says nothing about its link, a master killed
-    says nothing at all. So a report counts as a new loss unless it belongs to
-    the last one: that is not restored yet (a timeout is logged as a timeout and
-    then as a lost connection), or the other end reported it and it was restored
-    only after this report was written (the two logs are read independently).
-    """
-
-    sides: set[str] = field(default_factory=set)
-    restored: str | None = None
-
-
-class FlapCounter:
-    """Replica -> link losses, each counted once whichever logs report it."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self._last: dict[str, _LossEpisode] = {}
-
-    def lost(self, replica: str, side: str, ts: str | None) -> None:
-        last = self._last.get(replica)
-        if last is not None and (
-            last.restored is None or (side not in last.sides and _no_later(ts, last.restored))
-        ):
-            last.sides.add(side)
-            return
-        self._last[replica] = _LossEpisode(sides={side})
-        self.counts[replica] += 1
-
-    def restored(self, replica: str, ts: str | None) -> None:
-        last = self._last.get(replica)
-        if last is not None and last.restored is None:
-            last.restored = ts
-
-
-def _no_later(ts: str | None, restored: str | None) -> bool:
-    """Whether a loss logged at ``ts`` can still belong to an episode restored at ``restored``."""
-    if restored is None:
-        return True
-    gap = seconds_between(ts, restored)
-    return gap is not None and gap >= 0
-
-
-def _canonical_peer(peer: str) -> str:
-    """A peer address from a log line in the poller's ``host:port`` spelling."""
-    host, sep, port = peer.rpartition(":")
-    if not sep or not port.isdigit():
-        return peer
-    return address_key(host.strip("[]"), int(port))
-
-
 class DashboardState:
-    """What the screens show, accumulated from polls and log events."""
+    """The frame on screen and the lag history, over a :class:`LiveTimeline`."""
 
     def __init__(self, *, node_of_source: dict[str, str] | None = None) -> None:
-        self.snapshot: Snapshot | None = None
+        self.timeline = LiveTimeline(node_of_source=node_of_source)
         self.frame = Frame()
         self.lag_history: dict[str, deque[float]] = {}
-        self.node_of_source: dict[str, str] = dict(node_of_source or {})
-        self._flaps = FlapCounter()
-        self._unknown: set[str] = set()  # sources no node could be guessed for
-        #: each node's last answer, for the details of a node that is down now
-        self.last_up: dict[str, NodeState] = {}
+        self._first_ts: str | None = None
+
+    # The timeline's facts, read through here by the screens.
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self.timeline.snapshot
+
+    @property
+    def last_up(self) -> dict[str, NodeState]:
+        return self.timeline.last_up
+
+    @property
+    def node_of_source(self) -> dict[str, str]:
+        return self.timeline.node_of_source
 
     def set_sources(self, node_of_source: dict[str, str]) -> None:
-        """New log files were found; events from them are credited to their nodes."""
-        self.node_of_source = dict(node_of_source)
+        self.timeline.set_sources(node_of_source)
 
     def apply_snapshot(self, snapshot: Snapshot) -> Frame:
-        self.snapshot = snapshot
-        self.frame = frame_of(snapshot, self.last_up)
-        self.last_up.update({n.address: n for n in snapshot.nodes if n.ok})
+        previous = {link.replica: link for link in self.frame.links}
+        frame = frame_of(snapshot, self.timeline.last_up)
+        self.timeline.apply_snapshot(snapshot)
+        self._first_ts = self._first_ts or snapshot.ts
+        nodes = {node.address: node for node in frame.nodes}
+        links = tuple(
+            self._explained(link, previous.get(link.replica), nodes.get(link.replica), snapshot.ts)
+            for link in frame.links
+        )
+        self.frame = replace(frame, links=links)
         for link in self.frame.links:
             samples = self.lag_history.setdefault(link.replica, deque(maxlen=HISTORY))
             samples.append(float(link.lag_bytes or 0))
         return self.frame
 
-    def apply_events(self, events: Iterable[Event]) -> None:
-        """Count the link losses the logs report (polls between them may see none),
-        and learn which node writes each log file."""
-        for event in events:
-            if event.line is None:  # log events only: polls have their own picture
-                continue
-            node = self._node_of(event.source)
-            peer = event.fields.get("peer")
-            if event.kind in REPLICA_SIDE_LOST and node is not None:
-                self._flaps.lost(node, "replica", event.ts)
-            elif event.kind in MASTER_SIDE_LOST and peer:
-                self._flaps.lost(_canonical_peer(str(peer)), "master", event.ts)
-            elif event.kind in REPLICA_SIDE_RESTORED and node is not None:
-                self._flaps.restored(node, event.ts)
-            elif event.kind in MASTER_SIDE_RESTORED and peer:
-                self._flaps.restored(_canonical_peer(str(peer)), event.ts)
+    def _explained(
+        self, link: LinkView, before: LinkView | None, replica: NodeView | None, ts: str
+    ) -> LinkView:
+        """Add what the logs and the last poll know to one link's row: its cause in
+        words, a ``since`` older than the dashboard, and the last known offsets of a
+        replica that stopped answering (marked stale)."""
+        timeline = self.timeline
+        since = link.since
+        change = timeline.last_change(link.replica)
+        first_seen = (
+            since is not None
+            and self._first_ts is not None
+            and ((seconds_between(self._first_ts, ts) or 0) - since <= 0.5)
+        )
+        if change is not None and change.up == (link.state == "up") and first_seen:
+            logged = seconds_between(change.ts, ts)
+            if logged is not None and since is not None and logged > since:
+                since = logged  # the log saw this state begin before the dashboard started
+        stale = replica is not None and replica.status != "up"
+        replica_offset, lag_bytes, lag_seconds = (
+            link.replica_offset,
+            link.lag_bytes,
+            link.lag_seconds,
+        )
+        if stale and before is not None:
+            replica_offset = replica_offset if replica_offset is not None else before.replica_offset
+            lag_bytes = lag_bytes if lag_bytes is not None else before.lag_bytes
+            lag_seconds = lag_seconds if lag_seconds is not None else before.lag_seconds
+        state = link.state
+        if stale and state == "up":
+            # The master still counts the link up (until repl-timeout), but the replica
+            # does not answer: the table says what the tree says.
+            state = "down"
+        cause = timeline.cause(
+            link.replica, state, down_for=since if state == "down" else None, now=ts
+        )
+        if cause is None and stale:
+            cause = "replica does not answer (figures are its last known ones)"
+        return replace(
+            link,
+            state=state,
+            since=since,
+            replica_offset=replica_offset,
+            lag_bytes=lag_bytes,
+            lag_seconds=lag_seconds,
+            stale=stale,
+            cause=cause,
+        )
 
-    def _node_of(self, source: str) -> str | None:
-        """The node that writes ``source``; guessed from the file name's port if unsaid."""
-        node = self.node_of_source.get(source)
-        if node is None and self.snapshot is not None and source not in self._unknown:
-            node = guess_node(Path(source), (n.address for n in self.snapshot.nodes))
-            if node is None:
-                self._unknown.add(source)
-            else:
-                self.node_of_source[source] = node
-        return node
+    def apply_events(self, events: Iterable[Event]) -> None:
+        """Hand the log events to the timeline (flaps, causes, node of each log)."""
+        self.timeline.apply_events(events)
 
     def history(self) -> dict[str, tuple[float, ...]]:
         return {replica: tuple(samples) for replica, samples in self.lag_history.items()}
@@ -207,4 +208,9 @@ class DashboardState:
     def flaps(self) -> dict[str, int]:
         """Replica -> how many times the logs said its link was lost (each loss once,
         whether one end or both logged it)."""
-        return dict(sorted(self._flaps.counts.items()))
+        return self.timeline.flaps()
+
+    def flap_spans(self) -> dict[str, float]:
+        """Replica -> seconds of log history its flaps span."""
+        spans = {r: self.timeline.flap_span(r) for r in self.timeline.flaps()}
+        return {r: s for r, s in spans.items() if s is not None}

@@ -2,7 +2,7 @@
 
 The widgets draw these rows, not the model's objects directly, so each widget
 needs only the few values it draws and can be fed fixed data in tests. The
-rows are built from a poll ``Snapshot`` by :mod:`replwatch.tui.adapt`.
+rows are built from a poll ``Snapshot`` by :mod:`replwatch.tui.state`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ class NodeView:
     role: str | None = None
     status: NodeStatus = "unknown"
     version: str | None = None
+    #: ``redis`` or ``valkey``
+    product: str | None = None
     master: str | None = None
     error: str | None = None
     #: for status ``auth``: ``noauth`` (no password given), ``wrongpass`` or ``noperm``
@@ -46,6 +48,10 @@ class LinkView:
     sync_left_bytes: int | None = None
     catchup_rate: float | None = None
     backlog_headroom: int | None = None
+    #: the replica does not answer: its offsets and lag are the last ones it told
+    stale: bool = False
+    #: why the link is not up, in words, from the logs ("down 42 s: master refused connection")
+    cause: str | None = None
 
     @property
     def key(self) -> str:

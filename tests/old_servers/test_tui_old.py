@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from replwatch.lab import Lab, find_server, free_ports
-from replwatch.tui.live import LiveApp
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.live import LiveSource
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.notes import NotesBar
 from tests.old_servers.servers import old_server_binaries
@@ -40,7 +41,7 @@ async def test_dashboard_follows_an_old_server_lab(binary: Path, tmp_path: Path)
     await asyncio.to_thread(lab.up)
     try:
         master, (first, second) = lab.master_port, lab.replica_ports
-        app = LiveApp(replace(settings_for(lab, password=PASSWORD), start="end"))
+        app = DashboardApp(LiveSource(replace(settings_for(lab, password=PASSWORD), start="end")))
         async with app.run_test(size=(120, 40)) as pilot:
             feed = app.query_one(EventFeed)
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from replwatch.lab import Lab, port_in_use
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials
-from replwatch.tui.demo import DemoApp
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.demo import DemoSource
 from replwatch.tui.live import LiveSettings
 from tests.tui.test_live import link_state, wait_for
 
@@ -26,7 +27,7 @@ async def test_demo_keys_stop_start_write_and_kill(lab_factory) -> None:  # type
         interval=0.2,
     )
     replica = lab.replica_ports[0]
-    app = DemoApp(lab, settings)
+    app = DashboardApp(DemoSource(lab, settings))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: link_state(app, replica) == "up", 5)
         await pilot.press("2")
@@ -122,3 +123,21 @@ def test_demo_sigterm_while_its_servers_start_leaves_none_running(tmp_path: Path
         running = _reap(proc, lab_dir)
     assert running == [], f"the demo left servers running on {running}"
     assert b"Traceback" not in out
+
+
+async def test_ctrl_c_quits_and_stops_every_server_of_the_demo(lab_factory) -> None:  # type: ignore[no-untyped-def]
+    """ctrl+c is q: the app ends (no 'press ctrl+q') and the demo's servers stop."""
+    lab: Lab = lab_factory(3, password="foobared")
+    settings = LiveSettings(
+        targets=[Address("127.0.0.1", port) for port in lab.ports],
+        credentials=Credentials(password="foobared"),
+        interval=0.2,
+    )
+    app = DashboardApp(DemoSource(lab, settings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.state.frame.links) == 2, 5)
+        assert all(port_in_use(port) for port in lab.ports)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.return_code is not None or not app.is_running
+    assert [port for port in lab.ports if port_in_use(port)] == []

@@ -17,7 +17,8 @@ from replwatch.lab import Lab, free_ports
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials
 from replwatch.poll.rounds import PollSettings
-from replwatch.tui.live import LiveApp, LiveSettings
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.live import LiveSettings, LiveSource
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.notes import NotesBar
 from tests.tui.test_replay import tree_labels
@@ -44,7 +45,7 @@ async def wait_for(pilot, check: Callable[[], bool], timeout: float) -> float:  
     return time.monotonic() - started
 
 
-def link_state(app: LiveApp, port: int) -> str | None:
+def link_state(app: DashboardApp, port: int) -> str | None:
     for link in app.state.frame.links:
         if link.replica.endswith(f":{port}"):
             return link.state
@@ -54,7 +55,7 @@ def link_state(app: LiveApp, port: int) -> str | None:
 async def test_live_topology_follows_stop_start_and_master_restart(seed_lab: Lab) -> None:
     lab = seed_lab
     replica = lab.replica_ports[0]
-    app = LiveApp(settings_for(lab))
+    app = DashboardApp(LiveSource(settings_for(lab)))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: len(app.state.frame.links) == 2, 5)
         labels = tree_labels(app)
@@ -104,7 +105,7 @@ async def test_wrong_password_dead_node_and_missing_log_show_as_notes(
     settings = replace(
         settings_for(lab, password="Zq9-not-it", extra=[dead]), logs=(LogSource(missing),)
     )
-    app = LiveApp(settings)
+    app = DashboardApp(LiveSource(settings))
     async with app.run_test(size=(80, 24)) as pilot:
         expected = {f"127.0.0.1:{lab.master_port}": "auth", f"127.0.0.1:{dead}": "down"}
 
@@ -128,7 +129,7 @@ async def test_hung_server_shows_as_down_and_the_screen_keeps_going(lab_factory)
     lab = lab_factory(2, password="foobared")
     replica = lab.replica_ports[0]
     settings = replace(settings_for(lab), poll=PollSettings(connect_timeout=0.3, read_timeout=0.5))
-    app = LiveApp(settings)
+    app = DashboardApp(LiveSource(settings))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: link_state(app, replica) == "up", 5)
         pid = lab.pid(replica)
@@ -149,5 +150,33 @@ async def test_hung_server_shows_as_down_and_the_screen_keeps_going(lab_factory)
                 pilot, lambda: app.state.snapshot is not None and app.state.snapshot.ts != polled, 3
             )
             assert f"{address} is down" in " ".join(app.query_one(NotesBar).notes.values())
+        finally:
+            os.kill(pid, signal.SIGCONT)
+
+
+async def test_a_replica_that_stops_answering_keeps_its_last_offsets_marked_stale(
+    seed_lab: Lab,
+) -> None:
+    """SIGSTOP: the master still lists the replica as online, the replica answers
+    nothing. The table must say what the tree says, and keep the last figures."""
+    lab = seed_lab
+    replica = lab.replica_ports[0]
+    app = DashboardApp(LiveSource(settings_for(lab)))
+    address = f"127.0.0.1:{replica}"
+
+    def row():  # type: ignore[no-untyped-def]
+        return next((link for link in app.state.frame.links if link.replica == address), None)
+
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: row() is not None and row().replica_offset is not None, 5)
+        pid = lab.pid(replica)
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            await wait_for(pilot, lambda: row() is not None and row().stale, 15)
+            link = row()
+            assert link.state == "down"
+            assert link.replica_offset is not None  # its last known offset, not '-'
+            assert any(f":{replica} down" in label for label in tree_labels(app))
         finally:
             os.kill(pid, signal.SIGCONT)

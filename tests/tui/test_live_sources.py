@@ -11,7 +11,8 @@ from pathlib import Path
 from replwatch.follow.sources import LogSource
 from replwatch.lab import free_ports
 from replwatch.poll.addresses import Address
-from replwatch.tui.live import NEW_LOG_MAX_BYTES, LiveApp, LiveSettings, start_for_new_log
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.live import NEW_LOG_MAX_BYTES, LiveSettings, LiveSource, start_for_new_log
 from replwatch.tui.widgets.event_feed import EventFeed
 from tests.tui.test_live import wait_for
 
@@ -23,7 +24,7 @@ def _append(path: Path, *seconds: int) -> None:
         f.write("".join(LINE.format(s) for s in seconds))
 
 
-def _lines_of(app: LiveApp, path: Path) -> list[int | None]:
+def _lines_of(app: DashboardApp, path: Path) -> list[int | None]:
     return [e.line for e in app.query_one(EventFeed).all_events() if e.source == str(path)]
 
 
@@ -37,21 +38,21 @@ async def test_a_log_found_later_is_added_without_losing_lines(tmp_path: Path) -
         discover_logs=False,
         start="start",
     )
-    app = LiveApp(settings)
+    app = DashboardApp(LiveSource(settings))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: _lines_of(app, a) == [1, 2], 10)
-        tailer = app._tailer
+        tailer = app.source._tailer
         b = tmp_path / "10002.log"
         _append(b, 3)  # a node that just started: its startup line is news
         _append(a, 4)  # written in the gap
-        app._use_sources([*app._sources, LogSource(b, "127.0.0.1:10002")])
+        app.source._use_sources([*app.source._sources, LogSource(b, "127.0.0.1:10002")])
         _append(a, 5)
         _append(b, 6)
         await wait_for(
             pilot, lambda: len(_lines_of(app, a)) >= 4 and len(_lines_of(app, b)) >= 2, 10
         )
         await pilot.pause(0.5)  # a duplicate would show up now
-        assert app._tailer is tailer, "the tailer was restarted"
+        assert app.source._tailer is tailer, "the tailer was restarted"
         assert _lines_of(app, a) == [1, 2, 3, 4]
         assert _lines_of(app, b) == [1, 2]
         await pilot.press("q")

@@ -11,8 +11,9 @@ from replwatch.cli.tui_cmd import replay, tui
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials
 from replwatch.recording import RecordingHeader, RecordingWriter, load_recording
-from replwatch.tui.live import LiveApp, LiveSettings
-from replwatch.tui.replay import ReplayApp
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.live import LiveSettings, LiveSource
+from replwatch.tui.replay import ReplaySource
 from tests.tui.test_live import wait_for
 from tests.tui.test_replay import tree_labels
 
@@ -30,7 +31,7 @@ async def test_recorded_live_session_replays_the_same_topology(lab_factory, tmp_
         interval=0.2,
         start="start",
     )
-    app = LiveApp(settings, recorder=recorder)
+    app = DashboardApp(LiveSource(settings, recorder=recorder))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: len(app.state.frame.links) == 2, 5)
         await wait_for(pilot, lambda: len(app.state.node_of_source) == 3, 5)
@@ -45,9 +46,9 @@ async def test_recorded_live_session_replays_the_same_topology(lab_factory, tmp_
     assert {str(lab.log_path(port)) for port in lab.ports} <= sources
     assert "foobared" not in path.read_text()
 
-    replayed = ReplayApp(recording, speed=64)
+    replayed = DashboardApp(ReplaySource(recording, speed=64))
     async with replayed.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: replayed.clock.done, 10)
+        await wait_for(pilot, lambda: replayed.source.clock.done, 10)
         await pilot.pause()
         assert tree_labels(replayed) == live_labels
 

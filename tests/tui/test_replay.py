@@ -7,7 +7,8 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from replwatch.recording import load_recording
-from replwatch.tui.replay import ReplayApp, ReplayClock
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.replay import ReplayClock, ReplaySource
 from replwatch.tui.widgets.event_feed import EventFeed
 from replwatch.tui.widgets.links_table import LinksTable
 from replwatch.tui.widgets.topology import TopologyTree
@@ -24,7 +25,7 @@ def test_clock_steps_poll_by_poll_and_seeks_back(tmp_path: Path) -> None:
     assert clock.advance(10) and clock.done
 
 
-def tree_labels(app: ReplayApp) -> list[str]:
+def tree_labels(app: DashboardApp) -> list[str]:
     tree = app.query_one(TopologyTree)
     labels: list[str] = []
 
@@ -38,13 +39,15 @@ def tree_labels(app: ReplayApp) -> list[str]:
 
 
 async def test_replay_shows_the_recorded_topology_flap_and_feed(tmp_path: Path) -> None:
-    app = ReplayApp(load_recording(write_recording(tmp_path / "s.jsonl")), paused=True)
+    app = DashboardApp(
+        ReplaySource(load_recording(write_recording(tmp_path / "s.jsonl")), paused=True)
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         assert tree_labels(app) == []
         await pilot.press("n")  # one poll
         await pilot.pause()
         labels = tree_labels(app)
-        assert labels[0].startswith("● :10000 master 7.0.15")
+        assert labels[0].startswith("● :10000 master redis 7.0.15")  # product and version
         assert any(":10002 sync" in label and "20%" in label for label in labels)
         await pilot.press("n")  # the log events, then the next poll
         await pilot.pause()
@@ -58,19 +61,21 @@ async def test_replay_shows_the_recorded_topology_flap_and_feed(tmp_path: Path) 
 
 
 async def test_replay_plays_to_the_end_and_jumps_back(tmp_path: Path) -> None:
-    app = ReplayApp(load_recording(write_recording(tmp_path / "s.jsonl")), speed=64)
+    app = DashboardApp(
+        ReplaySource(load_recording(write_recording(tmp_path / "s.jsonl")), speed=64)
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(50):
             await pilot.pause(0.05)
-            if app.clock.done:
+            if app.source.clock.done:
                 break
-        assert app.clock.done
+        assert app.source.clock.done
         assert app.query_one(LinksTable).row_count == 2
         await pilot.press("g")
         await pilot.pause()
         await pilot.press(*"0.5", "enter")
         await pilot.pause()
-        assert app.clock.now == 0.5
+        assert app.source.clock.now == 0.5
         # Back at the first poll: the log events that came later are gone again.
         assert [e.kind for e in app.query_one(EventFeed).shown] == ["link_up"]
         assert app.query_one("#feed-table", DataTable).row_count == 1

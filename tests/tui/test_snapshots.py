@@ -13,13 +13,14 @@ from tests.tui.sample_session import LOG_R2, R2, log_events, poll_events, snapsh
 
 async def feed_session(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
+    await pilot.pause()  # the dashboard screen is composed
     for snapshot in snapshots():
         app.show_snapshot(snapshot)
     app.show_events(poll_events() + log_events())
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (132, 40)], ids=["80x24", "132x40"])
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
 def test_main_screen(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     app = DashboardApp(node_of_source={LOG_R2: R2})
     assert snap_compare(app, terminal_size=size, run_before=feed_session)

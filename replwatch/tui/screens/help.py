@@ -1,4 +1,4 @@
-"""The help screen: what each key does, and what the colours mean."""
+"""The help screen: what each key does, and what every column, figure and colour means."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-HELP = """\
+from replwatch.tui.glossary import glossary_markdown
+
+KEYS = """\
 # replwatch dashboard
 
 | key | does |
@@ -22,28 +24,22 @@ HELP = """\
 | `t` | dark / light theme |
 | `ctrl+p` | command palette |
 | `?` | this help |
-| `q` | quit |
-
-**Replay**: `space` play/pause, `n` step to the next poll, `+`/`-` speed,
-`g` jump to a time, `home` back to the start.
-
-**Demo**: `1` `2` `3` stop/start node 1-3, `k` kill the master (SIGKILL),
-`w` write a key on the master.
-
-**Colours**: links green = up, amber = syncing (with a progress bar while a full
-sync runs), red = down; magenta = the node needs a password.
-⚡N on a link counts the times its log said the link was lost, which catches
-flaps that came and went between two polls.
+| `q`, `ctrl+c` | quit |
 """
 
 
 class HelpScreen(ModalScreen[None]):
-    """Any of escape, q or ? closes it."""
+    """Any of escape, q or ? closes it; ``extra`` is the source's own keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "app.pop_screen", "Close"),
     ]
 
+    def __init__(self, extra: str = "") -> None:
+        super().__init__()
+        self.extra = extra
+
     def compose(self) -> ComposeResult:
+        text = KEYS + ("\n" + self.extra if self.extra else "") + "\n" + glossary_markdown()
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP)
+            yield Markdown(text)

@@ -64,9 +64,9 @@ class LagHistory(VerticalScroll):
         links = {link.replica: link for link in self.frame.links}
         wanted = sorted(set(self.history) | set(links))
         rows = {row.replica: row for row in self.query(LagRow)}
-        for replica, row in rows.items():
+        for replica, old in rows.items():
             if replica not in wanted:
-                row.remove()
+                old.remove()
         for replica in wanted:
             row = rows.get(replica)
             if row is None:

@@ -89,8 +89,7 @@ class TopologyTree(Tree[str]):
         text.append(short_address(address), "bold")
         if link is None:  # replicas sit under their master; say what the roots are
             role = node.role if node and node.role else "?"
-            version = f" {node.version}" if node and node.version else ""
-            text.append(f" {role}{version}", "dim")
+            text.append(f" {role}", "dim")
         if status == "down":
             text.append(" down", STATE_STYLE["down"])
         elif status == "auth":
@@ -104,6 +103,8 @@ class TopologyTree(Tree[str]):
         flaps = self.flaps.get(address, 0)
         if flaps:
             text.append(f" ⚡{flaps}", "bold yellow")
+        if node is not None and node.version:  # every node: which server, which release
+            text.append(f" {node.product or ''} {node.version}".replace("  ", " "), "dim")
         return text
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
