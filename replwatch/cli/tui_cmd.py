@@ -99,6 +99,10 @@ def tui(
         logs=tuple(parse_log_option(value) for value in logs),
         discover_logs=not no_discover,
         commands=commands,
+        follow=connection.follow,
+        sentinels=connection.sentinels,
+        sentinel_credentials=connection.sentinel_credentials,
+        master_name=connection.master_name,
     )
     recorder = None
     if record is not None:

@@ -54,6 +54,8 @@ class LiveSettings:
         discover_logs: ask local servers where their log is.
         start: where to begin in each log: ``"end"``, ``"start"`` or the last N lines.
         commands: live sources (``--exec``, ``--docker`` …) tailed with the files.
+        follow / sentinels / sentinel_credentials / master_name: discovery, as for
+            ``status`` (see :class:`replwatch.poll.rounds.Poller`).
     """
 
     targets: Sequence[Address]
@@ -65,6 +67,10 @@ class LiveSettings:
     discover_logs: bool = True
     start: str | int = 20
     commands: tuple[CommandSpec, ...] = ()
+    follow: bool = True
+    sentinels: Sequence[Address] = ()
+    sentinel_credentials: Credentials | None = None
+    master_name: str | None = None
 
 
 #: A log found mid-session at most this big is read from its start: it belongs to a
@@ -214,6 +220,10 @@ class LiveSource(Source):
             credentials=settings.credentials,
             tls=settings.tls,
             settings=settings.poll,
+            follow=settings.follow,
+            sentinels=settings.sentinels,
+            sentinel_credentials=settings.sentinel_credentials,
+            master_name=settings.master_name,
         ) as poller:
             async for snapshot in poller.watch(settings.interval):
                 events = diff(prev, snapshot)
@@ -231,7 +241,7 @@ class LiveSource(Source):
                     refused: dict[str, str] = {}
                     self._discovered.update(discovered_logs(snapshot, self._log_verifier, refused))
                     for node, why in refused.items():
-                        self.post_message(Note(f"{node}: {why}", key=f"log-refused:{node}"))
+                        self._post(Note(f"{node}: {why}", key=f"log-refused:{node}"))
                     sources = resolve_sources(self._discovered, settings.logs, nodes)
                     if sources != self._sources:
                         await self._switch_sources(sources)
