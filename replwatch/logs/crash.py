@@ -30,6 +30,8 @@ TRAILER_LINES = 12
 """Lines after END ("Please report the crash by opening an issue ...") kept with it."""
 
 _UNTYPED = frozenset({"unrecognized", "malformed"})
+_FOLDED = _UNTYPED | {"crash", "crash_report"}
+"""Kinds the fold may retype inside a block (the grammar's crash lines included)."""
 
 _START = re.compile(r"=== (?:REDIS|VALKEY) BUG REPORT START\b")
 _END = re.compile(r"=== (?:REDIS|VALKEY) BUG REPORT END\b")
@@ -42,7 +44,7 @@ _SIGNAL = re.compile(
 )
 _GURU = re.compile(r"Guru Meditation: (?P<msg>.*) #(?P<file>[^:\s]+):(?P<line>\d+)")
 _SOFTWARE_FAILURE = re.compile(r"!!! Software Failure\. Press left mouse button to continue")
-_SECTION = re.compile(r"------ (?P<name>[A-Z][A-Z ]*[A-Z]) ------")
+_SECTION = re.compile(r"(?:------ (?P<name>[A-Z][A-Z ]*[A-Z]) ------|--- (?P<old>[A-Z][A-Z ]*[A-Z]))")
 
 _SECTIONS = {
     "STACK TRACE": "stack",
@@ -106,28 +108,30 @@ def fold_crash_reports(events: Iterable[Event]) -> Iterator[Event]:
             continue
         trailer = 0
         if start is None:
-            if ev.kind != "crash" and not (ev.kind in _UNTYPED and _opens(msg)):
+            if ev.kind != "crash" and not (ev.kind in _FOLDED and _opens(msg)):
                 yield ev
                 continue
             start, count, section, crashed = (ev.line or 0), 0, "header", False
         count += 1
-        reason = _reason(msg) if ev.kind in _UNTYPED or ev.kind == "crash" else None
+        reason = _reason(msg) if ev.kind in _FOLDED else None
         m = _SECTION.fullmatch(msg)
         if m:
-            section = _SECTIONS.get(m["name"], m["name"].lower().replace(" ", "_"))
+            name = m["name"] or m["old"]
+            section = _SECTIONS.get(name, name.lower().replace(" ", "_"))
         if _END.search(msg):
             section = "end"
         if reason is not None and not crashed:
             crashed = True
             fields = {**reason, **dict(ev.fields), "crash_line": start}
             yield replace(ev, kind="crash", fields=fields)
-        elif ev.kind in _UNTYPED or ev.kind == "crash":
+        elif ev.kind in _FOLDED:
             if section == "end" and not crashed:
                 crashed = True
                 yield replace(ev, kind="crash",
                               fields={"reason": "unknown", "crash_line": start})
             else:
-                fields2: dict[str, Any] = {"section": section, "crash_line": start}
+                fields2: dict[str, Any] = {**dict(ev.fields), "section": section,
+                                           "crash_line": start}
                 if reason is not None:
                     fields2.update(reason)
                 yield replace(ev, kind="crash_report", fields=fields2)
