@@ -44,7 +44,9 @@ _SIGNAL = re.compile(
 )
 _GURU = re.compile(r"Guru Meditation: (?P<msg>.*) #(?P<file>[^:\s]+):(?P<line>\d+)")
 _SOFTWARE_FAILURE = re.compile(r"!!! Software Failure\. Press left mouse button to continue")
-_SECTION = re.compile(r"(?:------ (?P<name>[A-Z][A-Z ]*[A-Z]) ------|--- (?P<old>[A-Z][A-Z ]*[A-Z]))")
+_SECTION = re.compile(
+    r"(?:------ (?P<name>[A-Z][A-Z ]*[A-Z]) ------|--- (?P<old>[A-Z][A-Z ]*[A-Z]))"
+)
 
 _SECTIONS = {
     "STACK TRACE": "stack",
