@@ -1,0 +1,145 @@
+"""Fold crash reports (``=== REDIS BUG REPORT START`` ... ``END``, assertion and
+Guru Meditation blocks) into ``crash`` / ``crash_report`` events.
+
+Why a fold: most lines of a bug report have no Redis header (stack frames, register
+dumps, raw INFO output), so line by line they are ``malformed`` or ``unrecognized``
+and a crash reads as a wall of noise. This pure, streaming function keeps a few
+scalars of state (never the block's lines): inside a block every line that no rule
+typed becomes ``crash_report`` with its ``section`` and ``crash_line`` (the line
+number where the block started). Exactly one ``crash`` event is emitted per block:
+at the first line telling the reason (signal, assertion, panic), or, when the block
+ends without one, at the line that ends it. A block longer than ``MAX_BLOCK_LINES``
+or interrupted by a normal typed log line is closed, so a truncated block ends cleanly.
+
+Usage: ``events = fold_crash_reports(events)`` right after the line parser, per source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from replwatch.events import Event
+
+MAX_BLOCK_LINES = 5000
+"""A bug report is a few hundred lines; beyond this the block is treated as ended."""
+
+TRAILER_LINES = 12
+"""Lines after END ("Please report the crash by opening an issue ...") kept with it."""
+
+_UNTYPED = frozenset({"unrecognized", "malformed"})
+_FOLDED = _UNTYPED | {"crash", "crash_report"}
+"""Kinds the fold may retype inside a block (the grammar's crash lines included)."""
+
+_START = re.compile(r"=== (?:REDIS|VALKEY) BUG REPORT START\b")
+_END = re.compile(r"=== (?:REDIS|VALKEY) BUG REPORT END\b")
+_ASSERT = re.compile(r"=== ASSERTION FAILED( CLIENT CONTEXT| OBJECT CONTEXT)? ===")
+_ASSERT_EXPR = re.compile(r"==> (?P<file>[^:\s]+):(?P<line>\d+) '(?P<expr>.*)' is not true")
+_SIGNAL = re.compile(
+    r"(?:(?P<server>Redis|Valkey|valkey|redis) (?P<version>\S+) crashed by signal: "
+    r"(?P<signal>\d+)(?:, si_code: (?P<si_code>-?\d+))?"
+    r"|======= Ooops! Redis (?P<version2>\S+) got signal: -(?P<signal2>\d+)- =======)"
+)
+_GURU = re.compile(r"Guru Meditation: (?P<msg>.*) #(?P<file>[^:\s]+):(?P<line>\d+)")
+_SOFTWARE_FAILURE = re.compile(r"!!! Software Failure\. Press left mouse button to continue")
+_SECTION = re.compile(
+    r"(?:------ (?P<name>[A-Z][A-Z ]*[A-Z]) ------|--- (?P<old>[A-Z][A-Z ]*[A-Z]))"
+)
+
+_SECTIONS = {
+    "STACK TRACE": "stack",
+    "REGISTERS": "registers",
+    "INFO OUTPUT": "info",
+    "CLIENT LIST OUTPUT": "clients",
+    "CURRENT CLIENT INFO": "client",
+    "MODULES INFO OUTPUT": "modules",
+    "FAST MEMORY TEST": "memtest",
+    "DUMPING CODE AROUND EIP": "code",
+    "CONFIG DEBUG OUTPUT": "config",
+}
+
+
+def _reason(message: str) -> dict[str, Any] | None:
+    """The crash's reason as fields when ``message`` tells it, else ``None``."""
+    m = _SIGNAL.search(message)
+    if m:
+        fields: dict[str, Any] = {"reason": "signal",
+                                  "signal": int(m["signal"] or m["signal2"]),
+                                  "version": m["version"] or m["version2"]}
+        if m["si_code"] is not None:
+            fields["si_code"] = int(m["si_code"])
+        return fields
+    m = _ASSERT_EXPR.search(message)
+    if m:
+        return {"reason": "assertion", "file": m["file"], "line": int(m["line"]),
+                "expr": m["expr"]}
+    m = _GURU.search(message)
+    if m:
+        return {"reason": "panic", "panic": m["msg"], "file": m["file"],
+                "line": int(m["line"])}
+    return None
+
+
+def _opens(message: str) -> bool:
+    return bool(_START.search(message) or _ASSERT.search(message)
+                or _SOFTWARE_FAILURE.search(message) or _reason(message))
+
+
+def fold_crash_reports(events: Iterable[Event]) -> Iterator[Event]:
+    """Yield ``events`` with crash blocks typed (see the module docstring).
+
+    Lines the grammar typed as something else than ``crash`` (a normal log line in
+    the middle of a report, e.g. ``Bio worker thread #0 terminated``) pass unchanged;
+    a typed line outside the report's usual ones does not close the block, only
+    END, the size cap, or the end of input do.
+    """
+    start: int | None = None  # line number of the open block's first line
+    count = 0
+    section = "header"
+    crashed = False  # this block already yielded its crash event
+    trailer = 0  # lines left in the after-END trailer
+    trailer_start = 0
+    for ev in events:
+        msg = ev.message.strip()
+        if start is None and trailer and ev.kind in _UNTYPED:
+            trailer -= 1
+            yield replace(ev, kind="crash_report",
+                          fields={"section": "trailer", "crash_line": trailer_start})
+            continue
+        trailer = 0
+        if start is None:
+            if ev.kind != "crash" and not (ev.kind in _FOLDED and _opens(msg)):
+                yield ev
+                continue
+            start, count, section, crashed = (ev.line or 0), 0, "header", False
+        count += 1
+        reason = _reason(msg) if ev.kind in _FOLDED else None
+        m = _SECTION.fullmatch(msg)
+        if m:
+            name = m["name"] or m["old"]
+            section = _SECTIONS.get(name, name.lower().replace(" ", "_"))
+        if _END.search(msg):
+            section = "end"
+        if reason is not None and not crashed:
+            crashed = True
+            fields = {**reason, **dict(ev.fields), "crash_line": start}
+            yield replace(ev, kind="crash", fields=fields)
+        elif ev.kind in _FOLDED:
+            if section == "end" and not crashed:
+                crashed = True
+                yield replace(ev, kind="crash",
+                              fields={"reason": "unknown", "crash_line": start})
+            else:
+                fields2: dict[str, Any] = {**dict(ev.fields), "section": section,
+                                           "crash_line": start}
+                if reason is not None:
+                    fields2.update(reason)
+                yield replace(ev, kind="crash_report", fields=fields2)
+        else:
+            yield ev
+        if section == "end" or count >= MAX_BLOCK_LINES:
+            if section == "end":
+                trailer, trailer_start = TRAILER_LINES, start
+            start = None
