@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_parse import best, build_log, source_lines  # noqa: E402
+from bench_parse import best, build_log, source_lines
 
 
 def main() -> None:

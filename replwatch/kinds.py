@@ -152,6 +152,10 @@ CLUSTER_NODE_FAIL_CLEARED = "cluster_node_fail_cleared"
 CLUSTER_CONFIG_EPOCH = "cluster_config_epoch"
 CLUSTER_PROMOTED = "cluster_promoted"
 
+# -- Crash reports (grammars/70-crash.grammar)
+CRASH_REPORT = "crash_report"
+CRASH = "crash"
+
 # -- The line parser's own verdicts
 UNRECOGNIZED = "unrecognized"  # a log line whose message no rule knows
 MALFORMED = "malformed"  # not a log line: banner art, garbage, a torn line

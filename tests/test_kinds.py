@@ -14,7 +14,11 @@ PACKAGE = Path(replwatch.__file__).resolve().parent
 ROOT = PACKAGE.parent
 CONTRACT = (ROOT / "docs" / "events.md").read_text()
 #: Strings that equal a kind's name but are not kinds, and where.
-NOT_KINDS = {("grammar/rules.py", "sentinel_event")}  # a field type: {event:sentinel_event}
+NOT_KINDS = {
+    ("grammar/rules.py", "sentinel_event"),  # a field type: {event:sentinel_event}
+    ("poll/node.py", "server_mode"),  # an INFO server field (Valkey 8+)
+    ("poll/sentinel_reply.py", "failover_state"),  # a key of the record's dict
+}
 
 
 def _grammar_kinds() -> set[str]:

@@ -18,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from replwatch.follow.choose_watcher import make_watcher
 from replwatch.follow.command import CommandSource, SourceNote
 from replwatch.follow.fdlimit import advice, ensure_descriptors
 from replwatch.follow.follower import ROTATE_GRACE, Follower, LineRecord
 from replwatch.follow.registry import FileRegistry
-from replwatch.follow.watcher import Watcher, make_watcher
+from replwatch.follow.watcher import Watcher
 
 __all__ = ["LineRecord", "MultiTailer"]
 

@@ -59,12 +59,13 @@ def parse_log_option(value: str) -> LogSource:
     return LogSource(Path(value), None)
 
 
-def guess_node(path: Path, nodes: Iterable[str]) -> str | None:
+def guess_node(path: str | Path, nodes: Iterable[str]) -> str | None:
     """The node whose port appears (as a whole number) in the file name, if just one does.
 
     Lets ``--logs redis-10001.log`` find its node without ``HOST:PORT=``.
     """
-    numbers = set(re.findall(r"\d+", path.name))
+    name = path.name if isinstance(path, Path) else str(path).rsplit("/", 1)[-1]
+    numbers = set(re.findall(r"\d+", name))
     matches = [node for node in nodes if node.rpartition(":")[2] in numbers]
     return matches[0] if len(matches) == 1 else None
 

@@ -193,23 +193,3 @@ class InotifyWatcher(Watcher):
                 watchdog_log.removeHandler(handler)
                 if not watchdog_log.handlers:
                     watchdog_log.propagate = True
-
-
-def make_watcher(
-    *,
-    wake: Callable[[], None],
-    on_error: Callable[[Exception], None],
-    force_poll: bool = False,
-    poll_interval: float | None = None,
-    on_overflow: Callable[[], None] | None = None,
-) -> Watcher:
-    """The inotify watcher, or the polling one when asked or when inotify fails."""
-    from replwatch.follow.poll_watcher import POLL_INTERVAL, PollWatcher
-
-    interval = POLL_INTERVAL if poll_interval is None else poll_interval
-    if not force_poll:
-        try:
-            return InotifyWatcher(wake=wake, on_error=on_error, on_overflow=on_overflow)
-        except (OSError, ImportError) as exc:
-            on_error(RuntimeError(f"inotify unavailable ({exc}); polling every {interval} s"))
-    return PollWatcher(wake=wake, on_error=on_error, interval=interval)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from replwatch import kinds
 from replwatch.events import Event
 
 MAX_BLOCK_LINES = 5000
@@ -29,8 +30,8 @@ MAX_BLOCK_LINES = 5000
 TRAILER_LINES = 12
 """Lines after END ("Please report the crash by opening an issue ...") kept with it."""
 
-_UNTYPED = frozenset({"unrecognized", "malformed"})
-_FOLDED = _UNTYPED | {"crash", "crash_report"}
+_UNTYPED = frozenset({kinds.UNRECOGNIZED, kinds.MALFORMED})
+_FOLDED = _UNTYPED | {kinds.CRASH, kinds.CRASH_REPORT}
 """Kinds the fold may retype inside a block (the grammar's crash lines included)."""
 
 _START = re.compile(r"=== (?:REDIS|VALKEY) BUG REPORT START\b")
@@ -105,12 +106,12 @@ def fold_crash_reports(events: Iterable[Event]) -> Iterator[Event]:
         msg = ev.message.strip()
         if start is None and trailer and ev.kind in _UNTYPED:
             trailer -= 1
-            yield replace(ev, kind="crash_report",
+            yield replace(ev, kind=kinds.CRASH_REPORT,
                           fields={"section": "trailer", "crash_line": trailer_start})
             continue
         trailer = 0
         if start is None:
-            if ev.kind != "crash" and not (ev.kind in _FOLDED and _opens(msg)):
+            if ev.kind != kinds.CRASH and not (ev.kind in _FOLDED and _opens(msg)):
                 yield ev
                 continue
             start, count, section, crashed = (ev.line or 0), 0, "header", False
@@ -125,18 +126,18 @@ def fold_crash_reports(events: Iterable[Event]) -> Iterator[Event]:
         if reason is not None and not crashed:
             crashed = True
             fields = {**reason, **dict(ev.fields), "crash_line": start}
-            yield replace(ev, kind="crash", fields=fields)
+            yield replace(ev, kind=kinds.CRASH, fields=fields)
         elif ev.kind in _FOLDED:
             if section == "end" and not crashed:
                 crashed = True
-                yield replace(ev, kind="crash",
+                yield replace(ev, kind=kinds.CRASH,
                               fields={"reason": "unknown", "crash_line": start})
             else:
                 fields2: dict[str, Any] = {**dict(ev.fields), "section": section,
                                            "crash_line": start}
                 if reason is not None:
                     fields2.update(reason)
-                yield replace(ev, kind="crash_report", fields=fields2)
+                yield replace(ev, kind=kinds.CRASH_REPORT, fields=fields2)
         else:
             yield ev
         if section == "end" or count >= MAX_BLOCK_LINES:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from replwatch.events import Event
 from replwatch.logs.classifier import YearFor
+from replwatch.logs.crash import fold_crash_reports
 from replwatch.logs.fastpath import JsonBatch, fast_json_batches
 from replwatch.logs.parser import UNKNOWN_YEAR, LogParser, Progress
 from replwatch.logs.read import LineBatch, iter_batches, open_log, position_reader, read_chunks
@@ -39,9 +40,22 @@ def parse_file(
     with the bytes read so far, about once per MiB (for a bar). CRI partial lines
     are joined; one still open at the end becomes its own event.
 
+    Crash reports (``=== REDIS BUG REPORT START ===`` ... ``END``) come out as one
+    ``crash`` event and ``crash_report`` lines (:func:`replwatch.logs.crash.fold_crash_reports`).
+
     Raises:
         OSError: the file cannot be opened or read (raised when iteration starts).
     """
+    return fold_crash_reports(_events(parser, path_or_dash, source, year, progress))
+
+
+def _events(
+    parser: LogParser,
+    path_or_dash: str | Path,
+    source: str | None,
+    year: int | None,
+    progress: Progress | None,
+) -> Iterator[Event]:
     src = source if source is not None else str(path_or_dash)
     batches, year_for = _batches_and_years(path_or_dash, year, progress)
     read = parser.read

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from replwatch import kinds
 from replwatch.events import Event, seconds_between
 
 #: A full resync this long after the request still answers it.
@@ -45,7 +46,9 @@ class Gap:
 class BacklogGaps:
     """Fed every event; :attr:`gaps` holds the largest gaps seen, largest first."""
 
-    KINDS = frozenset({"psync_attempt", "full_resync_started", "psync_accepted", "psync_rejected"})
+    KINDS = frozenset(
+        {kinds.PSYNC_ATTEMPT, kinds.FULL_RESYNC_STARTED, kinds.PSYNC_ACCEPTED, kinds.PSYNC_REJECTED}
+    )
 
     def __init__(self) -> None:
         self._asked: dict[str, tuple[str, int, str | None, Where]] = {}
@@ -61,9 +64,9 @@ class BacklogGaps:
         if not isinstance(offset, int):
             return
         where = (event.source, event.line or 0)
-        if kind == "psync_attempt":
+        if kind == kinds.PSYNC_ATTEMPT:
             self._asked[event.source] = (str(fields.get("replid") or ""), offset, event.ts, where)
-        elif kind == "full_resync_started":
+        elif kind == kinds.FULL_RESYNC_STARTED:
             asked = self._asked.pop(event.source, None)
             if asked is None:
                 return
@@ -74,11 +77,11 @@ class BacklogGaps:
                 self._add(
                     Gap(event.source, event.ts, requested, offset, True, (asked_where, where))
                 )
-        elif kind == "psync_accepted":
+        elif kind == kinds.PSYNC_ACCEPTED:
             sent = fields.get("bytes")
             end = offset + (sent if isinstance(sent, int) else 0)
             self._master_offset[event.source] = max(self._master_offset.get(event.source, 0), end)
-        elif kind == "psync_rejected" and fields.get("reason") == "backlog":
+        elif kind == kinds.PSYNC_REJECTED and fields.get("reason") == "backlog":
             known = self._master_offset.get(event.source)
             if known is not None and known > offset:
                 self._add(Gap(event.source, event.ts, offset, known, False, (where,)))

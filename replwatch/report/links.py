@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from replwatch import kinds
 from replwatch.events import seconds_between
 from replwatch.report.model import LinkReport, NodeInfo, Outage, SessionEntry
 from replwatch.report.nodes import resolve_address, segment_base
@@ -24,16 +25,16 @@ from replwatch.timeline.sessions import SyncSession
 
 #: Why a link left the ``up`` state, in words.
 CAUSES = {
-    "master_link_lost": "connection with master lost",
-    "master_timeout": "master timed out (no data nor PING)",
-    "master_link_error": "could not connect to master",
-    "master_auth_failed": "authentication to master failed",
-    "sync_failed": "sync failed",
-    "replica_link_lost": "master saw the replica disconnect",
-    "replica_timeout": "master timed out the replica",
-    "replica_output_buffer_overflow": "master closed the replica for its output buffer",
-    "replica_sync_request": "replica asked for a new sync",
-    "full_resync_requested": "replica asked for a full resync",
+    kinds.MASTER_LINK_LOST: "connection with master lost",
+    kinds.MASTER_TIMEOUT: "master timed out (no data nor PING)",
+    kinds.MASTER_LINK_ERROR: "could not connect to master",
+    kinds.MASTER_AUTH_FAILED: "authentication to master failed",
+    kinds.SYNC_FAILED: "sync failed",
+    kinds.REPLICA_LINK_LOST: "master saw the replica disconnect",
+    kinds.REPLICA_TIMEOUT: "master timed out the replica",
+    kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW: "master closed the replica for its output buffer",
+    kinds.REPLICA_SYNC_REQUEST: "replica asked for a new sync",
+    kinds.FULL_RESYNC_REQUESTED: "replica asked for a full resync",
 }
 
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from replwatch import kinds
 from replwatch.events import Event, short_source
 from replwatch.report.model import NodeInfo
 from replwatch.timeline.links import peer_node
@@ -34,9 +35,15 @@ _MAX_FOLLOWED = 256
 
 #: Kinds only a replica logs (it follows a master) and only a master logs (it serves a
 #: replica): Redis 2.8 headers carry no role letter, so these tell the role instead.
-_REPLICA_KINDS = frozenset({"master_connecting", "sync_started", "replicaof_enabled"})
-_MASTER_KINDS = frozenset({"replica_sync_request", "full_resync_requested", "psync_accepted",
-                           "master_mode_enabled"})  # fmt: skip
+_REPLICA_KINDS = frozenset({kinds.MASTER_CONNECTING, kinds.SYNC_STARTED, kinds.REPLICAOF_ENABLED})
+_MASTER_KINDS = frozenset(
+    {
+        kinds.REPLICA_SYNC_REQUEST,
+        kinds.FULL_RESYNC_REQUESTED,
+        kinds.PSYNC_ACCEPTED,
+        kinds.MASTER_MODE_ENABLED,
+    }
+)
 
 
 def segment_base(source: str) -> str:
@@ -93,7 +100,7 @@ class NodeScanner:
             state.last_ts = event.ts
         if state.port is None:
             state.port = port_from_event(event)
-            if state.port is None and event.kind == "malformed":
+            if state.port is None and event.kind == kinds.MALFORMED:
                 match = _LOGO_PORT.search(event.message)
                 state.port = match.group(1) if match else None
         state.saw_pid = state.saw_pid or event.pid is not None
@@ -111,7 +118,7 @@ class NodeScanner:
                 self._followed.add(peer_node(str(event.fields["peer"])))
         elif kind in _MASTER_KINDS:
             state.inferred_roles.add("master")
-        if kind == "server_starting":
+        if kind == kinds.SERVER_STARTING:
             if event.fields.get("version"):
                 state.version = str(event.fields["version"])
             if event.pid not in state.start_pids[-1:]:
@@ -125,9 +132,9 @@ class NodeScanner:
                 state.stopped_cleanly = False
                 state.start_pids.append(event.pid)
                 state.start_pids[:] = state.start_pids[-2:]
-        elif event.is_understood or event.kind == "unrecognized":
+        elif event.is_understood or event.kind == kinds.UNRECOGNIZED:
             state.active = True
-            if kind in ("server_shutdown", "server_exit"):
+            if kind in (kinds.SERVER_SHUTDOWN, kinds.SERVER_EXIT):
                 state.stopped_cleanly = True
         if kind in _REPLID_KINDS:
             for replid in _replids_of(event):
@@ -190,12 +197,18 @@ def _version_from_dialect(state: _NodeState) -> str | None:
     return "2.x" if state.saw_pid and not state.roles else None
 
 
-_REPLID_KINDS = frozenset({"backlog_created", "secondary_replid_set", "master_replid_changed"})
+_REPLID_KINDS = frozenset(
+    {kinds.BACKLOG_CREATED, kinds.SECONDARY_REPLID_SET, kinds.MASTER_REPLID_CHANGED}
+)
 
 
 def _replids_of(event: Event) -> list[str]:
     """Replication ids this node owned (as master) according to its own log line."""
-    if event.kind in ("backlog_created", "secondary_replid_set", "master_replid_changed"):
+    if event.kind in (
+        kinds.BACKLOG_CREATED,
+        kinds.SECONDARY_REPLID_SET,
+        kinds.MASTER_REPLID_CHANGED,
+    ):
         ids = (event.fields.get("replid"), event.fields.get("replid2"))
         return [str(i) for i in ids if i and str(i).strip("0")]
     return []

@@ -8,34 +8,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from replwatch import kinds
 from replwatch.events import Event
 
 #: Kinds the findings rules read.
 NOTABLE_KINDS = frozenset(
     {
-        "master_auth_failed",
-        "psync_rejected",
-        "psync_accepted",
-        "full_resync_requested",
-        "replica_output_buffer_overflow",
-        "master_timeout",
-        "replica_timeout",
-        "master_mode_enabled",
-        "replicaof_enabled",
-        "failover_state",
-        "master_replid_changed",
-        "secondary_replid_set",
-        "sentinel_event",
-        "sync_failed",
-        "bgsave_failed",
-        "master_link_error",
-        "server_starting",
-        "server_exit",
-        "replica_handshake",
-        "psync_impossible",
-        "rdb_load_failed",
-        "unrecognized",
-        "master_link_lost",
+        kinds.MASTER_AUTH_FAILED,
+        kinds.PSYNC_REJECTED,
+        kinds.PSYNC_ACCEPTED,
+        kinds.FULL_RESYNC_REQUESTED,
+        kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW,
+        kinds.MASTER_TIMEOUT,
+        kinds.REPLICA_TIMEOUT,
+        kinds.MASTER_MODE_ENABLED,
+        kinds.REPLICAOF_ENABLED,
+        kinds.FAILOVER_STATE,
+        kinds.MASTER_REPLID_CHANGED,
+        kinds.SECONDARY_REPLID_SET,
+        kinds.SENTINEL_EVENT,
+        kinds.SYNC_FAILED,
+        kinds.BGSAVE_FAILED,
+        kinds.MASTER_LINK_ERROR,
+        kinds.SERVER_STARTING,
+        kinds.SERVER_EXIT,
+        kinds.REPLICA_HANDSHAKE,
+        kinds.PSYNC_IMPOSSIBLE,
+        kinds.RDB_LOAD_FAILED,
+        kinds.UNRECOGNIZED,
+        kinds.MASTER_LINK_LOST,
     }
 )
 KEEP_FIRST = 5
@@ -110,23 +111,23 @@ def _variant(event: Event) -> str | None:
     ``None`` for a line of a notable kind that no finding reads."""
     kind = event.kind
     fields = event.fields
-    if kind == "psync_rejected":
+    if kind == kinds.PSYNC_REJECTED:
         # psync refusals differ by reason (backlog vs replication id): count them apart
         return str(fields.get("reason") or "")
-    if kind == "master_timeout":
+    if kind == kinds.MASTER_TIMEOUT:
         # "Timeout receiving bulk data" is a transfer too slow; else a silent master
         return "transfer" if "bulk data" in event.message else "silent"
-    if kind == "replica_timeout":
+    if kind == kinds.REPLICA_TIMEOUT:
         if "(full sync)" in event.message:
             return "full"
         return "streaming" if "(streaming sync)" in event.message else ""
-    if kind == "master_link_error":
+    if kind == kinds.MASTER_LINK_ERROR:
         return "timeout" if fields.get("error") == "timeout" else ""
-    if kind in ("replica_handshake", "psync_impossible"):
+    if kind in (kinds.REPLICA_HANDSHAKE, kinds.PSYNC_IMPOSSIBLE):
         error = str(fields.get("error") or "")
         return error if error.startswith(("-NOAUTH", "-NOPERM", "-WRONGPASS")) else None
-    if kind == "sync_failed":
+    if kind == kinds.SYNC_FAILED:
         return str(fields.get("error") or "")
-    if kind == "unrecognized":
+    if kind == kinds.UNRECOGNIZED:
         return "output_buffer" if OUTPUT_BUFFER_TEXT in event.message else None
     return ""

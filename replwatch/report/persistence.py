@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from replwatch import kinds
 from replwatch.events import Event, seconds_between
 
 #: Lines cited per failure group.
@@ -87,26 +88,26 @@ class PersistenceScanner:
         if state is None:
             state = self._state[event.source] = _State()
         where = (event.source, event.line or 0)
-        if kind == "startup_warning":
+        if kind == kinds.STARTUP_WARNING:
             if event.fields.get("warning") == "overcommit":
                 self.overcommit_warnings.setdefault(event.source, where)
-        elif kind == "save_triggered":
+        elif kind == kinds.SAVE_TRIGGERED:
             state.trigger = ("schedule", event.ts, where)
-        elif kind == "bgsave_for_sync":
+        elif kind == kinds.BGSAVE_FOR_SYNC:
             state.trigger = ("sync", event.ts, where)
-        elif kind == "diskless_transfer_aborted":
+        elif kind == kinds.DISKLESS_TRANSFER_ABORTED:
             state.dropped = (event.ts, where)
-        elif kind == "rdb_save_failed":
+        elif kind == kinds.RDB_SAVE_FAILED:
             state.child_error = (str(event.fields.get("error") or ""), event.ts, where)
-        elif kind in ("bgsave_failed", "replica_sync_failed"):
+        elif kind in (kinds.BGSAVE_FAILED, kinds.REPLICA_SYNC_FAILED):
             self._failed(event, state, where)
-        elif kind == "aof_rewrite_failed":
+        elif kind == kinds.AOF_REWRITE_FAILED:
             state.trigger = ("aof", event.ts, where)
             self._failed(event, state, where)
-        elif kind == "server_fatal" and "AOF" in event.message and state.last is not None:
+        elif kind == kinds.SERVER_FATAL and "AOF" in event.message and state.last is not None:
             state.last[1].fatal = True
             state.last[1].add([where], again=True)
-        elif kind in ("bgsave_done", "rdb_saved"):
+        elif kind in (kinds.BGSAVE_DONE, kinds.RDB_SAVED):
             state.child_error = None
 
     def _failed(self, event: Event, state: _State, where: Where) -> None:
@@ -120,7 +121,7 @@ class PersistenceScanner:
                 state.last[1].add([where], again=True)
                 return
         cited = [where]
-        trigger = "sync" if event.kind == "replica_sync_failed" else "unknown"
+        trigger = "sync" if event.kind == kinds.REPLICA_SYNC_FAILED else "unknown"
         if state.trigger is not None and _recent(state.trigger[1], event.ts):
             trigger = state.trigger[0]
             if state.trigger[2] != where:
@@ -153,17 +154,17 @@ class PersistenceScanner:
 
 _KINDS = frozenset(
     {
-        "save_triggered",
-        "bgsave_for_sync",
-        "diskless_transfer_aborted",
-        "rdb_save_failed",
-        "bgsave_failed",
-        "replica_sync_failed",
-        "bgsave_done",
-        "rdb_saved",
-        "startup_warning",
-        "aof_rewrite_failed",
-        "server_fatal",
+        kinds.SAVE_TRIGGERED,
+        kinds.BGSAVE_FOR_SYNC,
+        kinds.DISKLESS_TRANSFER_ABORTED,
+        kinds.RDB_SAVE_FAILED,
+        kinds.BGSAVE_FAILED,
+        kinds.REPLICA_SYNC_FAILED,
+        kinds.BGSAVE_DONE,
+        kinds.RDB_SAVED,
+        kinds.STARTUP_WARNING,
+        kinds.AOF_REWRITE_FAILED,
+        kinds.SERVER_FATAL,
     }
 )
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from replwatch import kinds
 from replwatch.report.model import Report
 
 
@@ -79,8 +80,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "unread": [
             {
                 "file": u.source,
-                "malformed": u.malformed,
-                "unrecognized": u.unrecognized,
+                kinds.MALFORMED: u.malformed,
+                kinds.UNRECOGNIZED: u.unrecognized,
                 "examples": [{"line": line, "message": text} for line, text in u.examples],
             }
             for u in report.unread

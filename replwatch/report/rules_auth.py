@@ -15,12 +15,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from replwatch import kinds
 from replwatch.events import Event
 from replwatch.report.context import Context, group_finding, recovered_after
 from replwatch.report.model import Finding
 from replwatch.report.notables import NotableGroup
 
-_KINDS = ("master_auth_failed", "master_link_error", "replica_handshake", "psync_impossible")
+_KINDS = (
+    kinds.MASTER_AUTH_FAILED,
+    kinds.MASTER_LINK_ERROR,
+    kinds.REPLICA_HANDSHAKE,
+    kinds.PSYNC_IMPOSSIBLE,
+)
 _COMMAND = re.compile(r"to run the '([a-z|]+)' command", re.IGNORECASE)
 #: What a replication user needs (Redis 6+ ACLs).
 REPLICATION_RIGHTS = "+psync +replconf +ping"

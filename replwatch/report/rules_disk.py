@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from replwatch import kinds
 from replwatch.report.context import INFO, WARNING, Context, group_finding
 from replwatch.report.model import Finding
 from replwatch.report.persistence import SaveFailure
@@ -42,7 +43,7 @@ def is_disk_error(error: str) -> bool:
 def replica_rdb(ctx: Context) -> list[Finding]:
     """The replica could not write, read or load the RDB its master sent."""
     findings = []
-    for error, group in ctx.notables.variants("sync_failed"):
+    for error, group in ctx.notables.variants(kinds.SYNC_FAILED):
         code = next((c for text, c in _DISK_CAUSES if text in error), None)
         if code is None:
             continue
@@ -77,7 +78,7 @@ def replica_rdb(ctx: Context) -> list[Finding]:
             fix = "give the replica its own `dir` that nothing else cleans or shares"
         finding = group_finding(group, code, title, why, "dir", node)
         findings.append(_fixed(finding, fix))
-    for group in ctx.notables.of_kind("rdb_load_failed"):
+    for group in ctx.notables.of_kind(kinds.RDB_LOAD_FAILED):
         event = next((e for e in group.events if _RDB_VERSION.search(e.message)), None)
         if event is None:
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from replwatch import kinds
 from replwatch.report.backlog import size_text, suggested_size
 from replwatch.report.context import (
     INFO,
@@ -65,7 +66,7 @@ def backlog_too_small(ctx: Context) -> list[Finding]:
     """A partial resync was asked for and refused, so the whole dataset was sent again."""
     findings = []
     needed = _backlog_needed(ctx)
-    for group in ctx.notables.of_kind("psync_rejected"):
+    for group in ctx.notables.of_kind(kinds.PSYNC_REJECTED):
         backlog = [e for e in group.events if e.fields.get("reason") == "backlog"]
         if not backlog:
             continue
@@ -169,7 +170,7 @@ def _backlog_needed(ctx: Context) -> tuple[str, str, tuple[tuple[str, int], ...]
 def output_buffer(ctx: Context) -> list[Finding]:
     """The master dropped a replica for its output buffer; full syncs that loop."""
     findings = []
-    for group in ctx.notables.of_kind("replica_output_buffer_overflow"):
+    for group in ctx.notables.of_kind(kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW):
         master = ctx.node_of(group.source)
         # the address on this line is the replica's client side (an ephemeral port),
         # not the port it listens on: name the host, not a replica "53210"
@@ -192,7 +193,7 @@ def output_buffer(ctx: Context) -> list[Finding]:
         findings.append(
             replace(finding, fix="raise `client-output-buffer-limit replica` on the master")
         )
-    for variant, other in ctx.notables.variants("unrecognized"):
+    for variant, other in ctx.notables.variants(kinds.UNRECOGNIZED):
         if variant != "output_buffer":
             continue
         events = other.events
@@ -258,7 +259,7 @@ def timeouts(ctx: Context) -> list[Finding]:
     the timeout, a replica dropped while it loads the RDB, a connect that waited the
     whole timeout."""
     findings = []
-    for variant, group in ctx.notables.variants("master_timeout"):
+    for variant, group in ctx.notables.variants(kinds.MASTER_TIMEOUT):
         node = ctx.node_of(group.source)
         if variant == "transfer":
             findings.append(
@@ -297,7 +298,7 @@ def timeouts(ctx: Context) -> list[Finding]:
                     "find what stalled the master then (or raise `repl-timeout`)",
                 )
             )
-    for variant, group in ctx.notables.variants("replica_timeout"):
+    for variant, group in ctx.notables.variants(kinds.REPLICA_TIMEOUT):
         node = ctx.node_of(group.source)
         peers = sorted({str(e.fields.get("peer")) for e in group.events if e.fields.get("peer")})
         who = ", ".join(peers) or "a replica"
@@ -331,7 +332,7 @@ def timeouts(ctx: Context) -> list[Finding]:
             findings.append(
                 _fix(finding, "find what stalled the replica then (or raise `repl-timeout`)")
             )
-    for variant, group in ctx.notables.variants("master_link_error"):
+    for variant, group in ctx.notables.variants(kinds.MASTER_LINK_ERROR):
         if variant != "timeout":
             continue
         node = ctx.node_of(group.source)
@@ -375,8 +376,8 @@ def transfer_failures(ctx: Context) -> list[Finding]:
 
     by_node: dict[str, list[tuple[str, NotableGroup]]] = {}
     # a replica that cannot read the RDB's format says so first (rdb-version)
-    unreadable = {g.source for g in ctx.notables.of_kind("rdb_load_failed")}
-    for error, group in ctx.notables.variants("sync_failed"):
+    unreadable = {g.source for g in ctx.notables.of_kind(kinds.RDB_LOAD_FAILED)}
+    for error, group in ctx.notables.variants(kinds.SYNC_FAILED):
         if group.source in unreadable and "load" in error:
             continue
         if not is_disk_error(error):

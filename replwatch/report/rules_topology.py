@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from replwatch import kinds
 from replwatch.events import seconds_between
 from replwatch.report.context import (
     INFO,
@@ -20,35 +21,35 @@ def role_changes(ctx: Context) -> list[Finding]:
     """Promotions, REPLICAOF retargets, FAILOVER, new replication ids (Sentinel's own
     switches are told by :mod:`~replwatch.report.rules_failover`)."""
     findings = []
-    kinds = (
-        "master_mode_enabled",
-        "failover_state",
-        "replicaof_enabled",
-        "secondary_replid_set",
-        "master_replid_changed",
+    wanted = (
+        kinds.MASTER_MODE_ENABLED,
+        kinds.FAILOVER_STATE,
+        kinds.REPLICAOF_ENABLED,
+        kinds.SECONDARY_REPLID_SET,
+        kinds.MASTER_REPLID_CHANGED,
     )
     by_node: dict[str, list[NotableGroup]] = {}
-    for group in ctx.notables.of_kind(*kinds):
+    for group in ctx.notables.of_kind(*wanted):
         by_node.setdefault(ctx.node_of(group.source), []).append(group)
     for node, groups in sorted(by_node.items()):
         kinds_seen = {g.kind for g in groups}
         parts = []
-        if "master_mode_enabled" in kinds_seen:
+        if kinds.MASTER_MODE_ENABLED in kinds_seen:
             parts.append("was promoted to master (REPLICAOF NO ONE / MASTER MODE enabled)")
-        if "failover_state" in kinds_seen:
+        if kinds.FAILOVER_STATE in kinds_seen:
             parts.append("took part in a FAILOVER command")
-        if "replicaof_enabled" in kinds_seen:
+        if kinds.REPLICAOF_ENABLED in kinds_seen:
             targets = sorted(
                 {
                     str(e.fields.get("peer"))
                     for g in groups
-                    if g.kind == "replicaof_enabled"
+                    if g.kind == kinds.REPLICAOF_ENABLED
                     for e in g.events
                     if e.fields.get("peer")
                 }
             )
             parts.append(f"was made a replica of {', '.join(targets) or 'a new master'}")
-        if kinds_seen & {"secondary_replid_set", "master_replid_changed"}:
+        if kinds_seen & {kinds.SECONDARY_REPLID_SET, kinds.MASTER_REPLID_CHANGED}:
             parts.append("changed replication id")
         if not parts:
             continue
@@ -247,7 +248,7 @@ def unnamed_losses(ctx: Context) -> list[Finding]:
     log starts after the connect): the losses still count, under master ``?``."""
     replicas = {link.replica for link in ctx.links}
     findings = []
-    for group in ctx.notables.of_kind("master_link_lost"):
+    for group in ctx.notables.of_kind(kinds.MASTER_LINK_LOST):
         node = ctx.node_of(group.source)
         if node in replicas:
             continue

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from replwatch import kinds
 from replwatch.events import Event
 
 T = TypeVar("T")
@@ -93,9 +94,17 @@ class SentinelScanner:
 
     #: The kinds :meth:`feed` reads (others may be skipped by the caller).
     KINDS = frozenset(
-        {"sentinel_event", "sentinel_info", "sentinel_failover_requested", "sentinel_vote",
-         "master_connecting", "replicaof_enabled", "master_link_lost", "master_mode_enabled"}
-    )  # fmt: skip
+        {
+            kinds.SENTINEL_EVENT,
+            kinds.SENTINEL_INFO,
+            kinds.SENTINEL_FAILOVER_REQUESTED,
+            kinds.SENTINEL_VOTE,
+            kinds.MASTER_CONNECTING,
+            kinds.REPLICAOF_ENABLED,
+            kinds.MASTER_LINK_LOST,
+            kinds.MASTER_MODE_ENABLED,
+        }
+    )
 
     def __init__(self) -> None:
         self.episodes: list[Episode] = []
@@ -125,27 +134,29 @@ class SentinelScanner:
 
     def feed(self, event: Event) -> None:
         kind = event.kind
-        if kind == "sentinel_event":
+        if kind == kinds.SENTINEL_EVENT:
             self._sentinel_event(event)
-        elif kind == "sentinel_info" and event.fields.get("id"):
+        elif kind == kinds.SENTINEL_INFO and event.fields.get("id"):
             self.sentinel_ids[str(event.fields["id"])] = event.source
             self.own_ids.setdefault(event.source, (str(event.fields["id"]), _where(event)))
-        elif kind == "sentinel_failover_requested":
+        elif kind == kinds.SENTINEL_FAILOVER_REQUESTED:
             self._requested[str(event.fields.get("master_name"))] = _fact(event)
-        elif kind == "sentinel_vote":
+        elif kind == kinds.SENTINEL_VOTE:
             episode = self._latest()
             if episode is not None:
                 episode.votes[str(event.fields.get("voter"))] = str(event.fields.get("leader"))
-        elif kind in ("master_connecting", "replicaof_enabled") and event.fields.get("peer"):
+        elif kind in (kinds.MASTER_CONNECTING, kinds.REPLICAOF_ENABLED) and event.fields.get(
+            "peer"
+        ):
             self._following[event.source] = str(event.fields["peer"])
             self._address(str(event.fields["peer"]), None)
-            if kind == "replicaof_enabled":
+            if kind == kinds.REPLICAOF_ENABLED:
                 facts = self._node(event.source)
                 _bounded(facts.replicaof, (event.ts, str(event.fields["peer"]), _where(event)))
-        elif kind == "master_link_lost":
+        elif kind == kinds.MASTER_LINK_LOST:
             facts = self._node(event.source)
             _bounded(facts.links_lost, (event.ts, self._following.get(event.source), _where(event)))
-        elif kind == "master_mode_enabled":
+        elif kind == kinds.MASTER_MODE_ENABLED:
             _bounded(self._node(event.source).master_mode, _fact(event))
 
     def _address(self, address: str, fact: Fact | None) -> None:

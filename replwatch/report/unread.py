@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from replwatch import kinds
 from replwatch.events import Event
 from replwatch.report.model import UnreadLines
 
@@ -41,19 +42,19 @@ class _Count:
 class UnreadCounter:
     """Fed every event; :meth:`results` gives one record per file with unread lines."""
 
-    KINDS = frozenset({"malformed", "unrecognized"})
+    KINDS = frozenset({kinds.MALFORMED, kinds.UNRECOGNIZED})
 
     def __init__(self) -> None:
         self._counts: dict[str, _Count] = {}
 
     def feed(self, event: Event) -> None:
         kind = event.kind
-        if kind != "malformed" and kind != "unrecognized":
+        if kind != kinds.MALFORMED and kind != kinds.UNRECOGNIZED:
             return
         count = self._counts.get(event.source)
         if count is None:
             count = self._counts[event.source] = _Count()
-        if kind == "malformed":
+        if kind == kinds.MALFORMED:
             if _LOGO.match(event.message):
                 return
             count.malformed += 1

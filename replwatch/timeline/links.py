@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from replwatch import kinds
 from replwatch.events import Event, seconds_between
 
 # ---------------------------------------------------------------- link timeline
@@ -28,30 +29,32 @@ DOWN = "down"
 #: Replica-side kinds that prove the transfer is really under way.
 _SYNC_PROGRESS = frozenset(
     {
-        "psync_attempt",
-        "psync_impossible",
-        "full_resync_started",
-        "rdb_receiving",
-        "flushing_old_data",
-        "loading_db",
+        kinds.PSYNC_ATTEMPT,
+        kinds.PSYNC_IMPOSSIBLE,
+        kinds.FULL_RESYNC_STARTED,
+        kinds.RDB_RECEIVING,
+        kinds.FLUSHING_OLD_DATA,
+        kinds.LOADING_DB,
     }
 )
-_REPLICA_UP = frozenset({"sync_finished", "psync_succeeded"})
+_REPLICA_UP = frozenset({kinds.SYNC_FINISHED, kinds.PSYNC_SUCCEEDED})
 _REPLICA_DOWN = frozenset(
     {
-        "master_link_lost",
-        "master_timeout",
-        "master_link_error",
-        "master_auth_failed",
-        "sync_failed",
+        kinds.MASTER_LINK_LOST,
+        kinds.MASTER_TIMEOUT,
+        kinds.MASTER_LINK_ERROR,
+        kinds.MASTER_AUTH_FAILED,
+        kinds.SYNC_FAILED,
     }
 )
 #: A node stopped or started again. Not ``server_shutdown``: the signal handler's
 #: ``Received SIGTERM`` line carries whole-second time and may be written late.
-_NODE_GONE = frozenset({"server_exit", "server_starting"})
-_MASTER_SYNCING = frozenset({"replica_sync_request", "full_resync_requested"})
-_MASTER_UP = frozenset({"replica_sync_succeeded", "psync_accepted"})
-_MASTER_DOWN = frozenset({"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"})
+_NODE_GONE = frozenset({kinds.SERVER_EXIT, kinds.SERVER_STARTING})
+_MASTER_SYNCING = frozenset({kinds.REPLICA_SYNC_REQUEST, kinds.FULL_RESYNC_REQUESTED})
+_MASTER_UP = frozenset({kinds.REPLICA_SYNC_SUCCEEDED, kinds.PSYNC_ACCEPTED})
+_MASTER_DOWN = frozenset(
+    {kinds.REPLICA_LINK_LOST, kinds.REPLICA_TIMEOUT, kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW}
+)
 _MASTER_KINDS = _MASTER_SYNCING | _MASTER_UP | _MASTER_DOWN
 #: Every kind the replica side (and a node's stop or start) reacts to.
 _REPLICA_KINDS = (
@@ -59,7 +62,12 @@ _REPLICA_KINDS = (
     | _REPLICA_UP
     | _REPLICA_DOWN
     | _NODE_GONE
-    | {"master_connecting", "replicaof_enabled", "master_mode_enabled", "server_shutdown"}
+    | {
+        kinds.MASTER_CONNECTING,
+        kinds.REPLICAOF_ENABLED,
+        kinds.MASTER_MODE_ENABLED,
+        kinds.SERVER_SHUTDOWN,
+    }
 )
 
 
@@ -135,7 +143,7 @@ class LinkTimeline:
             return
         if kind not in _REPLICA_KINDS:
             return  # most lines say nothing about a link: no lookups for them
-        if kind == "server_shutdown":
+        if kind == kinds.SERVER_SHUTDOWN:
             self._stopping[self._node(event.source)] = event.ts
         if kind in _NODE_GONE:
             self._master_gone(event)  # the same file may also hold replica-side history
@@ -145,7 +153,7 @@ class LinkTimeline:
         kind = event.kind
         node = self._node(event.source)
         peer = event.fields.get("peer")
-        if kind in ("master_connecting", "replicaof_enabled") and peer:
+        if kind in (kinds.MASTER_CONNECTING, kinds.REPLICAOF_ENABLED) and peer:
             new = self._peer_name(str(peer))
             old = self._current_master.get(node)
             if old and old != new:
@@ -156,7 +164,7 @@ class LinkTimeline:
             return
         key = LinkKey(node, master, "replica")
         state = self._state(key)
-        if kind == "master_connecting" and state in (None, UP):
+        if kind == kinds.MASTER_CONNECTING and state in (None, UP):
             self._set(key, SYNCING, event, "connecting")
         elif kind in _SYNC_PROGRESS:
             self._set(key, SYNCING, event, kind)
@@ -168,7 +176,7 @@ class LinkTimeline:
             # also when already down (the master went first): the stop is what the
             # link's last spell ends on, which tells a shut-down pair from an outage
             self._set(key, DOWN, event, "replica restarted or stopped", again=state == DOWN)
-        elif kind == "master_mode_enabled":
+        elif kind == kinds.MASTER_MODE_ENABLED:
             self._set(key, None, event, "replica promoted (REPLICAOF NO ONE)")
             self._current_master.pop(node, None)
 
@@ -179,7 +187,7 @@ class LinkTimeline:
             state = self._state(key)
             if state not in (None, DOWN):
                 self._set(key, DOWN, event, "master restarted or stopped")
-            elif state == DOWN and event.kind == "server_exit":
+            elif state == DOWN and event.kind == kinds.SERVER_EXIT:
                 # The replica dropped just before the master's own clean stop: the
                 # end of a recording (a whole topology shut down), not an outage.
                 # A replica lost well before the stop stays down for its own reason.
@@ -195,7 +203,7 @@ class LinkTimeline:
             return
         master = self._node(event.source)
         host = _host(str(peer))
-        if kind == "replica_output_buffer_overflow":
+        if kind == kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW:
             # The address on this line is the replica's client side (an ephemeral
             # port), not the port it listens on: the link is the one replica of this
             # master on that host, if there is exactly one; else no link is invented.

@@ -12,24 +12,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from replwatch import kinds
 from replwatch.events import Event, seconds_between
 from replwatch.follow.sources import guess_node
 from replwatch.poll.addresses import address_key
 from replwatch.topology.snapshot import NodeState, Snapshot
 
 #: Log kinds saying an established link was lost, seen from the replica's log...
-REPLICA_SIDE_LOST = frozenset({"master_link_lost", "master_timeout"})
+REPLICA_SIDE_LOST = frozenset({kinds.MASTER_LINK_LOST, kinds.MASTER_TIMEOUT})
 #: ...and from the master's log (``peer`` names the replica).
 MASTER_SIDE_LOST = frozenset(
-    {"replica_link_lost", "replica_timeout", "replica_output_buffer_overflow"}
+    {kinds.REPLICA_LINK_LOST, kinds.REPLICA_TIMEOUT, kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW}
 )
 
 #: Log kinds saying the link works again: the replica's own words...
-REPLICA_SIDE_RESTORED = frozenset({"sync_finished", "psync_succeeded"})
+REPLICA_SIDE_RESTORED = frozenset({kinds.SYNC_FINISHED, kinds.PSYNC_SUCCEEDED})
 #: ...and its master's (``peer`` names the replica).
-MASTER_SIDE_RESTORED = frozenset({"replica_sync_succeeded", "psync_accepted"})
+MASTER_SIDE_RESTORED = frozenset({kinds.REPLICA_SYNC_SUCCEEDED, kinds.PSYNC_ACCEPTED})
 
 
 @dataclass(slots=True)
@@ -143,28 +143,28 @@ def link_change_of(event: Event) -> LinkChange | None:
     kind = event.kind
     fields = event.fields
     ts = event.ts
-    if kind == "master_link_lost":
+    if kind == kinds.MASTER_LINK_LOST:
         return LinkChange(ts, "connection with master lost")
-    if kind == "master_timeout":
+    if kind == kinds.MASTER_TIMEOUT:
         return LinkChange(ts, "master timed out (no data nor PING)")
-    if kind == "replica_link_lost":
+    if kind == kinds.REPLICA_LINK_LOST:
         return LinkChange(ts, "master lost the connection")
-    if kind == "replica_timeout":
+    if kind == kinds.REPLICA_TIMEOUT:
         return LinkChange(ts, "master dropped it: timeout")
-    if kind == "replica_output_buffer_overflow":
+    if kind == kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW:
         return LinkChange(ts, "output buffer limit hit: master dropped it")
-    if kind == "master_link_error":
+    if kind == kinds.MASTER_LINK_ERROR:
         return LinkChange(ts, _error_words(fields.get("error")))
-    if kind == "master_auth_failed":
+    if kind == kinds.MASTER_AUTH_FAILED:
         return LinkChange(ts, _auth_words(fields.get("error")))
-    if kind == "psync_rejected":
+    if kind == kinds.PSYNC_REJECTED:
         return LinkChange(ts, _psync_rejected_words(fields.get("reason")))
-    if kind == "psync_impossible":
+    if kind == kinds.PSYNC_IMPOSSIBLE:
         reason = str(fields.get("reason") or "")
         if "cached" in reason:
             return LinkChange(ts, "full sync: replica restarted (no cached master)")
         return LinkChange(ts, "full sync: partial resync impossible")
-    if kind == "full_resync_requested":
+    if kind == kinds.FULL_RESYNC_REQUESTED:
         return LinkChange(ts, "full sync: requested by the replica")
     if kind in REPLICA_SIDE_RESTORED or kind in MASTER_SIDE_RESTORED:
         return LinkChange(ts, "partial resync" if "psync" in kind else "full sync done", up=True)
@@ -217,15 +217,15 @@ class LiveTimeline:
                 self._flaps.restored(node, event.ts)
             elif kind in MASTER_SIDE_RESTORED and peer:
                 self._flaps.restored(canonical_peer(str(peer)), event.ts)
-            if kind == "replica_sync_request" and peer:
+            if kind == kinds.REPLICA_SYNC_REQUEST and peer:
                 self._asking[event.source] = canonical_peer(str(peer))
             change = link_change_of(event)
             if change is None:
                 continue
             if kind.startswith("replica_") or kind in (
-                "psync_accepted",
-                "psync_rejected",
-                "full_resync_requested",
+                kinds.PSYNC_ACCEPTED,
+                kinds.PSYNC_REJECTED,
+                kinds.FULL_RESYNC_REQUESTED,
             ):
                 asking = self._asking.get(event.source)
                 if peer:
@@ -257,8 +257,8 @@ class LiveTimeline:
         """The node that writes ``source``; guessed from the file name's port if unsaid."""
         node = self.node_of_source.get(source)
         if node is None and self.snapshot is not None and source not in self._unknown:
-            # Path() only names the file here: guess_node reads its name, not the disk.
-            node = guess_node(Path(source), (n.address for n in self.snapshot.nodes))
+            # guess_node reads the file's name, never the disk.
+            node = guess_node(source, (n.address for n in self.snapshot.nodes))
             if node is None:
                 self._unknown.add(source)
             else:

@@ -25,20 +25,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from replwatch import kinds
 from replwatch.events import Event, seconds_between
 from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import MAX_EVIDENCE, SyncSession, port_from_event
 
 _FAILING = {
-    "replica_link_lost": "connection with the replica lost during the sync",
-    "replica_output_buffer_overflow": "replica's output buffer limit overcome",
-    "replica_timeout": "replica timed out",
-    "replica_sync_failed": "sending the RDB failed",
+    kinds.REPLICA_LINK_LOST: "connection with the replica lost during the sync",
+    kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW: "replica's output buffer limit overcome",
+    kinds.REPLICA_TIMEOUT: "replica timed out",
+    kinds.REPLICA_SYNC_FAILED: "sending the RDB failed",
 }
 #: Lines of the master that say the sync is over for this replica.
-_SUCCEEDING = frozenset({"replica_sync_succeeded", "replica_rdb_received"})
+_SUCCEEDING = frozenset({kinds.REPLICA_SYNC_SUCCEEDED, kinds.REPLICA_RDB_RECEIVED})
 #: The master itself stopped or started again.
-_MASTER_GONE = frozenset({"server_starting", "server_exit"})
+_MASTER_GONE = frozenset({kinds.SERVER_STARTING, kinds.SERVER_EXIT})
 #: Bound on syncs open at once per master.
 MAX_PEERS = 1024
 
@@ -82,11 +83,22 @@ class _Master:
 
 
 #: Kinds read even without a peer address (the rest need one to find their session).
-_PEERLESS = frozenset(
-    {"psync_rejected", "psync_accepted", "full_resync_requested", "bgsave_for_sync",
-     "bgsave_started", "bgsave_waiting", "bgsave_done", "diskless_transfer_done",
-     "bgsave_failed"}
-) | _MASTER_GONE  # fmt: skip
+_PEERLESS = (
+    frozenset(
+        {
+            kinds.PSYNC_REJECTED,
+            kinds.PSYNC_ACCEPTED,
+            kinds.FULL_RESYNC_REQUESTED,
+            kinds.BGSAVE_FOR_SYNC,
+            kinds.BGSAVE_STARTED,
+            kinds.BGSAVE_WAITING,
+            kinds.BGSAVE_DONE,
+            kinds.DISKLESS_TRANSFER_DONE,
+            kinds.BGSAVE_FAILED,
+        }
+    )
+    | _MASTER_GONE
+)
 
 
 class MasterSessionTracker:
@@ -107,9 +119,9 @@ class MasterSessionTracker:
         if not peer and kind not in _PEERLESS:
             return []  # a line about no replica, and none this tracker reads without one
         if kind in _MASTER_GONE:
-            why = "master restarted" if kind == "server_starting" else "master stopped"
+            why = "master restarted" if kind == kinds.SERVER_STARTING else "master stopped"
             return self._close_all(event, master, "interrupted", why)
-        if kind == "replica_sync_request" and peer:
+        if kind == kinds.REPLICA_SYNC_REQUEST and peer:
             done = []
             if peer in master.open:
                 done.extend(self._close(event, master, peer, "interrupted", "new attempt began"))
@@ -118,20 +130,29 @@ class MasterSessionTracker:
                 master.open[peer].add(event)
                 master.last_request = peer
             return done
-        if not peer and kind in ("psync_rejected", "psync_accepted", "full_resync_requested"):
+        if not peer and kind in (
+            kinds.PSYNC_REJECTED,
+            kinds.PSYNC_ACCEPTED,
+            kinds.FULL_RESYNC_REQUESTED,
+        ):
             peer = master.last_request or ""
-        if kind in ("bgsave_for_sync", "bgsave_started", "bgsave_waiting", "bgsave_done",
-                    "diskless_transfer_done"):  # fmt: skip
-            if kind == "bgsave_for_sync":
+        if kind in (
+            kinds.BGSAVE_FOR_SYNC,
+            kinds.BGSAVE_STARTED,
+            kinds.BGSAVE_WAITING,
+            kinds.BGSAVE_DONE,
+            kinds.DISKLESS_TRANSFER_DONE,
+        ):
+            if kind == kinds.BGSAVE_FOR_SYNC:
                 master.target = _target(event)
             for session in master.open.values():
                 if session.mode == "full":
                     session.add(event)
-                    session.transferred |= kind in ("bgsave_done", "diskless_transfer_done")
-                    if kind == "bgsave_for_sync" and session.target is None:
+                    session.transferred |= kind in (kinds.BGSAVE_DONE, kinds.DISKLESS_TRANSFER_DONE)
+                    if kind == kinds.BGSAVE_FOR_SYNC and session.target is None:
                         session.target = master.target
             return []
-        if kind == "bgsave_failed":
+        if kind == kinds.BGSAVE_FAILED:
             waiting = [p for p, s in master.open.items() if s.mode == "full"]
             error = str(event.fields.get("error") or "") or "background save for the sync failed"
             return [s for p in waiting for s in self._close(event, master, p, "failed", error)]
@@ -139,14 +160,14 @@ class MasterSessionTracker:
         if session is None:
             return []
         session.add(event)
-        if kind == "full_resync_requested":
+        if kind == kinds.FULL_RESYNC_REQUESTED:
             session.mode = "full"
             return _settle(session, loaded=False)
-        elif kind == "psync_rejected":
+        elif kind == kinds.PSYNC_REJECTED:
             session.mode = "full"
             session.reason = f"partial resync refused ({event.fields.get('reason') or '?'})"
             return _settle(session, loaded=False)
-        elif kind == "psync_accepted":
+        elif kind == kinds.PSYNC_ACCEPTED:
             session.mode = "partial"
             session.bytes = _int_or_none(event.fields.get("bytes"))
             done = _settle(session, loaded=True)
@@ -158,7 +179,7 @@ class MasterSessionTracker:
         elif kind in _FAILING:
             error = str(event.fields.get("error") or "") or _FAILING[kind]
             *before, lost = self._close(event, master, peer, "failed", error)
-            if session.mode == "full" and session.transferred and kind == "replica_link_lost":
+            if session.mode == "full" and session.transferred and kind == kinds.REPLICA_LINK_LOST:
                 # diskless: the whole RDB went out, only the final word is missing
                 master.pending[peer] = lost
                 return before

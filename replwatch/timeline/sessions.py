@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from replwatch import kinds
 from replwatch.events import Event, seconds_between, short_source
 from replwatch.timeline.links import peer_node
 
@@ -49,7 +50,7 @@ def port_from_event(event: Event) -> str | None:
     if port is not None:
         return str(port)
     if (
-        event.kind in ("server_starting", "server_ready", "unrecognized")
+        event.kind in (kinds.SERVER_STARTING, kinds.SERVER_READY, kinds.UNRECOGNIZED)
         or "port" in (event.message[:80])
     ):
         match = _PORT_IN_MESSAGE.search(event.message)
@@ -160,20 +161,29 @@ class _Open:
             self.evidence.append((event.source, event.line))
 
 
-_ATTACH_ONLY = frozenset({"sync_started", "master_connected", "master_ping_ok", "flushing_old_data",
-                          "loading_db", "master_cached", "master_cache_discarded",
-                          "master_replid_changed"})  # fmt: skip
+_ATTACH_ONLY = frozenset(
+    {
+        kinds.SYNC_STARTED,
+        kinds.MASTER_CONNECTED,
+        kinds.MASTER_PING_OK,
+        kinds.FLUSHING_OLD_DATA,
+        kinds.LOADING_DB,
+        kinds.MASTER_CACHED,
+        kinds.MASTER_CACHE_DISCARDED,
+        kinds.MASTER_REPLID_CHANGED,
+    }
+)
 _FAILING = {
-    "master_auth_failed": "authentication failed",
-    "master_link_error": "connection error",
-    "sync_failed": "transfer failed",
-    "master_timeout": "master timed out",
+    kinds.MASTER_AUTH_FAILED: "authentication failed",
+    kinds.MASTER_LINK_ERROR: "connection error",
+    kinds.SYNC_FAILED: "transfer failed",
+    kinds.MASTER_TIMEOUT: "master timed out",
 }
 _NODE_RESET = {
-    "server_starting": "replica restarted",
-    "server_shutdown": "replica shut down",
-    "server_exit": "replica shut down",
-    "master_mode_enabled": "replica promoted to master (REPLICAOF NO ONE)",
+    kinds.SERVER_STARTING: "replica restarted",
+    kinds.SERVER_SHUTDOWN: "replica shut down",
+    kinds.SERVER_EXIT: "replica shut down",
+    kinds.MASTER_MODE_ENABLED: "replica promoted to master (REPLICAOF NO ONE)",
 }
 
 
@@ -205,16 +215,16 @@ class SessionTracker:
             port = port_from_event(event)
             if port:
                 self._port[source] = port
-        if kind in ("psync_accepted", "psync_rejected") and event.fields.get("peer"):
+        if kind in (kinds.PSYNC_ACCEPTED, kinds.PSYNC_REJECTED) and event.fields.get("peer"):
             self._remember_master_fact(event)
             return []
         done: list[SyncSession] = []
         session = self._open.get(source)
-        if kind in ("master_connecting", "replicaof_enabled"):
+        if kind in (kinds.MASTER_CONNECTING, kinds.REPLICAOF_ENABLED):
             peer = event.fields.get("peer")
             if peer:
                 self._peer[source] = str(peer)
-            if kind == "replicaof_enabled":
+            if kind == kinds.REPLICAOF_ENABLED:
                 # Redis logs "Connecting to MASTER <new>" before "REPLICAOF <new> enabled":
                 # the attempt already under way is the one this command asked for.
                 if session is not None and session.peer != self._peer.get(source):
@@ -223,49 +233,52 @@ class SessionTracker:
                 return done
             if session is not None:
                 done.append(self._close(source, event, "interrupted", "new attempt began"))
-            if kind == "master_connecting":
+            if kind == kinds.MASTER_CONNECTING:
                 self._begin(event).add(event)
             return done
         if kind in _NODE_RESET:
             if session is not None:
                 done.append(self._close(source, event, "interrupted", _NODE_RESET[kind]))
-            if kind == "master_mode_enabled":
+            if kind == kinds.MASTER_MODE_ENABLED:
                 self._peer.pop(source, None)
             return done
         if session is None:
-            if kind == "sync_started" or kind in ("psync_attempt", "full_resync_started"):
+            if kind == kinds.SYNC_STARTED or kind in (
+                kinds.PSYNC_ATTEMPT,
+                kinds.FULL_RESYNC_STARTED,
+            ):
                 session = self._begin(event)
             else:
                 return done
         session.add(event)
         if kind in _ATTACH_ONLY:
             return done
-        if kind == "psync_attempt":
+        if kind == kinds.PSYNC_ATTEMPT:
             session.psync_tried = True
             if event.fields.get("replid"):
                 session.replid = session.asked_replid = str(event.fields["replid"])
-        elif kind == "psync_impossible":
+        elif kind == kinds.PSYNC_IMPOSSIBLE:
             session.reason = str(event.fields.get("reason") or "partial resync not possible")
-        elif kind == "full_resync_started":
+        elif kind == kinds.FULL_RESYNC_STARTED:
             session.mode = "full"
             session.replid = str(event.fields.get("replid") or "") or session.replid
-        elif kind == "rdb_receiving":
+        elif kind == kinds.RDB_RECEIVING:
             session.mode = "full"
             if event.fields.get("bytes") is not None:
                 session.bytes = int(event.fields["bytes"])
             if event.fields.get("target"):
                 session.target = str(event.fields["target"])
-        elif kind == "psync_succeeded":
+        elif kind == kinds.PSYNC_SUCCEEDED:
             session.mode = "partial"
             session.reason = None
             done.append(self._close(source, event, "success", None))
-        elif kind == "sync_finished":
+        elif kind == kinds.SYNC_FINISHED:
             if session.mode == "unknown":
                 session.mode = "full"
             done.append(self._close(source, event, "success", session.reason))
         elif kind in _FAILING:
             done.append(self._close(source, event, "failed", _error_text(event, kind)))
-        elif kind == "master_link_lost":
+        elif kind == kinds.MASTER_LINK_LOST:
             done.append(self._close(source, event, "interrupted", "connection with master lost"))
         return done
 
@@ -292,10 +305,10 @@ class SessionTracker:
         node = self.node_name(source)
         fact = self._master_fact(node, end_ts)
         if fact is not None and outcome == "success":
-            if session.mode == "partial" and fact.kind == "psync_accepted":
+            if session.mode == "partial" and fact.kind == kinds.PSYNC_ACCEPTED:
                 session.bytes = _int_or_none(fact.fields.get("bytes"))
                 session.evidence.append((fact.source, fact.line or 0))
-            elif session.mode == "full" and fact.kind == "psync_rejected":
+            elif session.mode == "full" and fact.kind == kinds.PSYNC_REJECTED:
                 reason = f"partial resync refused by master ({fact.fields.get('reason', '?')})"
                 session.evidence.append((fact.source, fact.line or 0))
         return SyncSession(

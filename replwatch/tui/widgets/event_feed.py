@@ -14,11 +14,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
+from replwatch import kinds
 from replwatch.events import Event
 from replwatch.tui.formatting import LEVEL_STYLE, short_address
 
 #: Poll-event kinds that mean things got better: shown green.
-GOOD_KINDS = frozenset({"link_up", "node_up", "sync_finished", "psync_succeeded"})
+GOOD_KINDS = frozenset({kinds.LINK_UP, kinds.NODE_UP, kinds.SYNC_FINISHED, kinds.PSYNC_SUCCEEDED})
 
 #: How many events the feed keeps; older ones scroll away (memory stays bounded).
 MAX_EVENTS = 5000
@@ -27,7 +28,7 @@ MAX_EVENTS = 5000
 def event_style(event: Event) -> str:
     if event.kind in GOOD_KINDS:
         return "green"
-    if event.kind in ("unrecognized", "malformed"):
+    if event.kind in (kinds.UNRECOGNIZED, kinds.MALFORMED):
         return "dim"
     return LEVEL_STYLE.get(event.level or "", "")
 
