@@ -77,7 +77,7 @@ def check_password(password: str | None, what: str = "password") -> None:
 def open_private(path: Path, mode: str = "ab") -> BinaryIO:
     """Open ``path`` for appending, created 0600 if it is new (server output files)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    return os.fdopen(fd, mode)
+    return os.fdopen(fd, mode)  # type: ignore[return-value]  # binary mode: a BinaryIO
 
 
 def write_private(path: Path, text: str) -> None:

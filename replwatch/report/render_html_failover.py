@@ -34,7 +34,9 @@ def failover_rows(
         out.append(f'<text x="4" y="{y + 19}">master of {escape(failover.master_name)}</text>')
         lost = parse_ts(failover.lost_ts) or start
         back = parse_ts(failover.writable_ts or failover.switch_ts)
-        segments = [("old", start, lost, failover.old_master)]
+        segments: list[tuple[str, datetime, datetime, str | None]] = [
+            ("old", start, lost, failover.old_master)
+        ]
         if back is not None:
             segments += [("none", lost, back, "no master"), ("new", back, end, failover.new_master)]
         for state, first, last, who in segments:

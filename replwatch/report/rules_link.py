@@ -114,8 +114,8 @@ def backlog_too_small(ctx: Context) -> list[Finding]:
         if moved_on:
             why, setting = (
                 "The replica had a cached master and asked to continue its history "
-                f"({moved_on[0].asked_replid[:8]}...), but the master answered a full resync "
-                f"under another replication id ({(moved_on[0].replid or '')[:8]}...): the "
+                f"({(moved_on[0].asked_replid or '')[:8]}...), but the master answered a full "
+                f"resync under another replication id ({(moved_on[0].replid or '')[:8]}...): the "
                 "master's history changed (it restarted: before Redis 4.0 every restart "
                 "does this, later ones without persistence or after being killed; or a "
                 "failover). No backlog size would have helped; the master's log tells "

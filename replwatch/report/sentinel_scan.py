@@ -256,9 +256,10 @@ class SentinelScanner:
             elif what == "+convert-to-slave" and episode.converted is None:
                 episode.converted = fact
             return
-        episode = self._current.get(name)
-        if episode is None:
+        current = self._current.get(name)
+        if current is None:
             return
+        episode = current
         if what == "+selected-slave" and episode.selected is None:
             episode.selected = (peer, fact)
         elif what == "+promoted-slave" and episode.promoted is None:

@@ -84,8 +84,8 @@ def summarize(
     # a FAILOVER, REPLICAOF or promotion someone asked for explains the breaks it makes
     on_purpose = [f.title for f in findings if f.code == "role-change"]
     if on_purpose:
-        more = f"; and {len(on_purpose) - 2} more" if len(on_purpose) > 2 else ""
-        out.append("Changed on purpose: " + "; ".join(on_purpose[:2]) + more + ".")
+        extra = f"; and {len(on_purpose) - 2} more" if len(on_purpose) > 2 else ""
+        out.append("Changed on purpose: " + "; ".join(on_purpose[:2]) + extra + ".")
     causes = [f for f in findings if f.rank < CAUSE_RANK]
     if causes:
         top = causes[0]

@@ -156,9 +156,10 @@ class MasterSessionTracker:
             waiting = [p for p, s in master.open.items() if s.mode == "full"]
             error = str(event.fields.get("error") or "") or "background save for the sync failed"
             return [s for p in waiting for s in self._close(event, master, p, "failed", error)]
-        session = master.open.get(peer) if peer else None
-        if session is None:
+        found = master.open.get(peer) if peer else None
+        if found is None:
             return []
+        session = found
         session.add(event)
         if kind == kinds.FULL_RESYNC_REQUESTED:
             session.mode = "full"
@@ -188,7 +189,7 @@ class MasterSessionTracker:
 
     def flush(self) -> list[SyncSession]:
         """Syncs still open at the end of the input, as ``interrupted``."""
-        done = []
+        done: list[SyncSession] = []
         for source, master in self._masters.items():
             done.extend(master.pending.values())
             master.pending.clear()
