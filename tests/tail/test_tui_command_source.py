@@ -13,7 +13,8 @@ from pathlib import Path
 from replwatch.follow.shortcuts import exec_spec
 from replwatch.lab import free_ports
 from replwatch.poll.addresses import Address
-from replwatch.tui.live import LiveApp, LiveSettings
+from replwatch.tui.app import DashboardApp
+from replwatch.tui.live import LiveSettings, LiveSource
 from replwatch.tui.widgets.event_feed import EventFeed
 from tests.tui.test_live import wait_for
 
@@ -36,7 +37,7 @@ async def test_exec_lines_reach_the_feed_and_the_child_ends_with_the_app(tmp_pat
         discover_logs=False,
         commands=(spec,),
     )
-    app = LiveApp(settings)
+    app = DashboardApp(LiveSource(settings))
 
     def from_exec() -> list[str]:
         return [e.kind for e in app.query_one(EventFeed).all_events() if e.source == spec.name]
