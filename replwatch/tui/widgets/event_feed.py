@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from replwatch import kinds
 from replwatch.events import Event
+from replwatch.timeline.merge import MergeClock
 from replwatch.tui.formatting import LEVEL_STYLE, short_address
 
 #: Poll-event kinds that mean things got better: shown green.
@@ -72,8 +73,7 @@ class EventFeed(Vertical):
         super().__init__(id=id)
         # (merge key, event), oldest arrivals drop off first.
         self._events: deque[tuple[tuple[str, str, int, int], Event]] = deque(maxlen=MAX_EVENTS)
-        self._serial = 0
-        self._last_ts = ""
+        self._clock = MergeClock()
         self._row_event: dict[str, Event] = {}
         self._newest_row: tuple[str, str, int, int] | None = None
         self._pending = 0
@@ -94,14 +94,11 @@ class EventFeed(Vertical):
 
     # -- data in ---------------------------------------------------------------------
     def add_events(self, events: Iterable[Event]) -> None:
-        """Add events in their time order (contract order: time, source, line)."""
+        """Add events in the one merge order (:mod:`replwatch.timeline.merge`)."""
         fresh: list[tuple[tuple[str, str, int, int], Event]] = []
         for event in events:
-            self._serial += 1
-            if event.ts:
-                self._last_ts = event.ts
-            # An event without a time sorts with the last time seen before it.
-            key = (event.ts or self._last_ts, event.source, event.line or 0, self._serial)
+            # An event without a time sorts with its own source's last time.
+            key = self._clock.key(event.ts, event.source)
             self._events.append((key, event))
             fresh.append((key, event))
         if self.paused:
