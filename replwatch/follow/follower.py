@@ -243,10 +243,13 @@ class Follower:
             claimed.splitter.name = self.path
             self._adopt(claimed)
             return claimed
+        if not self._registry.may_open():
+            raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             return None
+        self._registry.descriptors += 1
         fst = os.fstat(fd)  # the file we really opened, not the one stat() saw
         opened = _OpenFile(
             fd=fd, dev=fst.st_dev, ino=fst.st_ino,
@@ -347,6 +350,7 @@ class Follower:
             f.splitter.end(out)
         finally:
             os.close(f.fd)
+            self._registry.descriptors -= 1
 
 
 def _find_copy(path: str, f: _OpenFile) -> int | None:

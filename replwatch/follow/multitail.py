@@ -12,6 +12,7 @@ the lines to its consumer. Its followers share one
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import threading
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 
 from replwatch.follow.choose_watcher import make_watcher
 from replwatch.follow.command import CommandSource, SourceNote
-from replwatch.follow.fdlimit import advice, ensure_descriptors
+from replwatch.follow.fdlimit import RESERVE, advice, ensure_descriptors, soft_limit
 from replwatch.follow.follower import ROTATE_GRACE, Follower, LineRecord
 from replwatch.follow.registry import FileRegistry
 from replwatch.follow.watcher import Watcher
@@ -195,6 +196,13 @@ class MultiTailer:
         for path, follower in self.followers.items():
             out.extend(follower.poll())
             if follower.error is not None:
+                if follower.error.errno in (errno.EMFILE, errno.ENFILE):
+                    # One message for all of them, not one per file.
+                    if not self._fds_warned:
+                        self._fds_warned = True
+                        problem = OSError(f"not every file can be opened: {advice()}")
+                        self._report(problem, key="fds")
+                    continue
                 self._report(follower.error, key=path)
             else:
                 self._reported.pop(path, None)  # a later failure is news again
@@ -241,10 +249,14 @@ class MultiTailer:
         else:
             found = [spec]
         new = [path for path in found if path not in self.followers]
-        if new and not ensure_descriptors(len(self.followers) + len(new)) and not self._fds_warned:
-            # Said once; the files that cannot be opened say so too, without a traceback.
-            self._fds_warned = True
-            self._report(OSError(f"{len(self.followers) + len(new)} files to follow: {advice()}"))
+        if new:
+            wanted = len(self.followers) + len(new)
+            if not ensure_descriptors(wanted) and not self._fds_warned:
+                # Said once, and only those that fit are opened, without a traceback.
+                self._fds_warned = True
+                self._report(OSError(f"{wanted} files to follow: {advice()}"), key="fds")
+            limit = soft_limit()
+            self._registry.max_descriptors = None if limit is None else max(1, limit - RESERVE)
         for path in new:
             self.followers[path] = Follower(
                 path, start=start, grace=self._grace, registry=self._registry

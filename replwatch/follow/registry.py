@@ -54,6 +54,15 @@ class FileRegistry:
         self._open: dict[Identity, tuple[Owner, Any]] = {}
         self._closed: OrderedDict[Identity, Position] = OrderedDict()
         self._remembered = remembered
+        #: descriptors the followers hold, and how many they may (None: no cap),
+        #: so that following many files never starves the rest of the process
+        #: (grammars, sockets, stdout) of descriptors.
+        self.descriptors = 0
+        self.max_descriptors: int | None = None
+
+    def may_open(self) -> bool:
+        """True while one more descriptor fits under :attr:`max_descriptors`."""
+        return self.max_descriptors is None or self.descriptors < self.max_descriptors
 
     def opened(self, identity: Identity, owner: Owner, opened: Any) -> None:
         """``owner`` now reads ``opened`` (a follower's open file)."""

@@ -125,7 +125,8 @@ def test_usage_error_for_contradicting_starts(tmp_path: Path) -> None:
 def test_tail_is_in_the_help() -> None:
     result = CliRunner().invoke(cli, ["tail", "--help"])
     assert result.exit_code == 0
-    for option in ("--json", "--lines", "--from-start", "--kind", "--poll", "--year"):
+    for option in ("--json", "--lines", "--from-start", "--kind", "--poll", "--year", "--exec",
+                   "--docker", "--kubectl", "--journal"):  # fmt: skip
         assert option in result.output
     assert "[PATH]..." in result.output and "--exec" in result.output
 
