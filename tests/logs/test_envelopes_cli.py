@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.tail.support import Tail
+from tests.follow.support import Tail
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_logs" / "redis-7.0.15" / "seed" / "10001.log"

@@ -9,7 +9,7 @@ import pytest
 
 from replwatch.cli.connection_options import build_connection
 from replwatch.poll.addresses import Address, AddressError, mask_url, parse_node_item
-from tests.poll.test_status_cli import SECRET, run_status
+from tests.cli.test_status_cli import SECRET, run_status
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from replwatch.timeline.sessions import SessionTracker, SyncSession
-
-from .events_helpers import ev, t
+from tests.report.events_helpers import ev, t
 
 M = "127.0.0.1:10000"
 

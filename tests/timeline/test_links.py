@@ -5,8 +5,7 @@ from __future__ import annotations
 from replwatch.events import seconds_between, shift_ts
 from replwatch.report.links import find_outages
 from replwatch.timeline.links import DOWN, SYNCING, UP, LinkKey, LinkTimeline
-
-from .events_helpers import ev, t
+from tests.report.events_helpers import ev, t
 
 M = "127.0.0.1:10000"
 

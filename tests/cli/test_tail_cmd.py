@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from replwatch.cli import cli
 from replwatch.cli.errors import ExitCode
-from tests.tail.support import Tail
+from tests.follow.support import Tail
 
 # A replica's full resync as Redis 7.0 writes it (the lab test checks real output).
 REPLICA_SYNC = [

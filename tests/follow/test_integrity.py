@@ -15,8 +15,8 @@ from pathlib import Path
 
 from replwatch.follow.follower import HEAD_BYTES, Follower
 from replwatch.follow.multitail import MultiTailer
-from tests.tail.support import start_writer
-from tests.tail.test_rotation import assert_same_as_disk, disk_lines, wait_exit
+from tests.follow.support import start_writer
+from tests.follow.test_rotation import assert_same_as_disk, disk_lines, wait_exit
 
 
 def retry_line(n: int) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.tail.support import Tail
+from tests.follow.support import Tail
 
 
 def kinds_after(lines: list[str], first: str) -> list[str]:

@@ -18,7 +18,7 @@ from replwatch.follow.shortcuts import (
     exec_spec,
     journal_spec,
 )
-from tests.tail.support import Tail
+from tests.follow.support import Tail
 
 READY = "1:M 25 Nov 2026 08:49:46.136 * Ready to accept connections tcp"
 LOST = "7:S 25 Nov 2026 08:49:47.001 # Connection with master lost."

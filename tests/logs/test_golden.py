@@ -1,7 +1,7 @@
 """Golden files: each real log in ``sample_logs/`` parses to ``tests/golden/<name>.jsonl``.
 
 A parser or grammar change shows up as a reviewable diff of these files.
-Regenerate them on purpose with ``REPLWATCH_UPDATE_GOLDEN=1 pytest tests/parser/test_golden.py``.
+Regenerate them on purpose with ``REPLWATCH_UPDATE_GOLDEN=1 pytest tests/logs/test_golden.py``.
 """
 
 from __future__ import annotations

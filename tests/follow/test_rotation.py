@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from replwatch.follow.follower import LineRecord
-from tests.tail.support import start_writer
+from tests.follow.support import start_writer
 
 
 def disk_lines(path: Path) -> list[bytes]:
