@@ -195,10 +195,6 @@ MASTER_SIDE_SYNCING = frozenset({REPLICA_SYNC_REQUEST, FULL_RESYNC_REQUESTED})
 MASTER_SIDE_RESTORED = frozenset({REPLICA_SYNC_SUCCEEDED, PSYNC_ACCEPTED})
 #: Master side: the master dropped a replica or lost it.
 MASTER_SIDE_LOST = frozenset({REPLICA_LINK_LOST, REPLICA_TIMEOUT, REPLICA_OUTPUT_BUFFER_OVERFLOW})
-#: A link was lost, seen from either side: what the dashboard's flap counter counts.
-LINK_LOST = REPLICA_SIDE_LOST | MASTER_SIDE_LOST | {LINK_DOWN}
-#: A link came up, seen from either side or by the poller.
-LINK_RESTORED = REPLICA_SIDE_RESTORED | MASTER_SIDE_RESTORED | {LINK_UP}
 #: The node stopped or started again. Not ``server_shutdown``: the signal handler's
 #: ``Received SIGTERM`` line carries whole-second time and may be written late.
 NODE_GONE = frozenset({SERVER_EXIT, SERVER_STARTING})

@@ -100,9 +100,10 @@ class Poller:
             )
 
         self._make = make
+        self._known = {s.key for s in sentinels}
         self.nodes = [make(t, sentinel=True) for t in sentinels]
-        self.nodes += [make(t) for t in targets if t.key not in {s.key for s in sentinels}]
-        self._known = {target.key for target in [*sentinels, *targets]}
+        self.nodes += [make(t) for t in targets if t.key not in self._known]
+        self._known.update(target.key for target in targets)
         self._master_name = master_name
         self._follow = follow
         self._followed = 0

@@ -26,42 +26,14 @@ UP = "up"
 SYNCING = "syncing"
 DOWN = "down"
 
-#: Replica-side kinds that prove the transfer is really under way.
-_SYNC_PROGRESS = frozenset(
-    {
-        kinds.PSYNC_ATTEMPT,
-        kinds.PSYNC_IMPOSSIBLE,
-        kinds.FULL_RESYNC_STARTED,
-        kinds.RDB_RECEIVING,
-        kinds.FLUSHING_OLD_DATA,
-        kinds.LOADING_DB,
-    }
-)
-_REPLICA_UP = frozenset({kinds.SYNC_FINISHED, kinds.PSYNC_SUCCEEDED})
-_REPLICA_DOWN = frozenset(
-    {
-        kinds.MASTER_LINK_LOST,
-        kinds.MASTER_TIMEOUT,
-        kinds.MASTER_LINK_ERROR,
-        kinds.MASTER_AUTH_FAILED,
-        kinds.SYNC_FAILED,
-    }
-)
-#: A node stopped or started again. Not ``server_shutdown``: the signal handler's
-#: ``Received SIGTERM`` line carries whole-second time and may be written late.
-_NODE_GONE = frozenset({kinds.SERVER_EXIT, kinds.SERVER_STARTING})
-_MASTER_SYNCING = frozenset({kinds.REPLICA_SYNC_REQUEST, kinds.FULL_RESYNC_REQUESTED})
-_MASTER_UP = frozenset({kinds.REPLICA_SYNC_SUCCEEDED, kinds.PSYNC_ACCEPTED})
-_MASTER_DOWN = frozenset(
-    {kinds.REPLICA_LINK_LOST, kinds.REPLICA_TIMEOUT, kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW}
-)
-_MASTER_KINDS = _MASTER_SYNCING | _MASTER_UP | _MASTER_DOWN
+# The groups of kinds this module reacts to are replwatch.kinds' own (one definition).
+_MASTER_KINDS = kinds.MASTER_SIDE_SYNCING | kinds.MASTER_SIDE_RESTORED | kinds.MASTER_SIDE_LOST
 #: Every kind the replica side (and a node's stop or start) reacts to.
 _REPLICA_KINDS = (
-    _SYNC_PROGRESS
-    | _REPLICA_UP
-    | _REPLICA_DOWN
-    | _NODE_GONE
+    kinds.REPLICA_SIDE_SYNCING
+    | kinds.REPLICA_SIDE_RESTORED
+    | kinds.REPLICA_SIDE_LOST
+    | kinds.NODE_GONE
     | {
         kinds.MASTER_CONNECTING,
         kinds.REPLICAOF_ENABLED,
@@ -145,7 +117,7 @@ class LinkTimeline:
             return  # most lines say nothing about a link: no lookups for them
         if kind == kinds.SERVER_SHUTDOWN:
             self._stopping[self._node(event.source)] = event.ts
-        if kind in _NODE_GONE:
+        if kind in kinds.NODE_GONE:
             self._master_gone(event)  # the same file may also hold replica-side history
         self._feed_replica_side(event)
 
@@ -166,13 +138,13 @@ class LinkTimeline:
         state = self._state(key)
         if kind == kinds.MASTER_CONNECTING and state in (None, UP):
             self._set(key, SYNCING, event, "connecting")
-        elif kind in _SYNC_PROGRESS:
+        elif kind in kinds.REPLICA_SIDE_SYNCING:
             self._set(key, SYNCING, event, kind)
-        elif kind in _REPLICA_UP:
+        elif kind in kinds.REPLICA_SIDE_RESTORED:
             self._set(key, UP, event, kind)
-        elif kind in _REPLICA_DOWN:
+        elif kind in kinds.REPLICA_SIDE_LOST:
             self._set(key, DOWN, event, kind)
-        elif kind in _NODE_GONE and state is not None:
+        elif kind in kinds.NODE_GONE and state is not None:
             # also when already down (the master went first): the stop is what the
             # link's last spell ends on, which tells a shut-down pair from an outage
             self._set(key, DOWN, event, "replica restarted or stopped", again=state == DOWN)
@@ -216,9 +188,9 @@ class LinkTimeline:
             self._by_host.setdefault((master, host), {})[replica] = None
         key = LinkKey(replica, master, "master")
         self._served.setdefault(master, {})[key] = None
-        if kind in _MASTER_SYNCING:
+        if kind in kinds.MASTER_SIDE_SYNCING:
             self._set(key, SYNCING, event, kind)
-        elif kind in _MASTER_UP:
+        elif kind in kinds.MASTER_SIDE_RESTORED:
             self._set(key, UP, event, kind)
         else:
             self._set(key, DOWN, event, kind)

@@ -19,17 +19,10 @@ from replwatch.follow.sources import guess_node
 from replwatch.poll.addresses import address_key
 from replwatch.topology.snapshot import NodeState, Snapshot
 
-#: Log kinds saying an established link was lost, seen from the replica's log...
-REPLICA_SIDE_LOST = frozenset({kinds.MASTER_LINK_LOST, kinds.MASTER_TIMEOUT})
-#: ...and from the master's log (``peer`` names the replica).
-MASTER_SIDE_LOST = frozenset(
-    {kinds.REPLICA_LINK_LOST, kinds.REPLICA_TIMEOUT, kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW}
-)
-
-#: Log kinds saying the link works again: the replica's own words...
-REPLICA_SIDE_RESTORED = frozenset({kinds.SYNC_FINISHED, kinds.PSYNC_SUCCEEDED})
-#: ...and its master's (``peer`` names the replica).
-MASTER_SIDE_RESTORED = frozenset({kinds.REPLICA_SYNC_SUCCEEDED, kinds.PSYNC_ACCEPTED})
+#: Log kinds saying an established link was lost, seen from the replica's log (not
+#: kinds.REPLICA_SIDE_LOST, which also counts failed attempts: a flap is a loss of a
+#: link that worked). The master's side and the restorations are kinds' own groups.
+ESTABLISHED_LINK_LOST = frozenset({kinds.MASTER_LINK_LOST, kinds.MASTER_TIMEOUT})
 
 
 @dataclass(slots=True)
@@ -166,7 +159,7 @@ def link_change_of(event: Event) -> LinkChange | None:
         return LinkChange(ts, "full sync: partial resync impossible")
     if kind == kinds.FULL_RESYNC_REQUESTED:
         return LinkChange(ts, "full sync: requested by the replica")
-    if kind in REPLICA_SIDE_RESTORED or kind in MASTER_SIDE_RESTORED:
+    if kind in kinds.REPLICA_SIDE_RESTORED or kind in kinds.MASTER_SIDE_RESTORED:
         return LinkChange(ts, "partial resync" if "psync" in kind else "full sync done", up=True)
     return None
 
@@ -209,13 +202,13 @@ class LiveTimeline:
             peer = event.fields.get("peer")
             replica_side = event.role != "master" and node is not None
             kind = event.kind
-            if kind in REPLICA_SIDE_LOST and node is not None:
+            if kind in ESTABLISHED_LINK_LOST and node is not None:
                 self._flaps.lost(node, "replica", event.ts)
-            elif kind in MASTER_SIDE_LOST and peer:
+            elif kind in kinds.MASTER_SIDE_LOST and peer:
                 self._flaps.lost(canonical_peer(str(peer)), "master", event.ts)
-            elif kind in REPLICA_SIDE_RESTORED and node is not None:
+            elif kind in kinds.REPLICA_SIDE_RESTORED and node is not None:
                 self._flaps.restored(node, event.ts)
-            elif kind in MASTER_SIDE_RESTORED and peer:
+            elif kind in kinds.MASTER_SIDE_RESTORED and peer:
                 self._flaps.restored(canonical_peer(str(peer)), event.ts)
             if kind == kinds.REPLICA_SYNC_REQUEST and peer:
                 self._asking[event.source] = canonical_peer(str(peer))

@@ -38,8 +38,6 @@ _FAILING = {
 }
 #: Lines of the master that say the sync is over for this replica.
 _SUCCEEDING = frozenset({kinds.REPLICA_SYNC_SUCCEEDED, kinds.REPLICA_RDB_RECEIVED})
-#: The master itself stopped or started again.
-_MASTER_GONE = frozenset({kinds.SERVER_STARTING, kinds.SERVER_EXIT})
 #: Bound on syncs open at once per master.
 MAX_PEERS = 1024
 
@@ -97,7 +95,7 @@ _PEERLESS = (
             kinds.BGSAVE_FAILED,
         }
     )
-    | _MASTER_GONE
+    | kinds.NODE_GONE
 )
 
 
@@ -118,7 +116,7 @@ class MasterSessionTracker:
         peer = str(event.fields.get("peer") or "")
         if not peer and kind not in _PEERLESS:
             return []  # a line about no replica, and none this tracker reads without one
-        if kind in _MASTER_GONE:
+        if kind in kinds.NODE_GONE:
             why = "master restarted" if kind == kinds.SERVER_STARTING else "master stopped"
             return self._close_all(event, master, "interrupted", why)
         if kind == kinds.REPLICA_SYNC_REQUEST and peer:
