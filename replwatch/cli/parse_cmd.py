@@ -35,7 +35,7 @@ EPILOG = """\b
 Exit codes:
   0  every file was read
   1  a file could not be read (the others are still parsed; one error line each)
-  2  usage error (bad option, bad --since/--until, broken grammar file)
+  3  usage error (bad option, bad --since/--until, broken grammar file)
 
 \b
 Examples:
@@ -217,7 +217,7 @@ def parse(
             _write_stats(_filtered(merged, kinds, since_ts, until_ts), out)
         elif as_json:
             json_lines = (item for _, item in _filtered(merged, kinds, since_ts, until_ts))
-            _write_lines(cast(Iterator[str], json_lines), out)
+            _write_lines(cast(Iterator[str], json_lines), out, live="-" in files)
         else:
             color = out.isatty() and "NO_COLOR" not in os.environ
             width = shutil.get_terminal_size().columns if out.isatty() else None
@@ -227,6 +227,7 @@ def parse(
                     for _, ev in _filtered(merged, kinds, since_ts, until_ts)
                 ),
                 out,
+                live="-" in files,
             )
         out.flush()
     except BrokenPipeError:
@@ -311,8 +312,17 @@ def _filtered(
         yield kind, item
 
 
-def _write_lines(lines: Iterator[str], out: TextIO) -> None:
-    """Write in blocks: one write per ~1000 lines keeps the CLI out of the profile."""
+def _write_lines(lines: Iterator[str], out: TextIO, *, live: bool = False) -> None:
+    """Write in blocks: one write per ~1000 lines keeps the CLI out of the profile.
+
+    ``live`` (stdin is read, perhaps ``tail -f … | replwatch parse -``): each line is
+    written and flushed as it comes, so nothing waits for a block to fill.
+    """
+    if live:
+        for line in lines:
+            out.write(line + "\n")
+            out.flush()
+        return
     block: list[str] = []
     for line in lines:
         block.append(line)

@@ -178,6 +178,22 @@ def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     assert pipeline.stderr == ""
 
 
+def test_stdin_events_come_out_as_the_lines_come_in() -> None:
+    """``tail -f x.log | replwatch parse -``: each event is printed before the next line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replwatch", "parse", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    for line, kind in ((MASTER[1], b"replica_sync_request"), (MASTER[2], b"full_resync_requested")):
+        proc.stdin.write((line + "\n").encode())
+        proc.stdin.flush()
+        assert kind in proc.stdout.readline()
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+
+
 def test_ctrl_c_exits_130_quietly() -> None:
     """Waiting on stdin, a Ctrl-C (SIGINT to the process group) ends with 130, no traceback."""
     proc = subprocess.Popen(
@@ -190,7 +206,10 @@ def test_ctrl_c_exits_130_quietly() -> None:
     assert proc.stdin is not None
     proc.stdin.write((MASTER[0] + "\n").encode())
     proc.stdin.flush()
-    time.sleep(1.0)  # let it start and block on stdin
+    assert proc.stdout is not None
+    # the first event printed means it started and now blocks on stdin (a fixed sleep
+    # could fire the signal while Python is still importing, under load)
+    assert b"server_ready" in proc.stdout.readline()
     os.killpg(proc.pid, signal.SIGINT)
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130

@@ -10,7 +10,12 @@ from replwatch.cli.errors import ExitCode
 from replwatch.cli.tui_cmd import replay, tui
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials
-from replwatch.recording import RecordingHeader, RecordingWriter, load_recording
+from replwatch.recording import (
+    RecordingHeader,
+    RecordingWriter,
+    load_recording,
+    parse_records,
+)
 from replwatch.tui.app import DashboardApp
 from replwatch.tui.live import LiveSettings, LiveSource
 from replwatch.tui.replay import ReplaySource
@@ -35,6 +40,9 @@ async def test_recorded_live_session_replays_the_same_topology(lab_factory, tmp_
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: len(app.state.frame.links) == 2, 5)
         await wait_for(pilot, lambda: len(app.state.node_of_source) == 3, 5)
+        logs = {str(lab.log_path(port)) for port in lab.ports}
+        # under load the tailers' first lines may trail the first poll rounds
+        await wait_for(pilot, lambda: logs <= recorded_sources(path), 20)
         await pilot.pause(0.5)
         live_labels = tree_labels(app)
 
@@ -43,7 +51,7 @@ async def test_recorded_live_session_replays_the_same_topology(lab_factory, tmp_
     kinds = {record.kind for record in recording.records}
     assert kinds == {"snapshot", "event"}
     sources = {r.data["source"] for r in recording.records if r.kind == "event"}
-    assert {str(lab.log_path(port)) for port in lab.ports} <= sources
+    assert logs <= sources
     assert "foobared" not in path.read_text()
 
     replayed = DashboardApp(ReplaySource(recording, speed=64))
@@ -51,6 +59,14 @@ async def test_recorded_live_session_replays_the_same_topology(lab_factory, tmp_
         await wait_for(pilot, lambda: replayed.source.clock.done, 10)
         await pilot.pause()
         assert tree_labels(replayed) == live_labels
+
+
+def recorded_sources(path: Path) -> set[str]:
+    """The sources of the events written so far (the writer flushes every record)."""
+    with path.open(encoding="utf-8") as stream:
+        return {
+            r.data["source"] for r in parse_records(stream) if r.kind == "event"
+        }
 
 
 def test_replay_command_refuses_what_is_not_a_recording(tmp_path: Path) -> None:
