@@ -7,12 +7,13 @@ Each subcommand lives in its own module and is imported only when it is run, so
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from replwatch import __version__
-from replwatch.cli.errors import ExitCode, Group
+from replwatch.cli.errors import WRITE_ERRORS, ExitCode, Group
 
 #: subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
@@ -63,10 +64,20 @@ def main(args: list[str] | None = None) -> None:
     """Console-script entry point: exit codes from :class:`ExitCode`, quiet Ctrl-C.
 
     click's standalone mode turns Ctrl-C into "Aborted!" and exit 1; replwatch exits
-    130 with nothing printed, like the shell tools it sits beside.
+    130 with nothing printed, like the shell tools it sits beside. An output that
+    cannot be written (a full disk, a closed stdout) is one error line and exit 1.
     """
+    if sys.stdout is None:  # started with stdout closed (`replwatch … >&-`)
+        _error("standard output is closed; redirect it to a file or /dev/null")
+        sys.exit(ExitCode.FAILURE)
     try:
         code = cli.main(args=args, standalone_mode=False)
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRORS:
+            raise
+        _error(f"cannot write the output: {exc.strerror or exc}")
+        _silence_stdout()
+        sys.exit(ExitCode.FAILURE)
     except (KeyboardInterrupt, click.exceptions.Abort):
         sys.exit(ExitCode.INTERRUPTED)
     except click.exceptions.Exit as exc:
@@ -75,3 +86,22 @@ def main(args: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _error(text: str) -> None:
+    stream = sys.stderr
+    if stream is not None:
+        try:
+            stream.write(f"replwatch: error: {text}\n")
+            stream.flush()
+        except OSError:
+            pass
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's exit flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

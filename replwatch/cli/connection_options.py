@@ -124,14 +124,18 @@ def build_connection(
 ) -> ConnectionConfig:
     """Turn the option values into a :class:`ConnectionConfig` (click errors on bad input)."""
     try:
-        port_list = parse_ports(ports) if ports else []
-        items = parse_node_list(nodes) if nodes else []
-        items += parse_node_list(cluster) if cluster else []
+        # An empty value given on purpose (`--ports ""`, `--nodes "$UNSET"`) is a usage
+        # error, never a silent fall back to 127.0.0.1:6379.
+        port_list = parse_ports(ports) if ports is not None else []
+        items = _node_items(nodes, "--nodes") if nodes is not None else []
+        items += _node_items(cluster, "--cluster") if cluster is not None else []
         sentinel_list = [
             parse_node(part, default_port=SENTINEL_PORT)
             for part in (sentinel or "").split(",")
             if part.strip()
         ]
+        if sentinel is not None and not sentinel_list:
+            raise AddressError("--sentinel: no address given")
     except AddressError as exc:
         raise click.BadParameter(str(exc)) from None
     if master_name is not None and not sentinel_list:
@@ -183,6 +187,13 @@ def build_connection(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
     )
+
+
+def _node_items(text: str, option: str) -> list[NodeUrl]:
+    items = parse_node_list(text)
+    if not items:
+        raise AddressError(f"{option}: no address given")
+    return items
 
 
 def _url_auth(items: list[NodeUrl]) -> tuple[str | None, str | None, bool]:

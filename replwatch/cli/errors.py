@@ -8,6 +8,7 @@ everywhere rather than click's default ``2``.
 
 from __future__ import annotations
 
+import errno
 import sys
 from enum import IntEnum
 from typing import Any
@@ -24,6 +25,11 @@ class ExitCode(IntEnum):
     UNREACHABLE = 2  # a node unreachable, timed out or refusing the credentials
     USAGE = 3  # bad command line
     INTERRUPTED = 130  # Ctrl-C
+
+
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF})
+"""Errors of writing the output (a full disk, a closed stdout): the environment's,
+not a bug, so :func:`replwatch.cli.main` prints one line and exits 1."""
 
 
 class _UsageExits3:

@@ -21,9 +21,9 @@ from typing import Any, TextIO, cast
 import click
 
 from replwatch import kinds as kinds_module
-from replwatch.cli.errors import Command, ExitCode, fail
+from replwatch.cli.errors import WRITE_ERRORS, Command, ExitCode, fail
 from replwatch.cli.render import format_event
-from replwatch.cli.time_options import iso_bound, skew_offsets, skew_option
+from replwatch.cli.time_options import iso_bound, skew_offsets, skew_option, year_option
 from replwatch.events import MALFORMED, UNRECOGNIZED, shift_ts
 from replwatch.grammar.language import GrammarError
 from replwatch.logs.files import json_batches, json_records, parse_file
@@ -143,7 +143,7 @@ def _default_year(path: str, year: int | None) -> int | None:
 @click.option("--kind", "kind_opts", multiple=True, metavar="K,...", help="Only these kinds.")
 @click.option("--since", metavar="TIME", help="Only events at or after this ISO time.")
 @click.option("--until", metavar="TIME", help="Only events at or before this ISO time.")
-@click.option("--year", type=click.IntRange(1970, 9999), help="Year for headers without one.")
+@year_option
 @click.option("--stats", is_flag=True, help="Print counts per kind instead of events.")
 @click.option(
     "--grammar",
@@ -275,6 +275,8 @@ def _json_one_file(
     except BrokenPipeError:
         _quiet_broken_pipe()
     except OSError as exc:
+        if exc.errno in WRITE_ERRORS:  # the output's fault, not the file's
+            raise
         failures.append(path)
         click.echo(f"replwatch: error: {path}: {exc.strerror or exc}", err=True)
     finally:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from replwatch.cli.errors import Command, ExitCode, fail
-from replwatch.cli.time_options import moment, skew_offsets, skew_option
+from replwatch.cli.errors import Command, ExitCode, fail, warn
+from replwatch.cli.time_options import moment, skew_offsets, skew_option, year_option
+
+if TYPE_CHECKING:
+    from replwatch.events import Event
 
 
 @click.command(cls=Command)
@@ -27,7 +32,7 @@ from replwatch.cli.time_options import moment, skew_offsets, skew_option
 )
 @click.option("--since", help="Ignore lines before this time (ISO, e.g. 2026-11-25T08:49).")
 @click.option("--until", help="Ignore lines after this time (ISO).")
-@click.option("--year", type=int, help="Year for old log headers that have none.")
+@year_option
 @skew_option
 def report(
     files: tuple[str, ...],
@@ -62,11 +67,12 @@ def report(
         parser = load_default_parser()
     except GrammarError as exc:
         fail(f"grammar: {exc}")
-    streams = [parse_file(parser, name, source=name, year=year) for name in files]
-    try:
-        result = build_report(streams, files=files, since=start, until=end, clock_offsets=offsets)
-    except OSError as exc:
-        fail(f"reading logs: {exc.strerror or exc}")
+    unreadable: list[str] = []
+    streams = [
+        _read_what_it_holds(parse_file(parser, name, source=name, year=year), name, unreadable)
+        for name in files
+    ]
+    result = build_report(streams, files=files, since=start, until=end, clock_offsets=offsets)
     if html_out:
         try:
             html = render_html(result, excerpts=read_excerpts(result))
@@ -82,3 +88,17 @@ def report(
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(ExitCode.OK)
+    if unreadable:
+        sys.exit(ExitCode.FAILURE)
+
+
+def _read_what_it_holds(
+    events: Iterator[Event], name: str, unreadable: list[str]
+) -> Iterator[Event]:
+    """A file that breaks while being read (a truncated .gz, an I/O error) keeps the
+    events read so far and is named in one warning; the report goes on with the rest."""
+    try:
+        yield from events
+    except OSError as exc:
+        unreadable.append(name)
+        warn(f"{name}: {exc.strerror or exc}; the report uses the lines read before")

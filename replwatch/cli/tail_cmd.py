@@ -38,6 +38,7 @@ import click
 
 from replwatch.cli.errors import Command, ExitCode, fail, warn
 from replwatch.cli.source_options import source_options
+from replwatch.cli.time_options import year_option
 from replwatch.follow.command import CommandSource, CommandSpec, SourceNote
 from replwatch.follow.multitail import LineRecord, MultiTailer
 
@@ -67,7 +68,7 @@ SESSION_KIND = "sync_session"
     help="Only events of these kinds (comma list); add sync_session to keep the sync summaries.",
 )
 @click.option("--poll", is_flag=True, help="Poll files instead of using inotify.")
-@click.option("--year", type=int, default=None, help="Year for headers without one.")
+@year_option
 @source_options
 def tail(
     paths: tuple[str, ...],

@@ -1,11 +1,12 @@
-"""The time options ``parse`` and ``report`` share: --since/--until and --skew.
+"""The time options the commands share: --since/--until, --skew and --year.
 
-Defined once so that both commands accept the same spellings and refuse bad ones
+Defined once so that every command accepts the same spellings and refuse bad ones
 with the same usage error (exit 3).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -43,7 +44,26 @@ def skew_offsets(values: tuple[str, ...]) -> dict[str, float]:
             source = ""
         if not sep or not source:
             fail(f"--skew {value!r} should be FILE=SECONDS, e.g. a.log=-2.5", ExitCode.USAGE)
+        if not math.isfinite(offsets[source]) or abs(offsets[source]) > MAX_SKEW:
+            fail(
+                f"--skew {value!r}: SECONDS must be a number within ±{MAX_SKEW} (a day)",
+                ExitCode.USAGE,
+            )
     return offsets
+
+
+MAX_SKEW = 86_400
+"""Clocks further apart than a day are a wrong zone or year, not skew."""
+
+
+def year_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--year YEAR`` for headers without one, range-checked the same for every command."""
+    return click.option(
+        "--year",
+        type=click.IntRange(1970, 9999),
+        default=None,
+        help="Year for log headers that have none (Redis before 3.0 and yearless envelopes).",
+    )(command)
 
 
 def skew_option(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,7 +11,9 @@ newline is dropped.
 
 from __future__ import annotations
 
+import errno
 import gzip
+import io
 import sys
 import zlib
 from collections.abc import Callable, Iterator
@@ -59,6 +61,8 @@ def open_log(path: str | Path) -> BinaryIO:
         OSError: missing file, a directory, no permission.
     """
     if str(path) == "-":
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise OSError(errno.EBADF, "standard input is closed")
         return sys.stdin.buffer
     handle = open(path, "rb")  # noqa: SIM115 - the caller closes it
     try:
@@ -67,8 +71,100 @@ def open_log(path: str | Path) -> BinaryIO:
         handle.close()
         raise
     if magic == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+        return Gunzip(handle)  # type: ignore[return-value]
     return handle
+
+
+class Gunzip(io.RawIOBase):
+    """A ``.gz`` stream that yields everything it holds, as ``zcat`` does.
+
+    :class:`gzip.GzipFile` loses the whole last read when the file is truncated (a log
+    copied while being compressed) or has garbage after the last member. This reader
+    decompresses member after member, returns every byte it could, and only then
+    raises one :class:`OSError` that says what was wrong, so the caller reports the
+    file after its lines were read.
+    """
+
+    def __init__(self, fileobj: BinaryIO, chunk: int = CHUNK) -> None:
+        self.fileobj = fileobj  # position_reader() reads the compressed offset here
+        self._chunk = chunk
+        self._inflate = zlib.decompressobj(31)
+        self._in_member = False
+        self._pending = b""
+        self._done = False
+        self._problem: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._take(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """One line, found in the pending bytes (IOBase's would read byte by byte)."""
+        parts: list[bytes] = []
+        while True:
+            if not self._pending and not self._fill():
+                break
+            cut = self._pending.find(b"\n")
+            if cut >= 0:
+                parts.append(self._pending[: cut + 1])
+                self._pending = self._pending[cut + 1 :]
+                break
+            parts.append(self._pending)
+            self._pending = b""
+        return b"".join(parts)
+
+    def close(self) -> None:
+        try:
+            self.fileobj.close()
+        finally:
+            super().close()
+
+    def _take(self, size: int) -> bytes:
+        if not self._pending:
+            self._fill()
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def _fill(self) -> bool:
+        """Decompress until bytes are pending; at the end raise the problem, once."""
+        while not self._pending and not self._done:
+            raw = self.fileobj.read(self._chunk)
+            if not raw:
+                self._done = True
+                if self._in_member:
+                    self._problem = "truncated compressed data (the lines before the cut were read)"
+                break
+            self._pending = self._inflate_all(raw)
+        if self._pending:
+            return True
+        if self._problem is not None:
+            problem, self._problem = self._problem, None
+            raise OSError(errno.EIO, problem)
+        return False
+
+    def _inflate_all(self, raw: bytes) -> bytes:
+        out: list[bytes] = []
+        while raw and not self._done:
+            try:
+                out.append(self._inflate.decompress(raw))
+            except zlib.error as exc:
+                self._done = True
+                self._problem = f"corrupt compressed data ({exc}; what came before was read)"
+                break
+            self._in_member = not self._inflate.eof
+            if not self._inflate.eof:
+                break
+            raw = self._inflate.unused_data  # the next member, or what trails the last one
+            self._inflate = zlib.decompressobj(31)
+            if raw and raw[:2] != _GZIP_MAGIC:
+                if raw.strip(b"\0"):  # zero padding after the last member is harmless
+                    self._problem = "garbage after the compressed data (ignored)"
+                self._done = True
+        return b"".join(out)
 
 
 def read_chunks(
@@ -83,7 +179,7 @@ def read_chunks(
     while left is None or left > 0:
         try:
             chunk = read(size if left is None else min(size, left))
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # a GzipFile passed in
             raise OSError(f"corrupt compressed data: {exc}") from None
         if not chunk:
             return
@@ -123,7 +219,16 @@ def iter_batches(
     line_no = first_line
     carry = b""
     skipping = 0  # >0: inside an over-long line; counts its bytes so far
-    for chunk in read_chunks(stream, limit=limit):
+    chunks = read_chunks(stream, limit=limit)
+    broken: OSError | None = None  # raised after the torn last line is yielded
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            break
+        except OSError as exc:
+            broken = exc
+            break
         if skipping:
             cut = chunk.find(b"\n")
             if cut < 0:
@@ -161,3 +266,5 @@ def iter_batches(
         lines = _decode(carry)
         last = lines[-1].rstrip("\r") if len(lines) == 1 else "\n".join(lines)
         yield LineBatch(line_no, [last])
+    if broken is not None:
+        raise broken

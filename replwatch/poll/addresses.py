@@ -131,6 +131,10 @@ def parse_node(text: str, *, default_port: int = DEFAULT_PORT) -> Address:
     host, colon, port_text = text.partition(":")
     if not host:
         raise AddressError(f"--nodes: {text!r} has no host")
+    if any(ch.isspace() or not ch.isprintable() for ch in host):
+        raise AddressError(
+            f"--nodes: {text!r} is not a host name (it holds a space or a control character)"
+        )
     return Address(host, _port(port_text, what="--nodes") if colon else default_port)
 
 

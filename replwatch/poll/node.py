@@ -46,6 +46,7 @@ from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials, TlsOptions, scrub
 from replwatch.poll.cluster_reply import ClusterView, parse_cluster
 from replwatch.poll.info import auth_error_kind, parse_info, parse_replication, parse_server
+from replwatch.poll.probe import foreign_greeting
 from replwatch.poll.role_reply import parse_role
 from replwatch.poll.sentinel_reply import SentinelView, flat_table, parse_master
 from replwatch.topology.snapshot import (
@@ -208,6 +209,8 @@ class NodePoller:
         except Exception as exc:  # every failure becomes a value
             state = self._failure(exc)
             cheap_failure = _answers_at_once(exc)
+            if self._may_be_foreign(exc, state):
+                state = await self._foreign(state)
         if state.ok:
             self._failures = 0
             self._ever_answered = True
@@ -436,6 +439,22 @@ class NodePoller:
         else:
             message = f"{where}: {text or type(exc).__name__}"
         return NodeState(address=where, status=NODE_UNREACHABLE, error=message)
+
+    def _may_be_foreign(self, exc: BaseException, state: NodeState) -> bool:
+        """First contact, plain text, and the port closed on us or spoke no RESP."""
+        if self._ever_answered or self._tls.enabled or state.status != NODE_UNREACHABLE:
+            return False
+        closed = "connection closed by the server" in (state.error or "")
+        return closed or isinstance(exc, redis_errors.InvalidResponse)
+
+    async def _foreign(self, state: NodeState) -> NodeState:
+        """Name what answers instead of Redis, if it said anything readable."""
+        timeout = min(self._settings.connect_timeout, self._settings.read_timeout)
+        greeting = await foreign_greeting(self.target.host, self.target.port, timeout)
+        if greeting is None:
+            return state
+        error = f"{self.address}: not a Redis server (it answered {greeting!r})"
+        return NodeState(address=self.address, status=NODE_UNREACHABLE, error=error)
 
     async def _drop_client(self) -> None:
         client, self._client = self._client, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import resource
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -120,11 +121,43 @@ def test_missing_and_directory_raise_oserror(parser: LogParser, tmp_path: Path) 
         list(json_records(parser, tmp_path))
 
 
-def test_corrupt_gzip_is_an_oserror_after_the_good_part(parser: LogParser, tmp_path: Path) -> None:
-    good = gzip.compress(("\n".join(REDIS7) + "\n").encode() * 2000)
+def test_truncated_gzip_yields_its_lines_then_an_oserror(parser: LogParser, tmp_path: Path) -> None:
+    """As zcat: every line before the cut is read, then one error names the problem."""
+    whole = ("\n".join(REDIS7) + "\n") * 2000
+    good = gzip.compress(whole.encode())
     path = _write(tmp_path / "bad.log.gz", good[: len(good) // 2])
-    with pytest.raises(OSError, match="corrupt compressed data"):
-        list(parse_file(parser, path))
+    events = []
+    with pytest.raises(OSError, match="truncated compressed data"):
+        for event in parse_file(parser, path):
+            events.append(event)
+    readable = zlib.decompressobj(31).decompress(good[: len(good) // 2]).decode()
+    assert len(events) == readable.count("\n") + (not readable.endswith("\n"))
+    assert len(events) > len(REDIS7) * 100
+
+
+def test_gzip_with_trailing_garbage_keeps_every_line(parser: LogParser, tmp_path: Path) -> None:
+    text = "\n".join(REDIS7) + "\n"
+    path = _write(tmp_path / "junk.log.gz", gzip.compress(text.encode()) + b"not gzip at all")
+    events = []
+    with pytest.raises(OSError, match="garbage after the compressed data"):
+        for event in parse_file(parser, path):
+            events.append(event)
+    plain = parse_file(parser, _plain(tmp_path, text))
+    assert [e.message for e in events] == [e.message for e in plain]
+
+
+def test_concatenated_gzip_members_are_one_log(parser: LogParser, tmp_path: Path) -> None:
+    """`cat a.gz b.gz > c.gz` (logrotate's delaycompress does it too) reads as both."""
+    text = "\n".join(REDIS7) + "\n"
+    member = gzip.compress(text.encode())
+    path = _write(tmp_path / "two.log.gz", member + member + b"\0" * 16)
+    assert len(list(parse_file(parser, path))) == 2 * len(REDIS7)
+
+
+def _plain(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "plain.log"
+    path.write_text(text)
+    return path
 
 
 def _yearless(months: list[str]) -> str:
