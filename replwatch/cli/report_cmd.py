@@ -66,7 +66,7 @@ def report(
     try:
         parser = load_default_parser()
     except GrammarError as exc:
-        fail(f"grammar: {exc}")
+        fail(str(exc), ExitCode.USAGE)
     unreadable: list[str] = []
     streams = [
         _read_what_it_holds(parse_file(parser, name, source=name, year=year), name, unreadable)

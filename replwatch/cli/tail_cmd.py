@@ -181,7 +181,7 @@ def _load_parser() -> LogParser:
     try:
         return load_default_parser()
     except GrammarError as exc:
-        fail(f"cannot load the grammars: {exc}")
+        fail(str(exc), ExitCode.USAGE)
         raise  # fail() exits; this keeps type checkers content
 
 

@@ -20,6 +20,9 @@ from replwatch.grammar.rules import CompiledRule, RuleSet, compile_pattern
 #: Environment variable naming the user grammar directory.
 USER_DIR_ENV = "REPLWATCH_GRAMMAR_DIR"
 GRAMMAR_SUFFIX = ".grammar"
+#: The largest grammar file read. The shipped ones are a few dozen KiB; the cap keeps
+#: ``--grammar /dev/zero`` (or a log passed by mistake) from filling memory.
+MAX_GRAMMAR_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +54,40 @@ def default_user_dir() -> Path:
 
 
 def grammar_files_in(directory: Path) -> list[Path]:
-    """The ``*.grammar`` files of a directory, sorted by name (missing dir: none)."""
-    if not directory.is_dir():
+    """The ``*.grammar`` files of a directory, sorted by name (missing dir: none).
+
+    A directory that exists but cannot be listed (another user's home after
+    ``sudo -u``) is an error naming the fix, not a silent "no user rules".
+    """
+    try:
+        return sorted(
+            entry
+            for entry in (directory / name for name in os.listdir(directory))
+            if entry.name.endswith(GRAMMAR_SUFFIX)
+        )
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(directory.glob("*" + GRAMMAR_SUFFIX))
+    except OSError as exc:
+        raise GrammarError(
+            f"{directory}: cannot read the grammar directory ({exc.strerror}); "
+            f"make it readable, or set {USER_DIR_ENV} to another directory"
+        ) from None
 
 
 def read_grammar_file(path: Path) -> GrammarFile:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GrammarError(f"{path}: cannot read grammar file: {exc}") from None
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_GRAMMAR_BYTES + 1)
+    except OSError as exc:
+        raise GrammarError(f"{path}: cannot read grammar file: {exc.strerror or exc}") from None
+    if len(data) > MAX_GRAMMAR_BYTES:
+        raise GrammarError(
+            f"{path}: not a grammar file (larger than {MAX_GRAMMAR_BYTES >> 20} MiB)"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GrammarError(f"{path}: not a grammar file (not UTF-8 text: {exc.reason})") from None
     return parse_grammar_text(text, path=str(path))
 
 

@@ -10,6 +10,7 @@ time the months run backwards, read from the end.
 from __future__ import annotations
 
 import bisect
+import calendar
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -31,7 +32,8 @@ class DateCache:
         self._cache: dict[str, str | None] = {}
 
     def iso_date(self, date: str, year: int | None = None) -> str | None:
-        """ISO date for a header date, or None when the month name is not a month."""
+        """ISO date for a header date, or None when it is not a day of the calendar
+        (a month name that is not a month, ``31 Apr``, ``29 Feb`` of a common year)."""
         key = date if year is None else f"{date} {year}"
         found = self._cache.get(key, "")
         if found != "":
@@ -39,11 +41,19 @@ class DateCache:
         parts = key.split(" ")
         month = MONTHS.get(parts[1]) if len(parts) == 3 else None
         day = int(parts[0]) if month else 0
-        value = f"{parts[2]:0>4}-{month:02d}-{day:02d}" if month and 1 <= day <= 31 else None
+        value = None
+        if month and parts[2].isdigit() and 1 <= day <= _days_in(int(parts[2]), month):
+            value = f"{parts[2]:0>4}-{month:02d}-{day:02d}"
         if len(self._cache) >= _DATE_CACHE_MAX:
             self._cache.clear()
         self._cache[key] = value
         return value
+
+
+def _days_in(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if calendar.isleap(year) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def time_with_ms(time: str) -> str:

@@ -8,6 +8,8 @@ traceback (issue 14, "Nothing frozen, no traceback").
 from __future__ import annotations
 
 import gzip
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +141,58 @@ def test_one_broken_gz_does_not_abort_the_report(log: Path, tmp_path: Path) -> N
     assert "replwatch report: 2 file(s)" in result.stdout
     assert f"{bad}: garbage after the compressed data" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_endless_grammar_file_is_refused_not_read_forever(log: Path) -> None:
+    """`--grammar /dev/zero` used to grow without limit."""
+    result = run(["parse", "--grammar", "/dev/zero", str(log)])
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert result.stderr.strip() == (
+        "replwatch: error: /dev/zero: not a grammar file (larger than 1 MiB)"
+    )
+
+
+def test_a_binary_grammar_file_is_named(log: Path, tmp_path: Path) -> None:
+    binary = tmp_path / "mine.grammar"
+    binary.write_bytes(b"\xff\xfe rule x\n")
+    result = run(["parse", "--grammar", str(binary), str(log)])
+    assert result.returncode == ExitCode.USAGE
+    assert f"{binary}: not a grammar file (not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _without_root_reads() -> list[str]:
+    """Root reads every directory: drop the capabilities that let it (util-linux's
+    setpriv), so root is refused as a user would be."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv (util-linux): apt-get install util-linux")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.mark.parametrize("command", [["parse"], ["report"], ["tail", "--from-start"]])
+def test_an_unreadable_grammar_directory_names_the_fix(
+    command: list[str], log: Path, tmp_path: Path
+) -> None:
+    """As after `sudo -u`: the grammar directory is there but cannot be listed."""
+    grammars = tmp_path / "grammars"
+    grammars.mkdir()
+    (grammars / "mine.grammar").write_text("")
+    grammars.chmod(0)
+    env = {**os.environ, "REPLWATCH_GRAMMAR_DIR": str(grammars)}
+    try:
+        result = subprocess.run(
+            [*_without_root_reads(), sys.executable, "-m", "replwatch", *command, str(log)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+    finally:
+        grammars.chmod(0o700)
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert result.stderr.strip() == (
+        f"replwatch: error: {grammars}: cannot read the grammar directory (Permission denied);"
+        " make it readable, or set REPLWATCH_GRAMMAR_DIR to another directory"
+    )

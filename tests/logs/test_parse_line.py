@@ -47,6 +47,25 @@ def test_yearless_headers_take_the_given_year(parser: LogParser) -> None:
     assert (ev.ts, ev.pid, ev.level) == ("2010-05-30T10:03:19.000", None, "verbose")
 
 
+@pytest.mark.parametrize(
+    ("line", "year", "ts"),
+    [
+        ("4356:M 29 Feb 2024 08:49:46.100 * DB saved on disk", None, "2024-02-29T08:49:46.100"),
+        ("4356:M 29 Feb 2023 08:49:46.100 * DB saved on disk", None, None),
+        ("4356:M 31 Apr 2024 08:49:46.100 * DB saved on disk", None, None),
+        ("[4347] 29 Feb 08:46:38.123 * DB saved on disk", 2012, "2012-02-29T08:46:38.123"),
+        ("[4347] 29 Feb 08:46:38.123 * DB saved on disk", 2013, None),
+    ],
+)
+def test_a_day_the_calendar_lacks_is_malformed(
+    parser: LogParser, line: str, year: int | None, ts: str | None
+) -> None:
+    """`29 Feb` of a common year is not `2023-02-29`, a date nothing downstream can read."""
+    ev = parser.parse_line(line, source="s", line_no=1, year=year)
+    assert ev.ts == ts
+    assert ev.kind == ("rdb_saved" if ts else "malformed")
+
+
 def test_logfmt_iso8601(parser: LogParser) -> None:
     line = (
         'pid=5858 role=replica timestamp="2026-11-25T08:59:14.421+00:00" level=notice '
