@@ -110,7 +110,7 @@ def _node_row(node: NodeState) -> list[str]:
     return [
         node.address,
         node.role or "-",
-        node.status,
+        node.status_text,
         server,
         _dash(node.offset),
         (node.replid or "-")[:8],
@@ -248,6 +248,15 @@ def _report_errors(snapshot: Snapshot) -> None:
             click.echo(f"replwatch: error: {node.error}", err=True)
 
 
+def _report_problems(problems: Iterable[Problem]) -> None:
+    """What made the exit code non-zero besides unreadable nodes (said above): links
+    down, syncing or lagging, Sentinel and Cluster verdicts. One line each, on stderr,
+    so a script that reads the table still sees why it failed."""
+    for problem in problems:
+        if problem.severity != "node":
+            click.echo(f"replwatch: problem: {problem.message}", err=True)
+
+
 async def _status_once(connection: ConnectionConfig) -> Snapshot:
     async with connection.poller() as poller:
         return await poller.poll()
@@ -332,6 +341,9 @@ def status(
       2  a node is unreachable, timed out, or refuses the password
       3  usage error
     With --watch the code is that of the last round (130 on Ctrl-C).
+    Each problem behind a non-zero code is one line on stderr
+    ("replwatch: error: ..." for nodes, "replwatch: problem: ..." for links,
+    Sentinel and Cluster); --json lists them under "problems".
 
     \b
     Passwords, as in redis-cli: REDISCLI_AUTH=... (preferred), --askpass,
@@ -364,5 +376,8 @@ def status(
     if last is None:
         fail("no poll round completed", ExitCode.UNREACHABLE)
         return
+    problems = assess(last, thresholds)
     _report_errors(last)
-    sys.exit(exit_code(assess(last, thresholds)))
+    if not as_json:  # --json has them in its document
+        _report_problems(problems)
+    sys.exit(exit_code(problems))

@@ -34,6 +34,9 @@ NODE_UNREACHABLE = "unreachable"
 NODE_AUTH_REQUIRED = kinds.AUTH_REQUIRED
 NODE_TIMEOUT = "timeout"
 
+#: How each kind of auth problem reads in a table.
+_AUTH_WORDS = {"noauth": "auth required", "wrongpass": "auth refused", "noperm": "no permission"}
+
 #: Link states.
 LINK_UP = "up"
 LINK_DOWN = "down"
@@ -89,6 +92,15 @@ class NodeState:
         if self.status != NODE_AUTH_REQUIRED:
             return None
         return auth_error_kind(self.error or "") or "noauth"
+
+    @property
+    def status_text(self) -> str:
+        """The status in words for tables: a refused password reads ``auth refused``,
+        not ``auth_required`` (which sends the user looking for a missing one)."""
+        problem = self.auth_problem
+        if problem is None:
+            return self.status
+        return _AUTH_WORDS.get(problem, "auth required")
 
     @property
     def version(self) -> str | None:

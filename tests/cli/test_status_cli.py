@@ -136,6 +136,9 @@ def test_status_against_a_password_protected_lab(lab_factory) -> None:
     assert wrong.returncode == 2
     assert wrong.stderr.splitlines()[0] == ARGV_PASSWORD_WARNING
     assert "WRONGPASS" in wrong.stderr and "wrong-one" not in wrong.stdout + wrong.stderr
+    # a refused password is not a missing one: the table says which
+    assert "auth refused" in wrong.stdout and "auth_required" not in wrong.stdout
+    assert "auth required" in no_password.stdout
 
     for result in (ok, as_json, watch, no_password):
         assert SECRET not in result.stdout + result.stderr
@@ -147,6 +150,14 @@ def test_status_against_a_password_protected_lab(lab_factory) -> None:
     document = json.loads(degraded.stdout)
     assert degraded.returncode == 1 and document["exit_code"] == 1
     assert {link["state"] for link in document["links"]} == {"down"}
+    # without --json, stderr says why the exit code is 1: one line per link down
+    text = run_status(*replicas_only, password_env=SECRET)
+    assert text.returncode == 1
+    master = f"127.0.0.1:{lab.master_port}"
+    assert sorted(text.stderr.splitlines()) == [
+        f"replwatch: problem: link {master} -> 127.0.0.1:{port} is down"
+        for port in sorted(lab.replica_ports)
+    ]
     assert run_status(*port_args, password_env=SECRET).returncode == 2
 
 

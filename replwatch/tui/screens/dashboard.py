@@ -52,7 +52,7 @@ def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | N
         return f"{address}: not polled (seen only as the other end of a link)"
     lines = [
         f"address: {node.address}",
-        f"status:  {node.status}" + (f" ({node.error})" if node.error else ""),
+        f"status:  {node.status_text}" + (f" ({node.error})" if node.error else ""),
     ]
     if not node.ok and last_up is not None:
         lines.append("(below: what it said when it last answered)")
