@@ -374,6 +374,9 @@ def lab_for(server: ServerBinary, scenario: Scenario) -> Iterator[Lab]:
             choose_ports(),
             password=PASSWORD,
             server=server,
+            # As sample_logs/ was recorded: requirepass on every node, so a promoted
+            # replica still lets the others (which send masterauth) attach to it.
+            protect_replicas=True,
             **scenario.kwargs_for(server.version_tuple),  # type: ignore[arg-type]
         )
         try:

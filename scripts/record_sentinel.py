@@ -154,7 +154,9 @@ def record(server: ServerBinary, name: str, out: Path) -> None:
     step = Steps()
     with tempfile.TemporaryDirectory(prefix="replwatch-sentinel-") as tmp:
         data_ports = _ports(DATA_PORTS, [])
-        lab = Lab(Path(tmp), data_ports, password=PASSWORD, server=server)
+        # requirepass on every node: the replica Sentinel promotes must accept the
+        # masterauth of the others, or the failover leaves them unable to attach.
+        lab = Lab(Path(tmp), data_ports, password=PASSWORD, server=server, protect_replicas=True)
         sentinels = SentinelGroup(lab, _ports(SENTINEL_PORTS, data_ports))
         step(f"start {server.product} {server.version}, ports {lab.ports}")
         try:

@@ -77,7 +77,15 @@ def lab() -> None:
     "--password",
     envvar="REPLWATCH_LAB_PASSWORD",
     default=None,
-    help="requirepass/masterauth for every node (or $REPLWATCH_LAB_PASSWORD).",
+    help=(
+        "requirepass on the master, masterauth on every node, as in the seed: the "
+        "replicas answer without a password (or $REPLWATCH_LAB_PASSWORD)."
+    ),
+)
+@click.option(
+    "--protect-replicas",
+    is_flag=True,
+    help="Put requirepass on the replicas too, so every node asks for the password.",
 )
 @click.option(
     "--server",
@@ -88,12 +96,28 @@ def lab() -> None:
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds.")
 @dir_option
 def up(
-    ports: str, password: str | None, server: Path | None, timeout: float, lab_dir: Path
+    ports: str,
+    password: str | None,
+    protect_replicas: bool,
+    server: Path | None,
+    timeout: float,
+    lab_dir: Path,
 ) -> None:
-    """Start a master on the first port and replicas of it on the others."""
+    """Start a master on the first port and replicas of it on the others.
+
+    With --password only the master asks for it (the seed's layout: replicas have
+    masterauth but no requirepass, so `redis-cli -p 10001 get k` works without one);
+    --protect-replicas makes the replicas ask too.
+    """
     port_list = parse_ports(ports)
     try:
-        the_lab = Lab(lab_dir, port_list, password=password, server=find_server(server))
+        the_lab = Lab(
+            lab_dir,
+            port_list,
+            password=password,
+            server=find_server(server),
+            protect_replicas=protect_replicas,
+        )
         the_lab.up(timeout)
     except LabError as exc:
         fail(str(exc))

@@ -18,16 +18,17 @@ from typing import Any
 import click
 
 from replwatch.cli.connection_options import ConnectionConfig, connection_options, interval_option
-from replwatch.cli.errors import Command, ExitCode, fail
+from replwatch.cli.errors import Command, ExitCode, fail, warn
 from replwatch.events import Event
 from replwatch.poll.cluster_reply import ClusterShard
 from replwatch.poll.sentinel_reply import SentinelMaster
-from replwatch.topology.diff import Problem, Thresholds, assess, diff
+from replwatch.topology.diff import Problem, Thresholds, assess, diff, password_warnings
 from replwatch.topology.snapshot import LinkState, NodeState, Snapshot
 
 
 def exit_code(problems: Iterable[Problem]) -> ExitCode:
-    """The worst problem decides: a node problem is 2, a link problem 1."""
+    """The worst problem decides: a node problem is 2, a link problem 1; a warning
+    changes nothing."""
     severities = {problem.severity for problem in problems}
     if "node" in severities:
         return ExitCode.UNREACHABLE
@@ -240,12 +241,15 @@ def render_event(event: Event) -> str:
     return click.style(text, fg=_EVENT_COLORS.get(event.level or ""))
 
 
-def _report_errors(snapshot: Snapshot) -> None:
+def _report_errors(snapshot: Snapshot, *, warnings: bool = True) -> None:
     for line in auth_hints(snapshot):
         click.echo(f"replwatch: error: {line}", err=True)
     for node in snapshot.nodes:
         if not node.ok and node.auth_problem is None and node.error:
             click.echo(f"replwatch: error: {node.error}", err=True)
+    if warnings:
+        for problem in password_warnings(snapshot):
+            warn(problem.message)
 
 
 def _report_problems(problems: Iterable[Problem]) -> None:
@@ -253,7 +257,7 @@ def _report_problems(problems: Iterable[Problem]) -> None:
     down, syncing or lagging, Sentinel and Cluster verdicts. One line each, on stderr,
     so a script that reads the table still sees why it failed."""
     for problem in problems:
-        if problem.severity != "node":
+        if problem.severity not in ("node", "warning"):  # those are said above
             click.echo(f"replwatch: problem: {problem.message}", err=True)
 
 
@@ -271,12 +275,17 @@ async def _watch(
     count: int | None,
 ) -> Snapshot | None:
     prev: Snapshot | None = None
+    warned: set[str] = set()
     async with connection.poller() as poller:
         rounds = 0
         async for snapshot in poller.watch(interval):
             for event in diff(prev, snapshot, thresholds=thresholds):
                 click.echo(event.to_json() if as_json else render_event(event))
             sys.stdout.flush()
+            for problem in password_warnings(snapshot):  # each once, when first seen
+                if problem.message not in warned:
+                    warned.add(problem.message)
+                    warn(problem.message)
             if _reader_gone():  # `| head` exited: stop now, not at the next event
                 raise BrokenPipeError
             prev = snapshot
@@ -346,6 +355,14 @@ def status(
     Sentinel and Cluster); --json lists them under "problems".
 
     \b
+    Warnings change no exit code; they are printed on stderr ("replwatch:
+    warning: ...", with --watch once, when first seen) and listed in --json
+    "problems" with severity "warning":
+      a replica has no password while its master has one (anyone who
+      reaches it reads the data). The password given is then dropped for
+      that replica, as redis-cli does, and it is polled without.
+
+    \b
     Passwords, as in redis-cli: REDISCLI_AUTH=... (preferred), --askpass,
     or -a PASSWORD (visible in ps). --user for an ACL user.
     """
@@ -377,7 +394,7 @@ def status(
         fail("no poll round completed", ExitCode.UNREACHABLE)
         return
     problems = assess(last, thresholds)
-    _report_errors(last)
+    _report_errors(last, warnings=not watch)  # --watch said its warnings as they came
     if not as_json:  # --json has them in its document
         _report_problems(problems)
     sys.exit(exit_code(problems))

@@ -130,15 +130,23 @@ def tui(
     help="Lab directory (default: a temporary one, removed on exit).",
 )
 @click.option("--server", metavar="PATH", help="redis-server / valkey-server to run.")
+@click.option(
+    "--protect-replicas",
+    is_flag=True,
+    help="Give the replicas the master's password too (requirepass on every node).",
+)
 @interval_option
-def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
+def demo(
+    *, lab_dir: Path | None, server: str | None, protect_replicas: bool, interval: float
+) -> None:
     """A master and two replicas of your own, live on the dashboard.
 
     Starts the seed's topology with the lab (master 10000 with a password,
-    replicas 10001 and 10002; other free ports when those are taken) and opens
-    the dashboard on it with its logs. Keys: 1/2/3 stop or start a node, k kill
-    the master, w write on the master, plus the dashboard's keys. Every server
-    it started is stopped on exit.
+    replicas 10001 and 10002 with masterauth but no password of their own, so
+    the dashboard marks them "no password"; other free ports when those are
+    taken) and opens the dashboard on it with its logs. Keys: 1/2/3 stop or
+    start a node, k kill the master, w write on the master, plus the dashboard's
+    keys. Every server it started is stopped on exit.
     """
     _require_terminal("demo")
     from replwatch.lab import Lab, LabError, find_server, free_ports, port_in_use
@@ -158,7 +166,13 @@ def demo(*, lab_dir: Path | None, server: str | None, interval: float) -> None:
     # The signal guard covers lab.up() too: a SIGTERM while the servers start must
     # still reach the `finally` that stops them.
     with tempfile.TemporaryDirectory(prefix="replwatch-demo-") as tmp, _exit_on_signals():
-        lab = Lab(lab_dir or Path(tmp) / "lab", ports, password=DEMO_PASSWORD, server=binary)
+        lab = Lab(
+            lab_dir or Path(tmp) / "lab",
+            ports,
+            password=DEMO_PASSWORD,
+            server=binary,
+            protect_replicas=protect_replicas,
+        )
         click.echo(f"starting {binary.product} {binary.version} on ports {ports} in {lab.dir} …")
         try:
             try:

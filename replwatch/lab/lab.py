@@ -9,7 +9,8 @@ The server still writes its own pid file, which is how a later, stateless CLI ru
 ``/proc/<pid>/cmdline`` (see :mod:`replwatch.lab.process`), never by name.
 
 The files it keeps are listed in :mod:`replwatch.lab.layout`; ``lab.json`` holds the
-ports and the binary, never the password.
+ports, the binary and the layout's flags (``protect_replicas``, ``cluster``), never the
+password.
 """
 
 from __future__ import annotations
@@ -55,12 +56,16 @@ _CLUSTER_SETTINGS = {
 class Lab(LabLayout):
     """A master on ``ports[0]`` and replicas of it on the other ports, in ``dir``.
 
-    ``password`` sets ``requirepass`` on every node (and ``masterauth`` on the master,
-    so it can follow a promoted replica). ``replica_password`` is what the replicas
-    send as ``masterauth``: the same password by default, None for none, or a wrong
-    one. ``config`` adds lines to every node's file, ``node_config`` to one node's
-    (keyed by port, or by node index with 0 the master); values are written verbatim,
-    so an empty value is ``'""'``.
+    The seed's layout by default: ``password`` sets ``requirepass`` on the master only
+    (and ``masterauth``, so it can follow a promoted replica); the replicas get only
+    ``masterauth``, so they answer anyone without a password while the master answers
+    ``NOAUTH``. ``protect_replicas`` puts ``requirepass`` on the replicas too. In a
+    ``cluster`` lab every node is a master at first (and any may be promoted later), so
+    every node gets ``requirepass`` whatever ``protect_replicas`` says.
+    ``replica_password`` is what the replicas send as ``masterauth``: the same password
+    by default, None for none, or a wrong one. ``config`` adds lines to every node's
+    file, ``node_config`` to one node's (keyed by port, or by node index with 0 the
+    master); values are written verbatim, so an empty value is ``'""'``.
     """
 
     def __init__(
@@ -74,9 +79,11 @@ class Lab(LabLayout):
         config: Mapping[str, str] | None = None,
         node_config: Mapping[int, Mapping[str, str]] | None = None,
         cluster: bool = False,
+        protect_replicas: bool = False,
     ) -> None:
         super().__init__(dir, ports)
         self.cluster = cluster
+        self.protect_replicas = protect_replicas
         cfg.check_password(password)
         if isinstance(replica_password, str):
             cfg.check_password(replica_password, "replica password")
@@ -98,14 +105,28 @@ class Lab(LabLayout):
             description = json.loads((lab_dir / LAB_FILE).read_text())
             ports = [int(port) for port in description["ports"]]
             server_path = Path(description["server"])
+            protect = description.get("protect_replicas")
+            cluster = bool(description.get("cluster", False))
         except FileNotFoundError:
             raise LabError(f"no lab in {lab_dir}; start one with `replwatch lab up`") from None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LabError(f"cannot read {lab_dir / LAB_FILE}: {exc}") from None
-        lab = cls(lab_dir, ports, server=probe(server_path))
+        lab = cls(lab_dir, ports, server=probe(server_path), cluster=cluster)
         lab._password = cfg.read_setting(lab.config_path(lab.master_port), "requirepass")
+        if protect is None:  # a lab.json from before the flag: the replicas' files tell
+            protect = any(
+                cfg.read_setting(lab.config_path(port), "requirepass") is not None
+                for port in lab.replica_ports
+            )
+        lab.protect_replicas = bool(protect)
         lab._loaded = True
         return lab
+
+    def requires_password(self, port: int) -> bool:
+        """Whether the node on ``port`` has ``requirepass`` (see the class docstring)."""
+        if self._password is None:
+            return False
+        return port == self.master_port or self.cluster or self.protect_replicas
 
     def _write_files(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -121,13 +142,18 @@ class Lab(LabLayout):
                 logfile=self.log_path(port),
                 replicaof=None if is_master else self.master_port,
                 replica_directive="replicaof",
-                requirepass=self._password,
+                requirepass=self._password if self.requires_password(port) else None,
                 masterauth=self._password if is_master else self._replica_password,
                 extra={**cluster, **self._config, **self._node_config.get(port, {})},
             )
             adapted = versions.adapt_settings(settings, version)
             cfg.write_private(self.config_path(port), cfg.render(adapted))
-        description = {"ports": self.ports, "server": str(self.server.path)}
+        description = {
+            "ports": self.ports,
+            "server": str(self.server.path),
+            "protect_replicas": self.protect_replicas,
+            "cluster": self.cluster,
+        }
         cfg.write_private(self.dir / LAB_FILE, json.dumps(description, indent=2) + "\n")
 
     # -- processes ----------------------------------------------------------------------
@@ -356,11 +382,12 @@ class Lab(LabLayout):
     # -- talking to nodes ---------------------------------------------------------------
 
     def client(self, port: int, *, timeout: float = 2.0) -> redis.Redis:
-        """A redis-py client for one node, authenticated with the lab's password."""
+        """A redis-py client for one node, with the lab's password where that node
+        requires one (:meth:`requires_password`)."""
         return redis.Redis(
             host=HOST,
             port=port,
-            password=self._password,
+            password=self._password if self.requires_password(port) else None,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=True,

@@ -41,7 +41,13 @@ class SentinelGroup:
 
     ``quorum`` defaults to a majority of the Sentinels. The password Sentinels use to
     talk to the data nodes (``sentinel auth-pass``) is read from the master's config
-    file, so it never passes through argv.
+    file, so it never passes through argv. Sentinel sends it to the replicas too and
+    ignores the refusal of one without a password, so it watches the seed's layout
+    (replicas without ``requirepass``) as well. But a failover there promotes a replica
+    with no password, and the other nodes, which send ``masterauth``, cannot attach to
+    it (``Unable to AUTH to MASTER: -ERR AUTH <password> called without any password
+    configured``): build the lab with ``protect_replicas=True`` for a failover that
+    heals.
     """
 
     def __init__(

@@ -12,6 +12,17 @@ Errors are values: a poll never raises; a refused connection, a timeout,
 ``NOAUTH``/``WRONGPASS`` each become the node's status with a one-line error
 naming ``host:port``.
 
+One password is given for every node, but a node may have none: the seed's replicas
+have ``masterauth`` and no ``requirepass``, and answer ``AUTH`` with ``ERR AUTH
+<password> called without any password configured for the default user`` (Redis 6+,
+Valkey) or ``ERR Client sent AUTH, but no password is set`` (before). Such a node is
+asked again at once without the password, as redis-cli carries on, and from then on
+polled without it; it is not an authentication problem. Should it later ask for one
+(``NOAUTH``: it was given a password since), the password is sent again. Each state
+says what the node showed (:attr:`NodeState.password_required`): whether it wants a
+password, which is how ``status`` tells a replica anyone can read from a master that
+asks.
+
 Only read commands are sent: ``INFO replication`` and ``ROLE`` each round,
 ``INFO server`` every few rounds (and after every reconnect, so a restart's new
 ``run_id`` shows at once), ``CONFIG GET logfile`` / ``CONFIG GET dir`` once per
@@ -59,6 +70,14 @@ from replwatch.topology.snapshot import (
 
 #: Errors that mean "a password was sent to a server that has none": retry without.
 _NO_PASSWORD_SET = ("without any password configured", "no password is set")
+
+
+def _no_password_set(exc: BaseException) -> bool:
+    """The server has no password and was sent one (redis-py raises AuthenticationError
+    for the wordings it knows, a plain ResponseError for any other)."""
+    return isinstance(exc, redis_errors.ResponseError | redis_errors.AuthenticationError) and any(
+        text in str(exc) for text in _NO_PASSWORD_SET
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +167,9 @@ class NodePoller:
     ) -> None:
         self.target = target
         self.address = target.key
+        self._given = credentials  # what the user gave; _credentials may drop the password
         self._credentials = credentials
+        self._password_required: bool | None = None  # as last shown by the node
         self._tls = tls
         self._settings = settings
         self._clock = clock
@@ -255,7 +276,12 @@ class NodePoller:
         )
         last = self._last
         if last is None:
-            return NodeState(address=self.address, status=NODE_TIMEOUT, error=message)
+            return NodeState(
+                address=self.address,
+                status=NODE_TIMEOUT,
+                error=message,
+                password_required=self._password_required,
+            )
         return NodeState(
             address=self.address,
             status=NODE_TIMEOUT,
@@ -263,9 +289,39 @@ class NodePoller:
             server=last.server,
             config=last.config,
             config_error=last.config_error,
+            password_required=last.password_required,
         )
 
     async def _query(self, client: aioredis.Redis) -> NodeState:
+        """One round's queries; a node with no password is asked again without it."""
+        try:
+            return await self._query_once(client)
+        except (redis_errors.AuthenticationError, redis_errors.ResponseError) as exc:
+            if self._credentials.password is not None and _no_password_set(exc):
+                # redis-cli carries on in this case; so do we, without the password.
+                self._credentials = self._credentials.without_password()
+            elif (
+                self._credentials.password is None
+                and self._given.password is not None
+                and auth_error_kind(str(exc)) == "noauth"
+            ):
+                self._credentials = self._given  # it has a password now: send it again
+            else:
+                raise
+        await self._drop_client()
+        self._client = self._make_client()
+        return await self._query_once(self._client)
+
+    def _answered_password_required(self) -> bool | None:
+        """What a node that answered has shown: it took the password given (True), or
+        it answered with none sent (False). With an ACL user the default user's
+        password is not known (None)."""
+        creds = self._credentials
+        if creds.password is None:
+            return False
+        return True if creds.username in (None, "default") else None
+
+    async def _query_once(self, client: aioredis.Redis) -> NodeState:
         fetch_server = self._rounds_since_server >= self._settings.server_info_every
         fetch_config = self._need_config
         pipe = client.pipeline(transaction=False)
@@ -278,14 +334,6 @@ class NodePoller:
             pipe.execute_command("CONFIG", "GET", "dir")
         try:
             replies = await pipe.execute(raise_on_error=False)
-        except redis_errors.AuthenticationError as exc:
-            if any(text in str(exc) for text in _NO_PASSWORD_SET):
-                # redis-cli carries on in this case; so do we, without the password.
-                self._credentials = self._credentials.without_password()
-                await self._drop_client()
-                self._client = self._make_client()
-                return await self._query(self._client)
-            raise
         finally:
             await pipe.reset()
         info_reply, role_reply = replies[0], replies[1]
@@ -313,7 +361,9 @@ class NodePoller:
             self._server_fields.get("server_mode"),  # Valkey 8+
         ):
             cluster = await self._cluster_view(client)
+        self._password_required = self._answered_password_required()
         return NodeState(
+            password_required=self._password_required,
             sentinel=sentinel,
             cluster=cluster,
             address=self.address,
@@ -390,7 +440,7 @@ class NodePoller:
         return config, error
 
     def _scrub(self, text: str) -> str:
-        return scrub(text, [self._credentials.password])
+        return scrub(text, [self._credentials.password, self._given.password])
 
     def _error_text(self, exc: BaseException) -> str:
         """The server's error as it sent it: redis-py strips the ``NOPERM`` code."""
@@ -410,7 +460,12 @@ class NodePoller:
             else:
                 waited = f"no answer within {settings.read_timeout:g} s"
             message = f"{where}: {waited} (server stopped, hung or overloaded?)"
-            return NodeState(address=where, status=NODE_TIMEOUT, error=message)
+            return NodeState(
+                address=where,
+                status=NODE_TIMEOUT,
+                error=message,
+                password_required=self._password_required,
+            )
         kind = auth_error_kind(text)
         if isinstance(exc, redis_errors.AuthenticationError) or kind is not None:
             detail = text or "authentication failed"
@@ -418,10 +473,23 @@ class NodePoller:
                 detail = "NOAUTH Authentication required."
             elif kind == "wrongpass" and not detail.upper().startswith(("WRONGPASS", "ERR")):
                 detail = f"WRONGPASS {detail}"  # redis-py strips the error code
-            return NodeState(address=where, status=NODE_AUTH_REQUIRED, error=f"{where}: {detail}")
+            if kind in ("noauth", "wrongpass") or kind is None:
+                # refused without a password, or refused the one given: it has one
+                self._password_required = True
+            return NodeState(
+                address=where,
+                status=NODE_AUTH_REQUIRED,
+                error=f"{where}: {detail}",
+                password_required=self._password_required,
+            )
         if isinstance(exc, redis_errors.NoPermissionError):
             error = f"{where}: {self._error_text(exc)}"
-            return NodeState(address=where, status=NODE_AUTH_REQUIRED, error=error)
+            return NodeState(
+                address=where,
+                status=NODE_AUTH_REQUIRED,
+                error=error,
+                password_required=self._password_required,
+            )
         if _refused(exc):
             message = f"{where}: connection refused (is the server running?)"
         elif "CERTIFICATE_VERIFY_FAILED" in text:
@@ -438,7 +506,12 @@ class NodePoller:
             message = f"{where}: connection closed by the server{hint}"
         else:
             message = f"{where}: {text or type(exc).__name__}"
-        return NodeState(address=where, status=NODE_UNREACHABLE, error=message)
+        return NodeState(
+            address=where,
+            status=NODE_UNREACHABLE,
+            error=message,
+            password_required=self._password_required,
+        )
 
     def _may_be_foreign(self, exc: BaseException, state: NodeState) -> bool:
         """First contact, plain text, and the port closed on us or spoke no RESP."""

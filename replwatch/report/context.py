@@ -125,5 +125,5 @@ def is_auth_error(text: str) -> bool:
     return any(
         w in upper
         for w in ("NOAUTH", "WRONGPASS", "INVALID PASSWORD", "AUTHENTICATION", "NOPERM",
-                  "OPERATION NOT PERMITTED")
+                  "OPERATION NOT PERMITTED", "WITHOUT ANY PASSWORD", "NO PASSWORD IS SET")
     )  # fmt: skip

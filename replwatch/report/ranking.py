@@ -21,6 +21,7 @@ RANKS: dict[str, int] = {
     # the error line says it
     "masterauth": 0,
     "acl-masteruser": 0,
+    "requirepass": 0,
     "replica-disk-full": 0,
     "replica-dir-permission": 0,
     "replica-rdb-missing": 0,

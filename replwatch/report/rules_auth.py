@@ -8,6 +8,14 @@ or to ``PSYNC`` (``Unexpected reply to PSYNC from master: -NOAUTH ...``), and wi
 ACL users a ``-NOPERM User repl has no permissions to run the 'psync' command``.
 Three different fixes: set ``masterauth`` (none was sent), correct it (a wrong
 one), or grant the ``masteruser`` the rights replication needs.
+
+The other way round, a replica that sends ``masterauth`` to a master without a
+password is turned away too (``Unable to AUTH to MASTER: -ERR AUTH <password> called
+without any password configured for the default user``; before Redis 6 ``-ERR Client
+sent AUTH, but no password is set``). That is what a failover does to the seed's
+layout, where only the master has ``requirepass``: the promoted replica has none. The
+logs show only this consequence: no line says that a replica has no password while it
+is one.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ REPLICATION_RIGHTS = "+psync +replconf +ping"
 
 def _category(error: str) -> str | None:
     upper = error.upper()
+    if "WITHOUT ANY PASSWORD CONFIGURED" in upper or "NO PASSWORD IS SET" in upper:
+        return "unneeded"
     if "NOPERM" in upper:
         return "acl"
     if "NOAUTH" in upper or "OPERATION NOT PERMITTED" in upper:
@@ -44,8 +54,8 @@ def _category(error: str) -> str | None:
 
 
 def auth_failures(ctx: Context) -> list[Finding]:
-    """One finding per replica and kind of refusal: no password, a wrong one, or an
-    ACL user without the rights to replicate."""
+    """One finding per replica and kind of refusal: no password, a wrong one, an
+    ACL user without the rights to replicate, or a password the master has not."""
     by_node: dict[tuple[str, str], list[tuple[str, Event, NotableGroup]]] = {}
     for group in ctx.notables.of_kind(*_KINDS):
         for event in group.events:
@@ -80,6 +90,20 @@ def auth_failures(ctx: Context) -> list[Finding]:
             )
             fix = f"grant the master's ACL user `masteruser` {REPLICATION_RIGHTS}"
             code, setting = "acl-masteruser", "masteruser"
+        elif category == "unneeded":
+            title = f"{node} sends a password (masterauth) but its master has none (requirepass)"
+            why = (
+                "The master has no `requirepass`, so it refuses the replica's AUTH "
+                f"('{error}') and the replica gives up every sync attempt. This is what a "
+                "failover does when only the old master had a password (as in the seed's "
+                "layout): the promoted replica has none, was readable by anyone before, "
+                "and now turns away the other replicas and the old master."
+            )
+            fix = (
+                "set `requirepass` on the master (and on every replica that may be "
+                "promoted) to the replicas' `masterauth`"
+            )
+            code, setting = "requirepass", "requirepass"
         elif category == "missing":
             title = f"{node} sends no password but its master requires one (masterauth)"
             why = (

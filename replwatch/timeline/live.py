@@ -118,6 +118,8 @@ def _error_words(error: object) -> str:
 
 def _auth_words(error: object) -> str:
     low = str(error or "").lower()
+    if "without any password configured" in low or "no password is set" in low:
+        return "auth refused: master has no password (requirepass)"
     if "noperm" in low or "permission" in low:
         return "auth refused: masteruser lacks permissions"
     return "auth refused: masterauth"

@@ -5,7 +5,9 @@ events of the contract (``docs/events.md``): ``node_up``, ``node_down``,
 ``auth_required``, ``role_changed``, ``replid_changed``, ``link_up``, ``link_down``,
 ``sync_progress`` and ``lag_exceeded``. Events are edge-triggered: a link that stays
 down, or a lag that stays over its limit, is reported once, when it starts.
-:func:`assess` lists what is wrong right now (what ``replwatch status`` exits on).
+:func:`assess` lists what is wrong right now (what ``replwatch status`` exits on), and
+the warnings that change no exit code: a replica anyone can read because it has no
+password while its master has one (:func:`unprotected_replicas`).
 
 Pure: each event's time is the snapshot's ``ts``.
 """
@@ -80,10 +82,16 @@ def lag_breaches(link: LinkState, thresholds: Thresholds) -> list[tuple[str, flo
     return found
 
 
+#: Problem severities. ``warning`` is the one that fails nothing: worth saying, but a
+#: topology that only has warnings is healthy (``status`` exits 0).
+NODE, LINK, WARNING = "node", "link", "warning"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong in one snapshot. ``severity``: ``node`` (a node cannot be
-    read: unreachable, timeout, auth) or ``link`` (a link down or lagging)."""
+    read: unreachable, timeout, auth), ``link`` (a link down or lagging) or
+    ``warning`` (works, but should not be so: a replica readable without a password)."""
 
     severity: str
     address: str
@@ -108,7 +116,53 @@ def assess(snapshot: Snapshot, thresholds: Thresholds = Thresholds()) -> list[Pr
             problems.append(
                 Problem("link", link.replica, f"link {name} lags {value:g} {unit} (> {limit:g})")
             )
-    return problems + sentinel_problems(snapshot) + cluster_problems(snapshot)
+    return (
+        problems
+        + sentinel_problems(snapshot)
+        + cluster_problems(snapshot)
+        + password_warnings(snapshot)
+    )
+
+
+def unprotected_replicas(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """``(replica, master)`` for each replica that answers without a password while
+    the master it replicates from asks for one (through replicas of replicas, the
+    first node up the chain that asks): anyone who reaches the replica reads the
+    data the password keeps from them on the master.
+
+    Known from :attr:`NodeState.password_required`: the replica answered with no
+    password sent (none given, or it said it has none), the master refused to
+    answer without one or took it. A master nobody polls tells nothing.
+    """
+    by_address = {node.address: node for node in snapshot.nodes}
+    found = []
+    for node in snapshot.nodes:
+        if not node.ok or node.password_required is not False:
+            continue
+        above, seen = node.master_address, {node.address}
+        while above is not None and above not in seen:
+            seen.add(above)
+            master = by_address.get(above)
+            if master is None or master.password_required is None:
+                break
+            if master.password_required:
+                found.append((node.address, master.address))
+                break
+            above = master.master_address
+    return found
+
+
+def password_warnings(snapshot: Snapshot) -> list[Problem]:
+    """A ``warning`` for each of :func:`unprotected_replicas`."""
+    return [
+        Problem(
+            WARNING,
+            replica,
+            f"replica {replica} has no password while its master {master} has one: "
+            "anyone who can reach it reads the data (give it requirepass too)",
+        )
+        for replica, master in unprotected_replicas(snapshot)
+    ]
 
 
 def cluster_problems(snapshot: Snapshot) -> list[Problem]:

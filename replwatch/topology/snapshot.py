@@ -61,6 +61,12 @@ class NodeState:
         info: the raw INFO fields (replication and server merged), for detail views.
         sentinel: what a Sentinel said of the masters it watches (Sentinels only).
         cluster: what a Cluster node said of the cluster (Cluster mode only).
+        password_required: whether the node asks for a password: True when it refused
+            to answer without one (``NOAUTH``) or took the one given, False when it
+            answered with none sent (none was given, or it said it has none and was
+            asked again without), None when not known (not answered yet, or an ACL
+            user, which says nothing of the default user). A node that stops
+            answering keeps what it last showed.
     """
 
     address: str
@@ -74,6 +80,7 @@ class NodeState:
     info: Mapping[str, str] = field(default_factory=dict)
     sentinel: SentinelView | None = None
     cluster: ClusterView | None = None
+    password_required: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -170,6 +177,7 @@ class NodeState:
             "info": dict(self.info),
             "sentinel": self.sentinel.to_dict() if self.sentinel else None,
             "cluster": self.cluster.to_dict() if self.cluster else None,
+            "password_required": self.password_required,
         }
 
     @classmethod
@@ -187,7 +195,13 @@ class NodeState:
             info=dict(data.get("info") or {}),
             sentinel=SentinelView.from_dict(data["sentinel"]) if data.get("sentinel") else None,
             cluster=ClusterView.from_dict(data["cluster"]) if data.get("cluster") else None,
+            password_required=_optional_bool(data.get("password_required")),
         )
+
+
+def _optional_bool(value: object) -> bool | None:
+    """True/False as recorded; anything else (an older recording has none) is None."""
+    return value if isinstance(value, bool) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ STATE_STYLE: dict[str, str] = {
     "down": "red",
     "auth": "magenta",
     "unknown": "dim",
+    # a replica anyone can read (no password while its master has one)
+    "open": "bold magenta",
 }
 
 #: Event level -> feed colour.

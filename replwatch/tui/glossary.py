@@ -47,6 +47,9 @@ FIGURES: dict[str, str] = {
     "lag history": "each replica's lag in bytes over the last 5 minutes of polls",
     "stale": "the replica does not answer: the figures are the last it gave",
     "● colours": "green up, amber syncing, red down, magenta needs a password",
+    "no password": "a replica that answers anyone without a password while its master "
+    "has one (requirepass on the master only, as in the seed): whoever reaches it reads "
+    "the data; give it requirepass too",
 }
 
 

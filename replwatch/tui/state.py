@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from replwatch.events import Event, seconds_between
 from replwatch.timeline.live import LiveTimeline
+from replwatch.topology.diff import unprotected_replicas
 from replwatch.topology.snapshot import NODE_AUTH_REQUIRED, NODE_OK, LinkState, NodeState, Snapshot
 from replwatch.tui.view import Frame, LinkStatus, LinkView, NodeStatus, NodeView
 
@@ -89,9 +90,10 @@ def frame_of(snapshot: Snapshot, last_up: dict[str, NodeState] | None = None) ->
     """The views of one snapshot; ``last_up`` (address -> the node's last answer)
     lets a node that is down keep its role and version on screen."""
     last_up = last_up or {}
+    open_under = dict(unprotected_replicas(snapshot))
     nodes = []
     for node in snapshot.nodes:
-        view = node_view(node)
+        view = replace(node_view(node), open_under=open_under.get(node.address))
         last = last_up.get(view.address)
         if view.status != "up" and last is not None:
             view = replace(

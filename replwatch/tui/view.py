@@ -28,6 +28,8 @@ class NodeView:
     error: str | None = None
     #: for status ``auth``: ``noauth`` (no password given), ``wrongpass`` or ``noperm``
     auth_problem: str | None = None
+    #: a replica that answers without a password: the master above it that has one
+    open_under: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

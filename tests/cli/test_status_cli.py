@@ -14,6 +14,7 @@ from replwatch.cli.status_cmd import status
 from replwatch.poll.auth import ARGV_PASSWORD_WARNING, Credentials, resolve_credentials
 
 SECRET = "pw-Zq81-secret"
+SECRET_SEED = "foobared"  # the seed_lab fixture's password
 
 
 def run_status(*args: str, password_env: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -81,10 +82,14 @@ def test_credentials_never_show_the_password(monkeypatch: pytest.MonkeyPatch) ->
     assert Credentials().password is None
 
 
-def test_status_against_a_password_protected_lab(lab_factory) -> None:
-    lab = lab_factory(3, password=SECRET)
+def _port_args(lab) -> list[str]:  # type: ignore[no-untyped-def]
     ports = f"{lab.master_port}-{max(lab.ports)}" if _consecutive(lab.ports) else None
-    port_args = ["--ports", ports] if ports else ["--ports", ",".join(map(str, lab.ports))]
+    return ["--ports", ports] if ports else ["--ports", ",".join(map(str, lab.ports))]
+
+
+def test_status_against_a_password_protected_lab(lab_factory) -> None:
+    lab = lab_factory(3, password=SECRET, protect_replicas=True)  # every node asks
+    port_args = _port_args(lab)
     lab.write("k", "v")
 
     ok = run_status(*port_args, password_env=SECRET)
@@ -131,6 +136,7 @@ def test_status_against_a_password_protected_lab(lab_factory) -> None:
     assert no_password.returncode == 2
     (hint,) = no_password.stderr.splitlines()
     assert "NOAUTH" in hint and "REDISCLI_AUTH" in hint and "--askpass" in hint and "-a" in hint
+    assert all(f"127.0.0.1:{port}" in hint for port in lab.ports)
 
     wrong = run_status(*port_args, "-a", "wrong-one")
     assert wrong.returncode == 2
@@ -182,3 +188,54 @@ def test_askpass_prompts_once_and_keeps_the_password_out(lab_factory, monkeypatc
     connection = build_connection(ports=str(lab.master_port))
     assert connection.credentials.source == "environment"
     assert SECRET not in repr(connection) + str(connection)
+
+
+def test_status_against_the_seeds_layout_warns_of_the_open_replicas(seed_lab) -> None:
+    """Master with requirepass, replicas with masterauth only: one password polls all
+    of them, exit 0, and each replica anyone can read is a warning (text and JSON)."""
+    lab = seed_lab
+    port_args = _port_args(lab)
+    master = f"127.0.0.1:{lab.master_port}"
+    replicas = [f"127.0.0.1:{port}" for port in lab.replica_ports]
+
+    def warnings_of(stderr: str) -> list[str]:
+        lines = stderr.splitlines()
+        found = [line for line in lines if line.startswith("replwatch: warning: replica ")]
+        for replica, line in zip(replicas, found, strict=True):
+            assert f"replica {replica} has no password while its master {master} has one" in line
+            assert "anyone who can reach it" in line
+        return found
+
+    ok = run_status(*port_args, password_env=SECRET_SEED)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.count(" ok ") == 3 and ok.stdout.count(" up ") == 2
+    assert len(warnings_of(ok.stderr)) == 2 and len(ok.stderr.splitlines()) == 2
+    assert "error" not in ok.stderr and "NOAUTH" not in ok.stderr
+
+    as_json = run_status(*port_args, "--json", password_env=SECRET_SEED)
+    document = json.loads(as_json.stdout)
+    assert as_json.returncode == 0 and document["exit_code"] == 0
+    assert [n["status"] for n in document["nodes"]] == ["ok", "ok", "ok"]
+    assert [n["password_required"] for n in document["nodes"]] == [True, False, False]
+    assert [(p["severity"], p["address"]) for p in document["problems"]] == [
+        ("warning", replica) for replica in replicas
+    ]
+    assert len(warnings_of(as_json.stderr)) == 2
+
+    watch = run_status(*port_args, "--watch", "--count", "3", "--interval", "0.2",
+                       password_env=SECRET_SEED)  # fmt: skip
+    assert watch.returncode == 0
+    assert watch.stdout.count("node_up") == 3 and watch.stdout.count("link_up") == 2
+    assert len(warnings_of(watch.stderr)) == 2  # once each, not once a round
+    assert len(watch.stderr.splitlines()) == 2
+
+    # without the password: the master refuses, the replicas still answer anyone
+    no_password = run_status(*port_args)
+    assert no_password.returncode == 2
+    hint, *rest = no_password.stderr.splitlines()
+    assert hint.startswith(f"replwatch: error: {master}: ") and "NOAUTH" in hint
+    assert not any(replica in hint for replica in replicas)
+    assert len(warnings_of("\n".join(rest))) == 2
+
+    for result in (ok, as_json, watch, no_password):
+        assert SECRET_SEED not in result.stdout + result.stderr

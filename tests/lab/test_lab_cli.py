@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import redis
 from click.testing import CliRunner
 
 from replwatch.cli import cli
@@ -25,6 +26,17 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
     assert SECRET not in done.stdout and SECRET not in done.stderr
     return done
+
+
+def anonymous_ping(port: int) -> str:
+    """PING with no password, as `redis-cli -p PORT ping`: the reply or the error."""
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2, protocol=2)
+    try:
+        return "PONG" if client.ping() else "?"
+    except redis.RedisError as exc:
+        return str(exc)
+    finally:
+        client.close()
 
 
 def ps_output() -> str:
@@ -58,6 +70,9 @@ def test_the_seed_session_through_the_cli(tmp_path: Path, server_binary: ServerB
         assert all("replica" in line and " up " in line for line in lines[2:4])
 
         assert run_cli("write", "greeting", "hello", *common).returncode == 0
+        # the seed's layout: the replicas answer without a password, the master does not
+        assert anonymous_ping(ports[1]) == "PONG"
+        assert "Authentication required" in anonymous_ping(ports[0])  # NOAUTH
         assert run_cli("stop", str(ports[2]), *common).returncode == 0
         assert not port_in_use(ports[2])
         assert run_cli("start", str(ports[2]), *common).returncode == 0
@@ -69,6 +84,24 @@ def test_the_seed_session_through_the_cli(tmp_path: Path, server_binary: ServerB
     assert down.returncode == 0, down.stderr
     assert not any(port_in_use(port) for port in ports)
     assert not (tmp_path / "lab").exists()
+
+
+def test_protect_replicas_gives_the_replicas_the_password_too(
+    tmp_path: Path, server_binary: ServerBinary
+) -> None:
+    ports = free_ports(2)
+    common = ["--dir", str(tmp_path / "lab")]
+    try:
+        up = run_cli(
+            "up", "--ports", ",".join(map(str, ports)), "--password", SECRET,
+            "--protect-replicas", "--server", str(server_binary.path), *common,
+        )  # fmt: skip
+        assert up.returncode == 0, up.stderr
+        assert "Authentication required" in anonymous_ping(ports[1])  # NOAUTH
+        status = run_cli("status", *common)  # a later run reads the layout from lab.json
+        assert status.returncode == 0 and " up " in status.stdout.splitlines()[2]
+    finally:
+        assert run_cli("down", "--purge", *common).returncode == 0
 
 
 def test_errors_are_one_line_with_what_to_do(tmp_path: Path) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+import redis
+
 from replwatch.lab import Lab, free_ports, port_in_use
 from replwatch.lab.process import alive
 
@@ -82,3 +87,58 @@ def test_free_ports_are_distinct_and_free() -> None:
     ports = free_ports(5)
     assert len(set(ports)) == 5
     assert not any(port_in_use(port) for port in ports)
+
+
+def _replicated(client: redis.Redis, key: str, timeout: float = 10) -> str | None:
+    """GET ``key`` until the write made on the master has reached this replica."""
+    deadline = time.monotonic() + timeout
+    while (value := client.get(key)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
+
+
+def _anonymous(port: int) -> redis.Redis:
+    """A client that sends no password at all, as `redis-cli -p PORT` does."""
+    return redis.Redis(  # RESP2, as redis-cli speaks by default (RESP3 would say HELLO)
+        host="127.0.0.1", port=port, socket_timeout=2, decode_responses=True, protocol=2
+    )
+
+
+def test_the_default_lab_is_the_seeds_layout(seed_lab: Lab) -> None:
+    """`redis-cli -p 10001 get test` works without a password; the master says NOAUTH."""
+    seed_lab.write("test", "seeded")
+    master, replica = _anonymous(seed_lab.master_port), _anonymous(seed_lab.replica_ports[0])
+    try:
+        assert _replicated(replica, "test") == "seeded"
+        with pytest.raises(redis.AuthenticationError, match="Authentication required"):
+            master.get("test")
+    finally:
+        master.close()
+        replica.close()
+    for port in seed_lab.replica_ports:
+        assert seed_lab.requires_password(port) is False
+        assert "requirepass" not in seed_lab.config_path(port).read_text()
+        assert "masterauth" in seed_lab.config_path(port).read_text()
+    reopened = Lab.load(seed_lab.dir)  # a later `replwatch lab` run knows the layout
+    assert not reopened.protect_replicas
+    assert [row.link for row in reopened.status()[1:]] == ["up", "up"]
+
+
+def test_protect_replicas_makes_every_node_ask_for_the_password(
+    lab_factory, server_kind: str
+) -> None:
+    lab = lab_factory(2, password="foobared", protect_replicas=True)
+    lab.write("test", "seeded")
+    replica = _anonymous(lab.replica_ports[0])
+    try:
+        with pytest.raises(redis.AuthenticationError, match="Authentication required"):
+            replica.get("test")
+    finally:
+        replica.close()
+    reopened = Lab.load(lab.dir)
+    assert reopened.protect_replicas and reopened.requires_password(lab.replica_ports[0])
+    client = reopened.client(lab.replica_ports[0])
+    try:
+        assert _replicated(client, "test") == "seeded"
+    finally:
+        client.close()

@@ -1,8 +1,9 @@
 """A real Sentinel failover on both servers, with the lab's Sentinel helper.
 
-Three Sentinels (down-after-milliseconds 1000) watch a password-protected master
-and two replicas; the master is SIGKILLed; Sentinel must promote a replica, repoint
-the other, and ``replwatch report`` on the resulting logs must tell that story.
+Three Sentinels (down-after-milliseconds 1000) watch a master and two replicas, every
+one with the password (``protect_replicas``); the master is SIGKILLed; Sentinel must
+promote a replica, repoint the other, and ``replwatch report`` on the resulting logs
+must tell that story.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def test_sentinel_fails_over_a_killed_master(
     server_kind: str,
     sentinels_for: Callable[[Lab], SentinelGroup],
 ) -> None:
-    lab = lab_factory(3, password=PASSWORD, server_kind=server_kind)
+    # requirepass on the replicas too: the promoted one must accept the others' masterauth
+    lab = lab_factory(3, password=PASSWORD, server_kind=server_kind, protect_replicas=True)
     sentinels = sentinels_for(lab)
     for port in sentinels.ports:
         config = sentinels.config_path(port)

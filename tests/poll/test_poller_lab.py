@@ -247,3 +247,35 @@ async def test_following_finds_the_replicas_a_master_lists(seed_lab: Lab) -> Non
         assert len(again.nodes) == 3
     async with Poller(only_master, credentials=creds, settings=FAST) as lone:
         assert [n.address for n in (await lone.poll()).nodes] == [addr(lab.master_port)]
+
+
+async def test_seed_layout_one_password_polls_every_node(seed_lab: Lab) -> None:
+    """The seed's replicas have no password: given one, they are polled without it,
+    and what each node showed is kept (the master asks, the replicas do not)."""
+    lab = seed_lab
+    master, replicas = addr(lab.master_port), [addr(p) for p in lab.replica_ports]
+    creds = Credentials(password=PASSWORD, source="environment")
+    async with Poller(targets(lab), credentials=creds, settings=FAST) as poller:
+        snap = await poll_until(poller, lambda s: [k.state for k in s.links] == [LINK_UP] * 2)
+        assert [node.status for node in snap.nodes] == [NODE_OK] * 3
+        assert [node.auth_problem for node in snap.nodes] == [None] * 3
+        assert snap.node(master).password_required is True
+        assert [snap.node(r).password_required for r in replicas] == [False, False]
+        assert all(node.config.get("logfile") for node in snap.nodes)  # log discovery works
+        assert PASSWORD not in str(snap.to_dict())
+
+        # the replica is given a password after all: it is sent the password again
+        replica = lab.client(lab.replica_ports[0])
+        try:
+            replica.config_set("requirepass", PASSWORD)
+            replica.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        finally:
+            replica.close()
+        snap = await poll_until(poller, lambda s: s.node(replicas[0]).password_required is True)
+        assert snap.node(replicas[0]).ok and snap.node(replicas[0]).password_required is True
+
+    async with Poller(targets(lab), settings=FAST) as poller:  # no password at all
+        snap = await poller.poll()
+    assert snap.node(master).auth_problem == "noauth"
+    assert snap.node(master).password_required is True
+    assert snap.node(replicas[1]).ok and snap.node(replicas[1]).password_required is False

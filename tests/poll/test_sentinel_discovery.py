@@ -68,7 +68,8 @@ def _master_of(snap: Snapshot) -> set[str]:
 async def test_one_sentinel_brings_the_group_and_follows_a_failover(
     lab_factory, sentinels_for: Callable[[Lab], SentinelGroup]
 ) -> None:
-    lab = lab_factory(3, password=PASSWORD, server_kind="redis")
+    # requirepass on the replicas too: the promoted one must accept the others' masterauth
+    lab = lab_factory(3, password=PASSWORD, server_kind="redis", protect_replicas=True)
     sentinels = sentinels_for(lab)
     creds = Credentials(password=PASSWORD, source="environment")
     first = [Address("127.0.0.1", sentinels.ports[0])]

@@ -159,6 +159,31 @@ def test_acl_user_without_psync(lab_factory: LabFactory, server_kind: str) -> No
     assert "replpass" not in render_text(report)
 
 
+def test_promoting_a_replica_without_a_password_locks_the_others_out(
+    lab_factory: LabFactory, server_kind: str
+) -> None:
+    """The seed's layout (requirepass on the master only), then a manual failover: the
+    promoted replica has no password, so the other replica's masterauth is refused."""
+    lab = lab_factory(3, password="foobared", server_kind=server_kind)
+    promoted, other = lab.replica_ports
+    for port, args in ((promoted, ("NO", "ONE")), (other, ("127.0.0.1", str(promoted)))):
+        client = lab.client(port)
+        try:
+            client.execute_command("REPLICAOF", *args)
+        finally:
+            client.close()
+    wait_for(lab.log_path(other), "without any password configured")
+    time.sleep(1.5)  # a few more attempts
+    report = report_of(*logs(lab))
+    found = finding(report, "requirepass")
+    assert found.node == str(other) and found.setting == "requirepass"
+    assert "sends a password (masterauth) but its master has none" in found.title
+    assert "failover" in found.explanation and found.count >= 2
+    assert report.findings[0].code == "requirepass"
+    assert not [f for f in report.findings if f.code == "masterauth"]  # not a wrong password
+    assert "foobared" not in render_text(report)
+
+
 def test_replica_dir_removed_under_it(
     lab_factory: LabFactory, server_kind: str, tmp_path: Path
 ) -> None:

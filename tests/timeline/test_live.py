@@ -100,6 +100,25 @@ def test_auth_refused_names_the_setting() -> None:
     assert cause == "down 3 s: auth refused: masterauth"
 
 
+def test_a_master_without_a_password_is_not_a_wrong_masterauth() -> None:
+    """After a failover in the seed's layout the promoted replica has no requirepass."""
+    live = timeline()
+    live.apply_events(
+        parsed(
+            [
+                (
+                    REPLICA_LOG,
+                    "9:S 03 Dec 2026 10:02:00.000 # Unable to AUTH to MASTER: -ERR AUTH "
+                    "<password> called without any password configured for the default user. "
+                    "Are you sure your configuration is correct?",
+                ),
+            ]
+        )
+    )
+    cause = live.cause(REPLICA, "down", down_for=3.0)
+    assert cause == "down 3 s: auth refused: master has no password (requirepass)"
+
+
 def test_a_finished_sync_leaves_no_cause() -> None:
     live = timeline()
     live.apply_events(

@@ -279,3 +279,34 @@ def test_pure_modules_do_no_io() -> None:
                 assert (item.module or "").split(".")[0] not in forbidden, name
             elif isinstance(item, ast.Attribute):
                 assert item.attr not in {"now", "today", "utcnow", "time"}, name
+
+
+def test_a_replica_without_a_password_under_a_master_with_one_is_a_warning() -> None:
+    version, base = "redis-7.0.15", 22250
+    master = node(version, base, "A-steady-master-INFO_replication")
+    replica = node(version, base + 1, "A-steady-replica-INFO_replication")
+
+    def verdict(master_asks: bool | None, replica_asks: bool | None) -> list[tuple[str, str]]:
+        snap = build_snapshot(
+            T0,
+            [
+                replace(master, password_required=master_asks),
+                replace(replica, password_required=replica_asks),
+            ],
+        )
+        return [(p.severity, p.address) for p in assess(snap)]
+
+    assert verdict(True, False) == [("warning", replica.address)]
+    assert verdict(True, True) == []  # --protect-replicas
+    assert verdict(False, False) == []  # nobody has a password: nothing hidden to leak
+    assert verdict(None, False) == []  # an ACL user: the master's default user unknown
+    # the master refused to answer without a password (NOAUTH): it still has one
+    refused = replace(auth(version, base), password_required=True)
+    snap = build_snapshot(T0, [refused, replace(replica, password_required=False)])
+    assert [p.severity for p in assess(snap)] == ["node", "warning"]
+    assert "no password while its master 127.0.0.1:22250 has one" in assess(snap)[1].message
+    # a master nobody polls tells nothing
+    alone = build_snapshot(T0, [replace(replica, password_required=False)])
+    assert [p.severity for p in assess(alone)] == []
+    again = Snapshot.from_dict(json.loads(json.dumps(snap.to_dict())))
+    assert again == snap and again.nodes[1].password_required is False

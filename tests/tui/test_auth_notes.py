@@ -43,3 +43,43 @@ async def test_wrong_and_missing_password_read_differently(version: str) -> None
         labels = [str(tree.get_node_at_line(i).label) for i in range(tree.last_line + 1)]
         assert any(":21000" in label and "auth refused" in label for label in labels)
         assert any(":21001" in label and "auth required" in label for label in labels)
+
+
+async def test_a_replica_without_a_password_is_marked_until_it_gets_one() -> None:
+    from dataclasses import replace
+
+    from tests.poll.samples import node
+
+    version, base = "valkey-8.1.8", 22450
+    master = replace(
+        node(version, base, "A-steady-master-INFO_replication"), password_required=True
+    )
+    replica = node(version, base + 1, "A-steady-replica-INFO_replication")
+    app = DashboardApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+
+        def shown() -> tuple[list[str], dict[str, str]]:
+            tree = app.query_one(TopologyTree)
+            labels = [str(tree.get_node_at_line(i).label) for i in range(tree.last_line + 1)]
+            return labels, app.query_one(NotesBar).notes
+
+        app.show_snapshot(
+            build_snapshot(
+                "2026-11-25T10:00:00.000", [master, replace(replica, password_required=False)]
+            )
+        )
+        await pilot.pause()
+        labels, notes = shown()
+        assert [":22451" in label for label in labels if "no password" in label] == [True]
+        assert "has no password while its master :22450 has one" in notes["open:127.0.0.1:22451"]
+
+        # given requirepass (--protect-replicas): the marker and the note go
+        app.show_snapshot(
+            build_snapshot(
+                "2026-11-25T10:00:01.000", [master, replace(replica, password_required=True)]
+            )
+        )
+        await pilot.pause()
+        labels, notes = shown()
+        assert not any("no password" in label for label in labels)
+        assert "open:127.0.0.1:22451" not in notes

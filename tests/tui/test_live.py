@@ -180,3 +180,30 @@ async def test_a_replica_that_stops_answering_keeps_its_last_offsets_marked_stal
             assert any(f":{replica} down" in label for label in tree_labels(app))
         finally:
             os.kill(pid, signal.SIGCONT)
+
+
+async def test_replicas_anyone_can_read_are_marked_on_the_seeds_layout(seed_lab: Lab) -> None:
+    """The seed's replicas have no password while the master has one: the dashboard,
+    given that one password, polls them all and marks the replicas (tree and notes)."""
+    lab = seed_lab
+    app = DashboardApp(LiveSource(settings_for(lab)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(
+            pilot, lambda: [link_state(app, p) for p in lab.replica_ports] == ["up"] * 2, 5
+        )
+        await wait_for(pilot, lambda: sum("no password" in s for s in tree_labels(app)) == 2, 3)
+        labels = tree_labels(app)
+        assert (
+            labels[0].startswith(f"● :{lab.master_port} master") and "no password" not in labels[0]
+        )
+        for port in lab.replica_ports:
+            (label,) = [s for s in labels if f":{port}" in s]
+            assert " up no password" in label and "auth" not in label
+        notes = app.query_one(NotesBar).notes
+        for port in lab.replica_ports:
+            assert notes[f"open:127.0.0.1:{port}"] == (
+                f":{port} has no password while its master :{lab.master_port} has one: "
+                "anyone who reaches it reads the data"
+            )
+        assert not [key for key in notes if key.startswith("node:")]  # no auth trouble
+        await pilot.press("q")

@@ -42,6 +42,18 @@ AUTH_NOTES = {
 }
 
 
+def open_note(replica: str, master: str) -> str:
+    """The notes line on a replica anyone can read (see ``unprotected_replicas``)."""
+    return (
+        f"{short_address(replica)} has no password while its master "
+        f"{short_address(master)} has one: anyone who reaches it reads the data"
+    )
+
+
+#: ``NodeState.password_required`` in the details screen's words.
+_PASSWORD_WORDS = {True: "required", False: "none (answers anyone)", None: "not known"}
+
+
 def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | None = None) -> str:
     """The node details screen's text: version, status, then every INFO field.
 
@@ -53,6 +65,7 @@ def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | N
     lines = [
         f"address: {node.address}",
         f"status:  {node.status_text}" + (f" ({node.error})" if node.error else ""),
+        f"password: {_PASSWORD_WORDS[node.password_required]}",
     ]
     if not node.ok and last_up is not None:
         lines.append("(below: what it said when it last answered)")
@@ -120,6 +133,11 @@ class DashboardScreen(Screen[None]):
         self.query_one(LinksTable).border_subtitle = "polled " + snapshot.ts.replace("T", " ")[:19]
         notes = dict(self.query_one(NotesBar).notes)
         for node in frame.nodes:
+            open_key = f"open:{node.address}"
+            if node.open_under is not None:
+                notes[open_key] = open_note(node.address, node.open_under)
+            else:
+                notes.pop(open_key, None)
             key = f"node:{node.address}"
             if node.status == "auth":
                 hint = AUTH_NOTES.get(node.auth_problem or "noauth", AUTH_NOTES["noauth"])

@@ -100,6 +100,8 @@ class TopologyTree(Tree[str]):
                 text.append(" sync " + progress_bar(link.sync_progress, width=5), "yellow")
             else:
                 text.append(f" {link.state}", STATE_STYLE[link.state])
+        if node is not None and node.open_under is not None:
+            text.append(" no password", STATE_STYLE["open"])
         flaps = self.flaps.get(address, 0)
         if flaps:
             text.append(f" ⚡{flaps}", "bold yellow")
