@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 import socket
+import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from replwatch.lab import Lab, LabError, find_server, free_ports, port_in_use
 from replwatch.lab import server as server_module
@@ -97,10 +99,24 @@ def test_a_password_that_cannot_sit_on_one_config_line_is_refused_unechoed(
     assert not (tmp_path / "lab").exists()
 
 
+def _save(client: redis.Redis) -> None:
+    """SAVE, once the master's own BGSAVE for a replica's full sync has ended
+    (SAVE during one is refused: "Background save already in progress")."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.save()
+            return
+        except redis.ResponseError as exc:
+            if "in progress" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def test_every_file_the_lab_writes_is_private(lab_factory, server_kind: str) -> None:
     lab = lab_factory(2, password="s3cret-pw")
     lab.client(lab.master_port).set("k", "v")
-    lab.client(lab.master_port).save()
+    _save(lab.client(lab.master_port))
     files = [p for p in lab.dir.rglob("*") if p.is_file()]
     assert any(p.suffix == ".rdb" for p in files) and any(p.suffix == ".log" for p in files)
     widened = [f"{p.relative_to(lab.dir)} {oct(p.stat().st_mode & 0o777)}" for p in files
