@@ -1,10 +1,12 @@
 """The live source: the INFO poller and the log tailer as background workers.
 
-Two workers, one per concern, each ``exclusive`` in its own group of the app:
+Two threads, one per concern:
 
-* ``poller`` (async, on the app's loop; redis-py's asyncio client never blocks
-  it): one snapshot per interval, its poll events from ``diff``, and the log
-  paths the servers report (``CONFIG GET logfile`` / ``dir``) for local nodes;
+* ``poller`` (its own thread with its own asyncio loop): one snapshot per
+  interval, its poll events from ``diff``, and the log paths the servers report
+  (``CONFIG GET logfile`` / ``dir``) for local nodes. Not on the app's loop: a
+  frame of a large topology takes a tenth of a second to draw, and replies that
+  waited behind it read as timeouts (answering nodes shown unreachable);
 * ``tailer`` (a thread): follows the log files, parses each line into an event.
   A log file found later (a node that answers CONFIG GET only now, a node
   started later) is added to the running tailer, so the files already followed
@@ -19,6 +21,7 @@ thread, and with a recorder every record is written by its own thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import queue
 import threading
@@ -177,15 +180,42 @@ class LiveSource(Source):
         self._tailed: set[str] = set()
         self._log_verifier = LogVerifier()
         self._stopped = False
+        self._app_loop: asyncio.AbstractEventLoop | None = None
+        self._poll_thread: threading.Thread | None = None
+        self._poll_thread_loop: asyncio.AbstractEventLoop | None = None
+        self._poll_task: asyncio.Task[None] | None = None
 
     def start(self, app, dashboard) -> None:  # type: ignore[no-untyped-def]
         super().start(app, dashboard)
-        app.run_worker(self.poll_loop(), group="poller", exclusive=True, name="poller")
+        self._app_loop = asyncio.get_running_loop()
+        self._poll_thread = threading.Thread(
+            target=self._run_poller, name="replwatch-poller", daemon=True
+        )
+        self._poll_thread.start()
+
+    def _run_poller(self) -> None:
+        """The poller thread: its own loop, until :meth:`stop` cancels it."""
+
+        async def main() -> None:
+            self._poll_task = asyncio.current_task()
+            self._poll_thread_loop = asyncio.get_running_loop()
+            if self._stopped:
+                return
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.poll_loop()
+
+        asyncio.run(main())
 
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        loop, task = self._poll_thread_loop, self._poll_task
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # its loop already closed
+                loop.call_soon_threadsafe(task.cancel)
+        if self._poll_thread is not None and self._poll_thread is not threading.current_thread():
+            self._poll_thread.join(timeout=5)  # it closes its connections first
         if self._tail_stop is not None:
             self._tail_stop.set()
         if self.recorder is not None:
@@ -251,14 +281,22 @@ class LiveSource(Source):
         """Tail these files from now on: the file work in a thread, then (on the
         loop) the tailer's worker if a new tailer was opened."""
         opened = await asyncio.to_thread(self._use_sources, sources)
-        if opened is not None and self.app is not None and not self._stopped:
-            self.app.run_worker(
-                lambda: self.tail_logs(*opened),
-                thread=True,
-                group="tailer",
-                exclusive=True,
-                name="tailer",
-            )
+        if opened is not None and self._app_loop is not None and not self._stopped:
+            # workers belong to the app: started on its loop, not this thread's
+            with contextlib.suppress(RuntimeError):  # the app's loop has ended
+                self._app_loop.call_soon_threadsafe(self._start_tailer, opened)
+
+    def _start_tailer(self, opened: tuple[MultiTailer, threading.Event]) -> None:
+        if self.app is None or self._stopped:
+            opened[0].close()
+            return
+        self.app.run_worker(
+            lambda: self.tail_logs(*opened),
+            thread=True,
+            group="tailer",
+            exclusive=True,
+            name="tailer",
+        )
 
     def _use_sources(self, sources: list[LogSource]) -> tuple[MultiTailer, threading.Event] | None:
         """Tail these files from now on (in a thread: it stats and opens files).

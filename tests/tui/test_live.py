@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -207,3 +208,32 @@ async def test_replicas_anyone_can_read_are_marked_on_the_seeds_layout(seed_lab:
             )
         assert not [key for key in notes if key.startswith("node:")]  # no auth trouble
         await pilot.press("q")
+
+
+async def test_a_slow_frame_does_not_make_answering_nodes_time_out(lab_factory) -> None:  # type: ignore[no-untyped-def]
+    """The poller has its own thread and loop: while the app's loop is busy (a large
+    topology's frames, here 3 s of 90 % busy), replies are still read in time, so no node
+    that answers is ever shown unreachable; when the app ends, the poller is gone."""
+    lab = lab_factory(2, password="foobared")
+    settings = replace(settings_for(lab), poll=PollSettings(connect_timeout=0.3, read_timeout=0.5))
+    app = DashboardApp(LiveSource(settings))
+    shown: list[set[str]] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.dashboard
+        draw = screen.show_snapshot
+
+        def counted(snapshot):  # type: ignore[no-untyped-def]
+            draw(snapshot)
+            shown.append({n.status for n in snapshot.nodes})
+
+        screen.show_snapshot = counted  # type: ignore[method-assign]
+        await wait_for(pilot, lambda: len(shown) >= 2, 5)
+        before = len(shown)
+        busy_until = time.monotonic() + 4
+        while time.monotonic() < busy_until:  # the loop is busy 90 % of the time
+            time.sleep(1.2)
+            await asyncio.sleep(0.05)
+        await wait_for(pilot, lambda: len(shown) >= before + 8, 10)
+        await pilot.press("q")
+    assert all(statuses == {"ok"} for statuses in shown), shown
+    assert not [t for t in threading.enumerate() if t.name == "replwatch-poller" and t.is_alive()]
