@@ -23,6 +23,9 @@ _TIME = r"(?P<time>\d\d:\d\d:\d\d(?:\.\d{1,6})?)"
 #: (slot, type) -> regex with the named groups the parser reads.
 HEADER_TYPES: dict[tuple[str, str], str] = {
     ("pid", "int"): r"(?P<pid>\d{1,10})",
+    # a pid masked before the line was pasted ("X:M", "xxxx:S", "<pid>:S", "***:M"):
+    # no group, so the event's pid is null
+    ("pid", "masked"): r"(?:[A-Za-z]{1,12}|<[A-Za-z_ -]{1,16}>|\*{1,12}|\?{1,12})",
     ("role", "letter"): r"(?P<role>[XCSM])",
     ("role", "word"): r"(?P<role>primary|replica|RDB/AOF|sentinel|master|slave|child)",
     ("level", "char"): r"(?P<level>[.\-*#\x00])",

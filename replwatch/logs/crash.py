@@ -36,7 +36,7 @@ _FOLDED = _UNTYPED | {kinds.CRASH, kinds.CRASH_REPORT}
 
 _START = re.compile(r"=== (?:REDIS|VALKEY) BUG REPORT START\b")
 _END = re.compile(r"=== (?:REDIS|VALKEY) BUG REPORT END\b")
-_ASSERT = re.compile(r"=== ASSERTION FAILED( CLIENT CONTEXT| OBJECT CONTEXT)? ===")
+_ASSERT = re.compile(r"=== (?:RECURSIVE )?ASSERTION FAILED( CLIENT CONTEXT| OBJECT CONTEXT)? ===")
 _ASSERT_EXPR = re.compile(r"==> (?P<file>[^:\s]+):(?P<line>\d+) '(?P<expr>.*)' is not true")
 _SIGNAL = re.compile(
     r"(?:(?P<server>Redis|Valkey|valkey|redis) (?P<version>\S+) crashed by signal: "
@@ -51,6 +51,7 @@ _SECTION = re.compile(
 
 _SECTIONS = {
     "STACK TRACE": "stack",
+    "STACK TRACE DONE": "stack",
     "REGISTERS": "registers",
     "INFO OUTPUT": "info",
     "CLIENT LIST OUTPUT": "clients",

@@ -37,6 +37,8 @@ def _block(events: list) -> list:
     ("redis-2.6-assert.log", {"reason": "assertion", "file": "t_list.c", "line": 123,
                               "expr": "ln != NULL"}),
     ("redis-2.4-guru-truncated.log", {"reason": "panic", "file": "object.c", "line": 412}),
+    ("valkey-8.1-dev-assert.log", {"reason": "assertion", "file": "t_string.c", "line": 123,
+                                   "expr": "o != NULL"}),
 ])
 def test_one_crash_with_reason_and_nothing_untyped_inside(parser: LogParser, name: str,
                                                           reason: dict) -> None:

@@ -166,3 +166,22 @@ def test_header_digits_are_ascii_only(parser: LogParser) -> None:
         "٤٣٥٧:S 25 Nov 2026 08:49:46.135 * DB saved on disk", source="s", line_no=1
     )
     assert ev.kind == "malformed"
+
+
+@pytest.mark.parametrize("pid", ["X", "xxxx", "PID", "<pid>", "<PID>", "***", "???"])
+def test_a_masked_pid_still_types_the_line(parser: LogParser, pid: str) -> None:
+    ev = parser.parse_line(
+        f"{pid}:S 25 Nov 2026 08:49:46.135 * Connection with master lost.", source="s", line_no=1
+    )
+    assert (ev.kind, ev.pid, ev.role, ev.level) == ("master_link_lost", None, "replica", "notice")
+    assert ev.ts == "2026-11-25T08:49:46.135"
+    old = parser.parse_line(
+        f"{pid}:M 25 Nov 08:46:38.123 * DB saved on disk", source="s", line_no=1, year=2026
+    )
+    assert (old.kind, old.pid, old.ts) == ("rdb_saved", None, "2026-11-25T08:46:38.123")
+
+
+def test_a_masked_pid_is_not_any_word(parser: LogParser) -> None:
+    for line in ("12ab:S 25 Nov 2026 08:49:46.135 * DB saved on disk",
+                 "toolongmaskedpid:S 25 Nov 2026 08:49:46.135 * DB saved on disk"):  # fmt: skip
+        assert parser.parse_line(line, source="s", line_no=1).kind == "malformed", line
