@@ -16,7 +16,9 @@ asked during the delay; disk: replicas that attach to a BGSAVE in progress,
 BGSAVE's end. Redis 2.8-5.0 diskless syncs say twice that the replica got the RDB
 (``correctly received the streamed RDB file``, then ``succeeded``), Valkey 8 too
 (``Streamed RDB transfer ... succeeded``, ``Synchronization ... succeeded``): the
-first one ends the session, the echoes are ignored.
+first one ends the session, the echoes are ignored. A two-connection full sync
+(Valkey 8's dual channel, Redis 8's rdb channel) asks for synchronization on each
+connection and has its main channel's PSYNC accepted: still one full sync.
 
 Pure: no I/O, no clock; memory bounded by the number of replicas in flight.
 """
@@ -38,6 +40,10 @@ _FAILING = {
 }
 #: Lines of the master that say the sync is over for this replica.
 _SUCCEEDING = frozenset({kinds.REPLICA_SYNC_SUCCEEDED, kinds.REPLICA_RDB_RECEIVED})
+#: Requests a two-connection full sync makes after the one that opened it: Valkey's
+#: rdb channel and then its main channel's PSYNC; Redis 8's rdb channel (the main
+#: channel's PSYNC comes later, when the replica has loaded the RDB).
+_DUAL_REQUESTS = 2
 #: Bound on syncs open at once per master.
 MAX_PEERS = 1024
 
@@ -57,6 +63,11 @@ class _Open:
     #: this replica's previous full sync, lost after its RDB was sent: the answer to
     #: this request tells whether the replica had loaded it (a partial resync is)
     previous: SyncSession | None = None
+    #: a two-connection full sync (Valkey 8 dual channel, Redis 8 rdb channel): the
+    #: replica's second connection asks again, and its main channel's PSYNC is
+    #: accepted from the RDB's end offset; those belong to this sync, not to new ones
+    absorb: int = 0
+    dual: bool = False
     evidence: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, event: Event) -> None:
@@ -119,7 +130,21 @@ class MasterSessionTracker:
         if kind in kinds.NODE_GONE:
             why = "master restarted" if kind == kinds.SERVER_STARTING else "master stopped"
             return self._close_all(event, master, "interrupted", why)
+        if kind == kinds.DUAL_CHANNEL_STARTED and peer in master.open:
+            session = master.open[peer]
+            session.add(event)
+            if session.mode == "unknown":
+                session.mode = "full"
+            if not session.dual:
+                session.dual, session.absorb = True, _DUAL_REQUESTS
+            return []
         if kind == kinds.REPLICA_SYNC_REQUEST and peer:
+            going = master.open.get(peer)
+            if going is not None and going.absorb > 0:
+                going.absorb -= 1  # the same sync's other connection
+                going.add(event)
+                master.last_request = peer
+                return []
             done = []
             if peer in master.open:
                 done.extend(self._close(event, master, peer, "interrupted", "new attempt began"))
@@ -166,6 +191,8 @@ class MasterSessionTracker:
             session.mode = "full"
             session.reason = f"partial resync refused ({event.fields.get('reason') or '?'})"
             return _settle(session, loaded=False)
+        elif kind == kinds.PSYNC_ACCEPTED and session.dual:
+            return []  # the main channel continues from the RDB it is being sent
         elif kind == kinds.PSYNC_ACCEPTED:
             session.mode = "partial"
             session.bytes = _int_or_none(event.fields.get("bytes"))

@@ -152,6 +152,8 @@ class _Open:
     psync_tried: bool = False
     asked_replid: str | None = None
     last_ts: str | None = None
+    #: a two-connection full sync (Valkey 8 dual channel, Redis 8 rdb channel)
+    dual: bool = False
     evidence: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, event: Event) -> None:
@@ -268,6 +270,10 @@ class SessionTracker:
                 session.bytes = int(event.fields["bytes"])
             if event.fields.get("target"):
                 session.target = str(event.fields["target"])
+        elif kind == kinds.DUAL_CHANNEL_STARTED:
+            session.mode, session.dual = "full", True
+        elif kind == kinds.PSYNC_SUCCEEDED and session.dual:
+            pass  # the main channel's PSYNC of a two-connection full sync: not its end
         elif kind == kinds.PSYNC_SUCCEEDED:
             session.mode = "partial"
             session.reason = None
