@@ -11,6 +11,7 @@ JSON, but by convention it is never mutated after the event is built.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -46,16 +47,23 @@ JSON_KEYS: tuple[str, ...] = (
 # pieces that repeat (source, pid/role/level, kind+message+fields) and glues them.
 
 
+#: One encoder for every value: ``json.dumps`` with options builds a new encoder at
+#: each call, which was a third of the time of a wrapped line's JSON.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def dumps(value: Any) -> str:
     """Compact JSON of one value, non-ASCII kept as is (the contract's style)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(value)
 
 
+@functools.lru_cache(maxsize=256)
 def encode_source(source: str) -> str:
     """``,"source":S,"line":`` (the line number follows)."""
     return ',"source":' + dumps(source) + ',"line":'
 
 
+@functools.lru_cache(maxsize=4096)
 def encode_middle(pid: int | None, role: str | None, level: str | None) -> str:
     """``,"pid":N,"role":R,"level":L,`` (the kind follows)."""
     return (
@@ -71,6 +79,10 @@ def encode_middle(pid: int | None, role: str | None, level: str | None) -> str:
 
 def encode_fields_inner(fields: Mapping[str, Any]) -> str:
     """The members of the fields object without its braces (``""`` when empty)."""
+    if not fields:
+        return ""
+    if all(type(k) is str for k in fields):  # the usual case: one encoder call
+        return _ENCODE(fields if type(fields) is dict else dict(fields))[1:-1]
     return ",".join(dumps(str(k)) + ":" + dumps(v) for k, v in fields.items())
 
 

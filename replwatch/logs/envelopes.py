@@ -284,6 +284,9 @@ class Unwrapper:
         self._envelopes = list(envelopes)
         #: The chain of the last line that had one (read by the fast path).
         self.last_chain: tuple[Envelope, ...] = ()
+        #: The last line that had an envelope had a JSON one (docker json-file,
+        #: journald JSON): try that first on a line that starts with ``{``.
+        self.last_json = False
         self._chain_regex: dict[tuple[Envelope, ...], re.Pattern[str]] = {}
 
     def unwrap(self, line: str, has_header: Callable[[str], bool]) -> Unwrapped | None:
@@ -296,7 +299,10 @@ class Unwrapper:
         """
         text = line.lstrip()
         if text[:1] == "{":
-            return _unwrap_json(text)
+            found_json = _unwrap_json(text)
+            self.last_json = found_json is not None
+            return found_json
+        self.last_json = False
         first: Unwrapped | None = None
         envelopes = self._envelopes
         for i, env in enumerate(envelopes):
@@ -315,6 +321,13 @@ class Unwrapper:
         if first is not None:
             self.last_chain = first.chain
         return first
+
+    def unwrap_json(self, line: str) -> Unwrapped | None:
+        """``line`` as the file's JSON envelope, when that is what the last wrapped
+        line had and the line starts with ``{`` (no header dialect is tried first)."""
+        if not self.last_json or line[:1] != "{":
+            return None
+        return _unwrap_json(line)
 
     def unwrap_last(self, line: str) -> Unwrapped | None:
         """``line`` read with the chain that worked last, if it starts with it and that

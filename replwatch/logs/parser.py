@@ -150,7 +150,13 @@ class LogParser:
         """Read one line (without its newline); None for a CRI partial line held
         until its end (only with ``join``)."""
         cls = self.classifier
-        if self.unwrapper.last_chain and not overlong and not cls.top_reads(line):
+        if self.unwrapper.last_json and not overlong:
+            wrapped = self.unwrapper.unwrap_json(line)
+            if wrapped is not None:
+                reading = self._wrapped(wrapped, source, line_no, year_for, join, header=True)
+                if reading is not _NO_HEADER:
+                    return reading
+        elif self.unwrapper.last_chain and not overlong and not cls.top_reads(line):
             # The file's envelope, tried before every dialect reads the line whole.
             wrapped = self.unwrapper.unwrap_last(line)
             if wrapped is not None:
@@ -160,6 +166,7 @@ class LogParser:
         header = cls.read_header(line, line_no, year_for)
         if header is not None:
             self.unwrapper.last_chain = ()  # a bare line: the fast path's route has none
+            self.unwrapper.last_json = False
             ts, pid, role, level, message = header
             if overlong:
                 fields = {"truncated": True, "line_bytes": overlong}
