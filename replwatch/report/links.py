@@ -2,7 +2,7 @@
 
 The replica's log says ``Connecting to MASTER 127.0.0.1:10000``, the master's says
 ``Replica 127.0.0.1:10001 asks for synchronization``; :func:`build_links` joins both
-views under one name pair (``10001 -> 10000``) using the nodes' ports and
+views under one name pair (``10000 -> 10001``, master first) using the nodes' ports and
 replication ids, attaches the replica's sync sessions, and turns the link's state
 intervals into outages (up, then lost, until up again). When both logs are present,
 the replica's view of the states and sessions is used: it sees every reconnection
@@ -169,7 +169,7 @@ def name_master(
 ) -> str:
     """The name of the master ``replica``'s log calls ``address``: the node whose log
     is given (never ``replica`` itself), else its port, as :func:`name_replica` names
-    replicas, so that a demoted master's log alone reads ``10000 -> 10001``; unless
+    replicas, so that a demoted master's log alone reads ``10001 -> 10000``; unless
     that port is ambiguous (masters on several hosts with that port in ``followed``,
     the addresses replicas' logs follow, or a given log on that port, the replica's
     own included): then the address itself."""

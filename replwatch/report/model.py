@@ -88,7 +88,10 @@ class Outage:
 
 @dataclass(frozen=True, slots=True)
 class LinkReport:
-    """One replication link: replica node -> master node, from whichever logs saw it."""
+    """One replication link: master node -> replica node, from whichever logs saw it.
+
+    ``title`` reads like every link replwatch names (``status``, the dashboard):
+    ``10000 -> 10001``, master first."""
 
     replica: str
     master: str
@@ -102,7 +105,7 @@ class LinkReport:
 
     @property
     def title(self) -> str:
-        return f"{self.replica} -> {self.master}"
+        return f"{self.master} -> {self.replica}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,7 +261,7 @@ def _link_html(link: LinkReport, strip: str) -> str:
         f'<td class="ev">{escape(evidence_text(o.evidence, limit=3, strip=strip))}</td></tr>'
         for o in link.outages
     )
-    address = f" ({escape(link.master_address)})" if link.master_address else ""
+    address = f" (master at {escape(link.master_address)})" if link.master_address else ""
     observed = escape(observed_text(link.observed_by))
     html = [
         f"<h3>{escape(link.title)}{address}</h3>",

@@ -99,7 +99,7 @@ def _failover_section(failover: Failover, strip: str) -> list[str]:
 
 
 def _link_section(link: LinkReport, strip: str) -> list[str]:
-    address = f" ({link.master_address})" if link.master_address else ""
+    address = f" (master at {link.master_address})" if link.master_address else ""
     counts = link.counts
     lines = [
         f"Link {link.title}{address}, seen in the {observed_text(link.observed_by)}",

@@ -256,7 +256,7 @@ def unnamed_losses(ctx: Context) -> list[Finding]:
             group_finding(
                 group,
                 "link-down",
-                f"{node} -> ? lost its master link {group.count} time(s)",
+                f"? -> {node} lost its master link {group.count} time(s)",
                 "The replica's log says the connection with its master was lost, but no "
                 "line in it names the master (the log begins after the connect): the "
                 "master's log, or an earlier part of this one, tells which link and why.",

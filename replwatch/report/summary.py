@@ -69,7 +69,7 @@ def summarize(
     """A few lines for the top of the report (each a sentence, no wrapping)."""
     out: list[str] = []
     troubles = [t for link in links if (t := link_trouble(link))]
-    lost = [f for f in findings if f.code == "link-down" and "-> ?" in f.title]
+    lost = [f for f in findings if f.code == "link-down" and f.title.startswith("? -> ")]
     troubles.extend(f.title for f in lost)
     if troubles:
         more = len(troubles) - MAX_LINKS

@@ -5,7 +5,7 @@ Two jobs that every multi-file view needs:
 * the merge of several per-file streams onto one clock lives in
   :mod:`replwatch.timeline.merge` (the one merge order of every view);
 * :class:`LinkTimeline` rebuilds, from log events alone, the state of every replication
-  link (replica node -> master address) as intervals ``up`` / ``syncing`` / ``down``.
+  link (master address -> replica node) as intervals ``up`` / ``syncing`` / ``down``.
   Polling INFO every few seconds misses a link that drops and comes back between polls;
   the logs do not, and this is what the report's picture and the TUI draw.
 

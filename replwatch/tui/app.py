@@ -42,6 +42,7 @@ class DashboardApp(App[None]):
         Binding("slash", "screen.search", "Search", key_display="/"),
         Binding("f", "screen.filter", "Filter"),
         Binding("p", "screen.pause_feed", "Pause"),
+        Binding("d", "screen.diagnosis", "Findings"),
         Binding("t", "toggle_theme", "Theme", show=False),
     ]
 
@@ -107,5 +108,10 @@ class DashboardApp(App[None]):
         yield SystemCommand("Search events", "Find text in the event feed", dashboard.action_search)
         yield SystemCommand(
             "Pause / resume events", "Freeze the event feed", dashboard.action_pause_feed
+        )
+        yield SystemCommand(
+            "Findings",
+            "What the report's rules make of the logs: causes, settings, evidence",
+            dashboard.action_diagnosis,
         )
         yield SystemCommand("Toggle light / dark", "Switch theme", self.action_toggle_theme)

@@ -41,9 +41,9 @@ class DemoSource(LiveSource):
         Binding("k", "source('kill_master')", "Kill"),
         Binding("w", "source('write')", "Write"),
     ]
-    # The feed keys still work (see ? and the palette); the footer has room
-    # for the demo's own keys at 80 columns.
-    QUIET_KEYS: ClassVar[frozenset[str]] = frozenset({"f", "slash", "p"})
+    # The feed keys and d still work (see ? and the palette; the findings panel's
+    # title says d); the footer has room for the demo's own keys at 80 columns.
+    QUIET_KEYS: ClassVar[frozenset[str]] = frozenset({"f", "slash", "p", "d"})
     help = DEMO_HELP
 
     def __init__(self, lab: Lab, settings: LiveSettings) -> None:

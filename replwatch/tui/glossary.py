@@ -6,6 +6,8 @@ line as a tooltip, so the words on hover and in the help never drift apart.
 
 from __future__ import annotations
 
+from replwatch.tui.state import DIAGNOSIS_EVENTS_PER_LOG
+
 #: links-table column key -> (header, what it means)
 COLUMNS: dict[str, tuple[str, str]] = {
     "replica": ("replica", "the replica's address (:port when on this host)"),
@@ -45,6 +47,10 @@ FIGURES: dict[str, str] = {
     "headroom": "how many more bytes the replica may fall behind and still resume with a "
     "partial resync (PSYNC) from the master's backlog",
     "lag history": "each replica's lag in bytes over the last 5 minutes of polls",
+    "findings": "what `replwatch report`'s rules make of the log lines read so far (the "
+    f"newest {DIAGNOSIS_EVENTS_PER_LOG:,} of each log), most likely cause first, each "
+    "with the log line that shows it: why a sync was full or partial, refused passwords, "
+    "output buffer loops, a backlog too small, timeouts, failovers; ▲ warning, ● information",
     "stale": "the replica does not answer: the figures are the last it gave",
     "● colours": "green up, amber syncing, red down, magenta needs a password",
     "no password": "a replica that answers anyone without a password while its master "

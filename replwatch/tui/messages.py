@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from replwatch.events import Event
+from replwatch.report.model import Finding
 from replwatch.topology.snapshot import Snapshot
 
 
@@ -45,3 +46,16 @@ class Note(Message):
 
     text: str
     key: str = ""
+
+
+@dataclass
+class FindingsReady(Message):
+    """The diagnosis worker is done: the report's findings on the logs read so far.
+
+    ``epoch`` tells a result of a view since reset (replay jumping back) from a
+    current one; ``seconds`` is how long the diagnosis took, to space the next."""
+
+    findings: tuple[Finding, ...]
+    epoch: int
+    seconds: float
+    error: str | None = None

@@ -102,6 +102,9 @@ class ReplaySource(Source):
         Binding("g", "source('jump')", "Jump"),
         Binding("home", "source('restart')", "Restart", show=False),
     ]
+    # d still works (see ? and the palette; the findings panel's title says d):
+    # the footer keeps its room for the replay's own keys.
+    QUIET_KEYS: ClassVar[frozenset[str]] = frozenset({"d"})
     title = "replwatch replay"
     help = REPLAY_HELP
 

@@ -1,4 +1,5 @@
-"""The dashboard's view state: the frame to draw and the lag history.
+"""The dashboard's view state: the frame to draw, the lag history and the log
+events the findings panel diagnoses.
 
 What the logs and polls *mean* (flaps, why a link is down, the last answer of each
 node) is :class:`replwatch.timeline.live.LiveTimeline`'s, pure and shared; this
@@ -20,6 +21,10 @@ from replwatch.tui.view import Frame, LinkStatus, LinkView, NodeStatus, NodeView
 
 #: Lag samples kept per replica: 5 minutes at the default 1 s poll interval.
 HISTORY = 300
+
+#: Log events kept per log for the findings panel's diagnosis: the newest ones
+#: (the feed keeps fewer; memory stays bounded however long the dashboard runs).
+DIAGNOSIS_EVENTS_PER_LOG = 20_000
 
 #: Master-side sync states (``INFO`` ``slave0:...,state=wait_bgsave``) that are a
 #: sync under way, not a link that is down.
@@ -110,6 +115,40 @@ def frame_of(snapshot: Snapshot, last_up: dict[str, NodeState] | None = None) ->
     )
 
 
+class DiagnosisLogs:
+    """The newest log events of each log, for :func:`replwatch.report.diagnose`.
+
+    Poll events are left out: the report's rules read logs. ``version`` grows with
+    each batch that brought a log event, so the screen can tell whether anything
+    new arrived since its last diagnosis.
+    """
+
+    def __init__(self, per_log: int = DIAGNOSIS_EVENTS_PER_LOG) -> None:
+        self.per_log = per_log
+        self._logs: dict[str, deque[Event]] = {}
+        self.version = 0
+
+    def add(self, events: Iterable[Event]) -> None:
+        added = False
+        for event in events:
+            if event.line is None:
+                continue
+            log = self._logs.get(event.source)
+            if log is None:
+                log = self._logs[event.source] = deque(maxlen=self.per_log)
+            log.append(event)
+            added = True
+        if added:
+            self.version += 1
+
+    def streams(self) -> list[tuple[Event, ...]]:
+        """A copy of each log's events, in file order (for a worker to merge)."""
+        return [tuple(log) for log in self._logs.values()]
+
+    def __len__(self) -> int:
+        return sum(len(log) for log in self._logs.values())
+
+
 class DashboardState:
     """The frame on screen and the lag history, over a :class:`LiveTimeline`."""
 
@@ -117,6 +156,7 @@ class DashboardState:
         self.timeline = LiveTimeline(node_of_source=node_of_source)
         self.frame = Frame()
         self.lag_history: dict[str, deque[float]] = {}
+        self.diagnosis_logs = DiagnosisLogs()
         self._first_ts: str | None = None
 
     # The timeline's facts, read through here by the screens.
@@ -201,8 +241,11 @@ class DashboardState:
         )
 
     def apply_events(self, events: Iterable[Event]) -> None:
-        """Hand the log events to the timeline (flaps, causes, node of each log)."""
+        """Hand the log events to the timeline (flaps, causes, node of each log) and
+        keep them for the findings panel's diagnosis."""
+        events = list(events)
         self.timeline.apply_events(events)
+        self.diagnosis_logs.add(events)
 
     def history(self) -> dict[str, tuple[float, ...]]:
         return {replica: tuple(samples) for replica, samples in self.lag_history.items()}

@@ -34,7 +34,7 @@ class NodeView:
 
 @dataclass(frozen=True, slots=True)
 class LinkView:
-    """One replica -> master link, a row of the links table and a lag history line."""
+    """One master -> replica link, a row of the links table and a lag history line."""
 
     replica: str
     master: str

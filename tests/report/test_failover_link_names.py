@@ -3,7 +3,8 @@
 After a failover the old master follows the promoted replica. Its own log names
 that master only by address, and it owned (and asks a partial resync with) the very
 replication id the promoted node now keeps as its secondary one: the report must not
-take that id for the old master itself and print ``10000 -> 10000``. Which node was
+take that id for the old master itself and print ``10000 -> 10000``. Links read
+master first, as everywhere (``10001 -> 10000``: 10000 follows the promoted 10001). Which node was
 the master and which was promoted is read from the recording's ``steps.txt``.
 """
 
@@ -57,4 +58,4 @@ def test_no_link_joins_a_node_to_itself(folder: Path, logs: tuple[str, ...]) -> 
         assert demoted, titles
     assert {link.master for link in demoted} <= {promoted}, titles
     if old in {Path(n).stem for n in logs}:
-        assert f"Link {old} -> {promoted} " in render_text(report)
+        assert f"Link {promoted} -> {old} " in render_text(report)

@@ -25,7 +25,7 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "<link" not in html and "@import" not in html
     bars = sum(len(link.intervals) for link in report.links)
     assert bars >= 4 and html.count('class="bar ') == bars  # one bar per state interval
-    assert "10001 -&gt; 10000" in html
+    assert "10000 -&gt; 10001" in html
 
 
 def test_timeline_renders_in_headless_chromium(tmp_path: Path) -> None:

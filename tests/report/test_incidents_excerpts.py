@@ -154,7 +154,7 @@ def test_only_lost_links_is_never_healthy() -> None:
     assert "No replication link appears" not in text
     lost = [f for f in report.findings if f.code == "link-down"]
     assert lost and lost[0].count == 2
-    assert report.summary[0].startswith("What happened")
+    assert report.summary[0].startswith("What happened: ? -> 6380 lost its master link")
 
 
 def test_the_command_prints_the_summary_first() -> None:

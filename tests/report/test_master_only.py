@@ -20,7 +20,7 @@ SCENARIOS = ("seed", "backlog-overflow", "psync-client-kill")
 
 
 def sync_counts(report: Report) -> dict[str, tuple[int, int]]:
-    """``{"10001 -> 10000": (full, partial)}`` for every link that synced."""
+    """``{"10000 -> 10001": (full, partial)}`` for every link that synced."""
     return {
         link.title: (link.counts["full_syncs"], link.counts["partial_syncs"])
         for link in report.links

@@ -76,7 +76,7 @@ def test_a_replica_lost_while_the_master_runs_on_is_an_outage(server: str) -> No
     cut = step_time(log.parent, r"\d+ writes on master while replica 2 is down")
     report = analyse_until(log, cut)
     [(title, outage)] = open_outages(report)
-    assert title.startswith("10002 -> 10000"), title
+    assert title.startswith("10000 -> 10002"), title
     start = parse_ts(outage.start_ts)
     assert start and killed - SLACK <= start <= cut, (outage, killed, cut)
     assert outage.cause == "master saw the replica disconnect"

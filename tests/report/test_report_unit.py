@@ -77,7 +77,10 @@ def test_seed_like_links_sessions_outage_and_restart() -> None:
 def test_text_and_json_renderings_carry_the_same_facts() -> None:
     report = build_report(seed_like())
     text = render_text(report)
-    assert "Link 10001 -> 10000 (127.0.0.1:10000), seen in the master's and replica's logs" in text
+    assert (
+        "Link 10000 -> 10001 (master at 127.0.0.1:10000), seen in the master's and replica's logs"
+        in text
+    )
     assert "2 file(s) in logs/," in text  # evidence then names files without the folder
     assert "evidence: 10000.log:8, 10001.log:15" in text  # outage: master exits .. psync
     doc = json.loads(render_json(report))

@@ -38,7 +38,7 @@ def analyse(files: list[Path]) -> Report:
 
 def link(report: Report, replica: str, master: str):
     found = [x for x in report.links if (x.replica, x.master) == (replica, master)]
-    assert found, f"no link {replica} -> {master}: {[x.title for x in report.links]}"
+    assert found, f"no link {master} -> {replica}: {[x.title for x in report.links]}"
     return found[0]
 
 

@@ -17,6 +17,7 @@ async def feed_session(pilot) -> None:  # type: ignore[no-untyped-def]
     for snapshot in snapshots():
         app.show_snapshot(snapshot)
     app.show_events(poll_events() + log_events())
+    await app.workers.wait_for_complete()  # the findings panel's diagnosis
     await pilot.pause()
 
 

@@ -1,16 +1,22 @@
-"""The dashboard screen: topology, links, lag history, the event feed and notes.
+"""The dashboard screen: topology, links, lag history, findings, the event feed, notes.
 
 It only shows what it is given: snapshots and events arrive as messages
 (:mod:`replwatch.tui.messages`) from whichever source feeds it (live servers, a
 demo lab, a recording, a test) or through :meth:`show_snapshot` /
 :meth:`show_events`. It keeps them in a :class:`DashboardState` and sets the
 widgets' reactives; the app around it owns the keys that are not about the view.
+
+The findings panel shows what ``replwatch report``'s rules make of the log events
+read so far (:func:`replwatch.report.diagnose`, the newest events of each log):
+run in a thread worker, at most every :data:`DIAGNOSIS_EVERY` seconds (longer
+when a diagnosis takes long) and only when log events arrived since the last.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import time
 from collections.abc import Iterable
 
 from textual import work
@@ -18,16 +24,21 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from replwatch.events import Event
+from replwatch.report import diagnose
+from replwatch.timeline.merge import merge_events
 from replwatch.topology.snapshot import NodeState, Snapshot
 from replwatch.tui.formatting import short_address
-from replwatch.tui.messages import EventsArrived, Note, SnapshotPolled, SourcesFound
+from replwatch.tui.messages import EventsArrived, FindingsReady, Note, SnapshotPolled, SourcesFound
 from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
 from replwatch.tui.screens.node_details import NodeDetailsScreen
 from replwatch.tui.state import DashboardState
 from replwatch.tui.widgets.event_feed import EventFeed
+from replwatch.tui.widgets.findings import FindingsPanel, where
 from replwatch.tui.widgets.lag_history import LagHistory
 from replwatch.tui.widgets.links_table import LinksTable
 from replwatch.tui.widgets.notes import NotesBar
@@ -90,15 +101,33 @@ def details_text(snapshot: Snapshot | None, address: str, last_up: NodeState | N
 #: terminals narrower than this show each link's cause on the notes line too
 WHY_ON_NOTES_BELOW = 120
 
+#: Seconds between two diagnoses at least (one that took long waits twice its time).
+DIAGNOSIS_EVERY = 2.0
+#: What the findings panel says before, and after, the first diagnosis finds nothing.
+NO_LOGS_YET = "no findings: no log line read yet (findings come from the servers' logs)"
+NOTHING_FOUND = "no findings: the logs read so far show nothing the report's rules explain"
+
 
 class DashboardScreen(Screen[None]):
     """Shows snapshots and events posted to it; knows nothing of where they come from."""
 
     def __init__(self, *, node_of_source: dict[str, str] | None = None) -> None:
         super().__init__()
+        # ``-short`` terminals (24 lines) list one finding until the panel has the focus
+        # (set here: Textual's ``ClassVar[...] | None`` reads as an instance variable)
+        self.VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
         self.state = DashboardState(node_of_source=node_of_source)
         self.feed_filter = FeedFilter()
         self._pane_sizes: tuple[int, int] = (0, 0)
+        # the diagnosis: which log events it has seen, when it may run next
+        self._diagnosed_version = 0
+        self._diagnosing = False
+        self._diagnosis_epoch = 0
+        self._next_diagnosis = 0.0
+        self._diagnosis_timer: Timer | None = None
+        #: diagnoses run so far (the tests count them)
+        self.diagnoses = 0
+        self._focus_before: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,6 +135,7 @@ class DashboardScreen(Screen[None]):
             yield TopologyTree(id="topology")
             yield LinksTable(id="links")
         yield LagHistory(id="lag")
+        yield FindingsPanel(id="findings")
         yield EventFeed(id="feed")
         yield NotesBar(id="notes")
         yield Footer()
@@ -117,6 +147,8 @@ class DashboardScreen(Screen[None]):
         self.query_one("#feed").border_title = "events"
         self.query_one(EventFeed).node_of_source = dict(self.state.node_of_source)
         self.query_one(LinksTable).focus()
+        self.query_one(FindingsPanel).empty_text = NO_LOGS_YET
+        self.watch(self, "focused", self._focus_moved, init=False)
 
     # -- data in ---------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -178,6 +210,7 @@ class DashboardScreen(Screen[None]):
             feed.node_of_source = dict(self.state.node_of_source)
         feed.add_events(events)
         self._show_flaps()
+        self._schedule_diagnosis()
         notes = self.query_one(NotesBar).notes
         arrived = {f"log:{e.source}" for e in events if e.line is not None} & set(notes)
         if arrived:  # a log that was missing has appeared
@@ -196,6 +229,59 @@ class DashboardScreen(Screen[None]):
         self.query_one(EventFeed).clear_events()
         self.query_one(LagHistory).history = {}
         self._show_flaps()
+        # a diagnosis under way is of the old view: its result is dropped
+        self._diagnosis_epoch += 1
+        self._diagnosed_version = 0
+        self.query_one(FindingsPanel).findings = ()
+
+    # -- diagnosis -------------------------------------------------------------------
+    def _schedule_diagnosis(self) -> None:
+        """Diagnose now if log events arrived and the last diagnosis is old enough,
+        else when it is (one timer at a time; a running diagnosis re-checks at its end)."""
+        if self._diagnosing or self._diagnosis_timer is not None:
+            return
+        if self.state.diagnosis_logs.version == self._diagnosed_version:
+            return
+        wait = self._next_diagnosis - time.monotonic()
+        if wait > 0:
+            self._diagnosis_timer = self.set_timer(wait, self._diagnosis_due, name="diagnosis")
+            return
+        logs = self.state.diagnosis_logs
+        self._diagnosed_version = logs.version
+        self._diagnosing = True
+        self.diagnoses += 1
+        self.run_diagnosis(logs.streams(), self._diagnosis_epoch)
+
+    def _diagnosis_due(self) -> None:
+        self._diagnosis_timer = None
+        self._schedule_diagnosis()
+
+    @work(thread=True, group="diagnosis", exit_on_error=False)
+    def run_diagnosis(self, streams: list[tuple[Event, ...]], epoch: int) -> None:
+        """The report's rules on each log's newest events (a copy), in a thread."""
+        started = time.monotonic()
+        try:
+            findings = tuple(diagnose(merge_events(streams)))
+            error = None
+        except Exception as exc:  # a rule's bug must not take the dashboard down
+            findings, error = (), f"{type(exc).__name__}: {exc}"
+        self.post_message(FindingsReady(findings, epoch, time.monotonic() - started, error))
+
+    def on_findings_ready(self, message: FindingsReady) -> None:
+        self._diagnosing = False
+        self._next_diagnosis = time.monotonic() + max(DIAGNOSIS_EVERY, 2 * message.seconds)
+        if message.epoch == self._diagnosis_epoch:
+            with contextlib.suppress(NoMatches):
+                notes = dict(self.query_one(NotesBar).notes)
+                notes.pop("diagnosis", None)
+                if message.error is not None:
+                    notes["diagnosis"] = f"diagnosis failed: {message.error}"
+                else:
+                    panel = self.query_one(FindingsPanel)
+                    panel.findings = message.findings
+                    panel.empty_text = NOTHING_FOUND
+                self.query_one(NotesBar).notes = notes
+        self._schedule_diagnosis()
 
     def set_sources(self, node_of_source: dict[str, str]) -> None:
         self.state.set_sources(node_of_source)
@@ -253,6 +339,32 @@ class DashboardScreen(Screen[None]):
         if raw is not None:
             text = raw.rstrip(b"\r\n").decode("utf-8", "replace")[:2000]
             self.app.call_from_thread(self.query_one(EventFeed).show_detail, event, raw=text)
+
+    def on_findings_panel_evidence_chosen(self, message: FindingsPanel.EvidenceChosen) -> None:
+        """Enter on a finding: its evidence event, selected in the feed."""
+        why = self.query_one(EventFeed).go_to(message.source, message.line)
+        notes = dict(self.query_one(NotesBar).notes)
+        notes.pop("evidence", None)
+        if why is not None:
+            notes["evidence"] = f"{where(message.source, message.line)}: {why}"
+        self.query_one(NotesBar).notes = notes
+
+    def _focus_moved(self) -> None:
+        """The findings panel with the focus: a short terminal hides the lag history."""
+        with contextlib.suppress(NoMatches):
+            self.set_class(self.query_one(FindingsPanel).has_focus_within, "-diagnosis")
+
+    def action_diagnosis(self) -> None:
+        """``d``: the findings panel, focused (again: back to where the focus was)."""
+        panel = self.query_one(FindingsPanel)
+        if panel.has_focus_within:
+            before = self._focus_before
+            if before is None or not before.is_attached or before is panel.option_list:
+                before = self.query_one(LinksTable)
+            before.focus()
+        else:
+            self._focus_before = self.focused
+            panel.open()
 
     def action_search(self) -> None:
         self.query_one(EventFeed).open_search()

@@ -75,6 +75,8 @@ class EventFeed(Vertical):
         self._events: deque[tuple[tuple[str, str, int, int], Event]] = deque(maxlen=MAX_EVENTS)
         self._clock = MergeClock()
         self._row_event: dict[str, Event] = {}
+        #: (log file, line) -> the row showing it, for the findings' evidence
+        self._row_of_line: dict[tuple[str, int], str] = {}
         self._newest_row: tuple[str, str, int, int] | None = None
         self._pending = 0
 
@@ -170,6 +172,8 @@ class EventFeed(Vertical):
                 self._newest_row = key
             row_key = str(key[3])
             self._row_event[row_key] = event
+            if event.line is not None:
+                self._row_of_line[(event.source, event.line)] = row_key
             style = event_style(event)
             table.add_row(
                 TimeCell((event.ts or "")[11:23], key),
@@ -183,7 +187,9 @@ class EventFeed(Vertical):
         excess = table.row_count - MAX_EVENTS
         if excess > 0:
             for row in table.ordered_rows[:excess]:
-                self._row_event.pop(row.key.value or "", None)
+                gone = self._row_event.pop(row.key.value or "", None)
+                if gone is not None and gone.line is not None:
+                    self._row_of_line.pop((gone.source, gone.line), None)
                 table.remove_row(row.key)
         if follow and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
@@ -194,6 +200,7 @@ class EventFeed(Vertical):
             return
         self._table.clear()
         self._row_event.clear()
+        self._row_of_line.clear()
         self._newest_row = None
         self._add_rows(sorted(self._events, key=lambda item: item[0]))
         if self._table.row_count:
@@ -211,7 +218,29 @@ class EventFeed(Vertical):
             parts.append(f"search: {self.search}")
         self.border_subtitle = "  ".join(parts)
 
+    def on_resize(self) -> None:
+        # The feed shrinks when a pane above grows (the findings panel appears):
+        # the selected event stays in view.
+        table = self._table
+        if table.row_count:
+            table.call_after_refresh(table.move_cursor, row=table.cursor_row, animate=False)
+
     # -- user input ------------------------------------------------------------------
+    def go_to(self, source: str, line: int) -> str | None:
+        """Put the cursor on the event of ``source:line`` (a finding's evidence) and
+        focus the feed; None when done, else why it is not on screen."""
+        row_key = self._row_of_line.get((source, line))
+        if row_key is None:
+            if not any(e.source == source and e.line == line for _, e in self._events):
+                return f"no longer in the feed (it keeps the last {MAX_EVENTS} events)"
+            if self.paused:
+                return "not shown while the feed is paused (p)"
+            return "hidden by the feed's filter or search (f, /)"
+        table = self._table
+        table.move_cursor(row=table.get_row_index(row_key), animate=False)
+        table.focus()
+        return None
+
     def open_search(self) -> None:
         search = self.query_one("#feed-search", Input)
         search.value = self.search

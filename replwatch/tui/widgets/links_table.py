@@ -1,4 +1,4 @@
-"""The links table: one row per replica -> master link, with lag, offsets and why.
+"""The links table: one row per master -> replica link, with lag, offsets and why.
 
 Which columns depend on the room: at 80 columns the pane is about 46 cells wide
 and keeps replica, state, lag, ack age, since and flaps (what an operator looks
