@@ -135,21 +135,62 @@ def tui(
     is_flag=True,
     help="Give the replicas the master's password too (requirepass on every node).",
 )
+@click.option(
+    "--ports",
+    "ports_text",
+    metavar="PORTS",
+    help="Master first, like `lab up` (default 10000-10002, or free ports if taken).",
+)
+@click.option(
+    "--data",
+    "data_text",
+    default="100MB",
+    show_default=True,
+    metavar="SIZE",
+    help="Written into the master before the replicas join; its saves are slowed "
+    "to about 3 s, so that a full sync can be watched (0: none, full speed).",
+)
+@click.option(
+    "--diskless",
+    is_flag=True,
+    help="Diskless sync (the RDB streamed to the socket); the default is disk-based, "
+    "whose progress bar shows bytes.",
+)
 @interval_option
 def demo(
-    *, lab_dir: Path | None, server: str | None, protect_replicas: bool, interval: float
+    *,
+    lab_dir: Path | None,
+    server: str | None,
+    protect_replicas: bool,
+    ports_text: str | None,
+    data_text: str,
+    diskless: bool,
+    interval: float,
 ) -> None:
     """A master and two replicas of your own, live on the dashboard.
 
     Starts the seed's topology with the lab (master 10000 with a password,
     replicas 10001 and 10002 with masterauth but no password of their own, so
     the dashboard marks them "no password"; other free ports when those are
-    taken) and opens the dashboard on it with its logs. Keys: 1/2/3 stop or
-    start a node, k kill the master, w write on the master, plus the dashboard's
-    keys. Every server it started is stopped on exit.
+    taken) and opens the dashboard on it with its logs. The master gets --data
+    first and the replicas join once the dashboard is up, so their initial full
+    sync plays on screen. Keys: 1/2/3 stop or start a node, k kill the master, w
+    write on the master, plus the dashboard's keys. Every server it started is
+    stopped on exit.
     """
+    from replwatch.cli.lab_cmd import parse_ports
+    from replwatch.lab.populate import parse_size, save_delay_us
+
+    try:
+        data = parse_size(data_text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--data") from None
+    chosen = parse_ports(ports_text) if ports_text is not None else None
+    if chosen is not None and len(chosen) < 2:
+        raise click.BadParameter("a master and at least one replica", param_hint="--ports")
     _require_terminal("demo")
     from replwatch.lab import Lab, LabError, find_server, free_ports, port_in_use
+    from replwatch.lab.populate import fill
     from replwatch.poll.addresses import Address
     from replwatch.poll.auth import Credentials
     from replwatch.tui.app import DashboardApp
@@ -160,9 +201,15 @@ def demo(
         binary = find_server(server)
     except LabError as exc:
         fail(str(exc))
-    ports = list(DEMO_PORTS)
-    if any(port_in_use(port) for port in ports):
-        ports = free_ports(3)
+    if chosen is not None:
+        ports = chosen
+        busy = [port for port in ports if port_in_use(port)]
+        if busy:
+            fail(f"port(s) {', '.join(map(str, busy))} already in use on 127.0.0.1")
+    else:
+        ports = list(DEMO_PORTS)
+        if any(port_in_use(port) for port in ports):
+            ports = free_ports(3)
     # The signal guard covers lab.up() too: a SIGTERM while the servers start must
     # still reach the `finally` that stops them.
     with tempfile.TemporaryDirectory(prefix="replwatch-demo-") as tmp, _exit_on_signals():
@@ -172,11 +219,20 @@ def demo(
             password=DEMO_PASSWORD,
             server=binary,
             protect_replicas=protect_replicas,
+            config={"repl-diskless-sync": "yes" if diskless else "no"},
+            node_config={0: {"rdb-key-save-delay": str(save_delay_us(data))}} if data else None,
         )
         click.echo(f"starting {binary.product} {binary.version} on ports {ports} in {lab.dir} …")
+        joining: list[int] = []
         try:
             try:
-                lab.up()
+                # With data, the replicas start later: their first full sync is on screen.
+                lab.up(only=[lab.master_port] if data else None)
+                if data:
+                    joining = list(lab.replica_ports)
+                    mb = data / (1 << 20)
+                    click.echo(f"writing {mb:.0f} MB into the master {lab.master_port} …")
+                    fill(lab.client(lab.master_port, timeout=30), data)
             except LabError as exc:
                 fail(str(exc))
             settings = LiveSettings(
@@ -185,7 +241,7 @@ def demo(
                 interval=interval,
                 start="start",
             )
-            DashboardApp(DemoSource(lab, settings)).run()
+            DashboardApp(DemoSource(lab, settings, joining=joining)).run()
         finally:
             lab.down(purge=lab_dir is None)
             click.echo("demo servers stopped")

@@ -236,12 +236,16 @@ class Lab(LabLayout):
 
     # -- public operations --------------------------------------------------------------
 
-    def up(self, timeout: float = 15, *, wait_links: bool = True) -> None:
-        """Start every node and wait until each replica's link is up.
+    def up(
+        self, timeout: float = 15, *, wait_links: bool = True, only: Sequence[int] | None = None
+    ) -> None:
+        """Start every node (or the ``only`` ones: the others are configured, to be
+        started later) and wait until each started replica's link is up.
 
         Refuses busy ports and an already running lab; on any failure, stops the
         nodes it started and raises :class:`LabError` naming the log to read.
         """
+        starting = [port for port in self.ports if only is None or port in only]
         self._refuse_running_lab()
         busy = [port for port in self.ports if port_in_use(port)]
         if busy:
@@ -251,15 +255,16 @@ class Lab(LabLayout):
         deadline = time.monotonic() + timeout
         started: list[int] = []
         try:
-            for port in self.ports:
+            for port in starting:
                 self._clear_stale_pidfile(port)
                 self._launch(port)
                 started.append(port)
-            for port in self.ports:
+            for port in starting:
                 self._wait_ready(port, deadline)
             if wait_links and not self.cluster:
                 for port in self.replica_ports:
-                    self.wait_link_up(port, max(0.1, deadline - time.monotonic()))
+                    if port in starting:
+                        self.wait_link_up(port, max(0.1, deadline - time.monotonic()))
         except BaseException:
             for port in started:
                 child = self._children.get(port)

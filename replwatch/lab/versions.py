@@ -26,6 +26,7 @@ OPTION_SINCE: dict[str, Version] = {
     "replicaof": (5, 0),
     "masteruser": (6, 0),
     "enable-debug-command": (7, 0),
+    "rdb-key-save-delay": (6, 0),
 }
 
 #: ``replica-*`` option names (5.0+) and what older servers call them.
@@ -43,7 +44,7 @@ _RENAMED_BEFORE_5 = {
 }
 
 #: Options the lab writes on its own behalf: dropped, not refused, on older servers.
-OPTIONAL_DEFAULTS = frozenset({"repl-diskless-sync-delay"})
+OPTIONAL_DEFAULTS = frozenset({"repl-diskless-sync-delay", "rdb-key-save-delay"})
 
 
 def option_name(name: str, version: Version) -> str:

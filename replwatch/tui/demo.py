@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
+from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding
@@ -46,8 +48,11 @@ class DemoSource(LiveSource):
     QUIET_KEYS: ClassVar[frozenset[str]] = frozenset({"f", "slash", "p", "d"})
     help = DEMO_HELP
 
-    def __init__(self, lab: Lab, settings: LiveSettings) -> None:
+    def __init__(self, lab: Lab, settings: LiveSettings, *, joining: Sequence[int] = ()) -> None:
+        """``joining``: replicas started once the dashboard is up (their initial full
+        sync, of the data ``demo --data`` wrote, plays on screen)."""
         super().__init__(settings)
+        self.joining = tuple(joining)
         self.lab = lab
         self.title = f"replwatch demo ({lab.server.product} {lab.server.version})"
         self._writes = itertools.count(1)
@@ -65,6 +70,8 @@ class DemoSource(LiveSource):
             f"Nodes {ports}. Press 1/2/3 to stop or start a node, k to kill the master, "
             "w to write on it, ? for help."
         )
+        for port in self.joining:  # after a poll or two, so the sync is seen starting
+            app.set_timer(2 * self.settings.interval, partial(self._lab_action, "start", port))
 
     def stop(self) -> None:
         super().stop()
@@ -97,6 +104,9 @@ class DemoSource(LiveSource):
             if what == "kill":
                 self.lab.kill(port)
                 message = f"killed {port} (SIGKILL); press its number to start it again"
+            elif what == "start":
+                self.lab.start(port, wait_link=False)
+                message = f"replica {port} joins: its full sync of the master's data begins"
             elif what == "write":
                 n = next(self._writes)
                 self.lab.write(f"demo:{n}", f"value {n}")

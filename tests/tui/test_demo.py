@@ -141,3 +141,55 @@ async def test_ctrl_c_quits_and_stops_every_server_of_the_demo(lab_factory) -> N
         await pilot.pause()
         assert app.return_code is not None or not app.is_running
     assert [port for port in lab.ports if port_in_use(port)] == []
+
+
+async def test_the_replicas_join_after_the_data_and_their_full_sync_is_on_screen(
+    lab_factory,
+) -> None:  # type: ignore[no-untyped-def]
+    """`demo --data`: the master holds data, the replicas start once the dashboard is
+    up, and the feed shows each one's full sync of it from its own log."""
+    from replwatch.lab.populate import fill
+    from replwatch.tui.widgets.event_feed import EventFeed
+
+    lab: Lab = lab_factory(3, password="foobared", config={"repl-diskless-sync": "no"})
+    for port in lab.replica_ports:
+        lab.stop(port)
+    keys = fill(lab.client(lab.master_port, timeout=30), 4 << 20)
+    settings = LiveSettings(
+        targets=[Address("127.0.0.1", port) for port in lab.ports],
+        credentials=Credentials(password="foobared"),
+        interval=0.2,
+        start="start",
+    )
+    app = DashboardApp(DemoSource(lab, settings, joining=lab.replica_ports))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for port in lab.replica_ports:
+            await wait_for(pilot, lambda port=port: link_state(app, port) == "up", 20)
+        feed = app.query_one(EventFeed)
+
+        def synced(port: int) -> bool:
+            return any(
+                e.kind == "sync_finished" and e.source.endswith(f"{port}.log")
+                for e in feed.all_events()
+            )
+
+        for port in lab.replica_ports:
+            await wait_for(pilot, lambda port=port: synced(port), 10)
+            assert lab.client(port).dbsize() == keys  # (the demo stops the lab on exit)
+
+
+def test_demo_options_are_checked_before_anything_starts(tmp_path: Path) -> None:
+    for args, says in (
+        (["--data", "lots"], "is not a size like 100MB"),
+        (["--data", "99GB"], "is more than 8 GB"),
+        (["--ports", "10000"], "a master and at least one replica"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "replwatch", "demo", "--dir", str(tmp_path / "d"), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 3, result.stderr
+        assert says in result.stderr
+        assert not (tmp_path / "d").exists()
