@@ -16,7 +16,17 @@ from dataclasses import replace
 from replwatch.events import Event, seconds_between
 from replwatch.timeline.live import LiveTimeline
 from replwatch.topology.diff import unprotected_replicas
-from replwatch.topology.snapshot import NODE_AUTH_REQUIRED, NODE_OK, LinkState, NodeState, Snapshot
+from replwatch.topology.snapshot import (
+    CATCH_UP_MAX_WINDOW,
+    CATCH_UP_MIN_WINDOW,
+    NODE_AUTH_REQUIRED,
+    NODE_OK,
+    LinkState,
+    NodeState,
+    Snapshot,
+    backlog_headroom,
+)
+from replwatch.tui.formatting import human_bytes
 from replwatch.tui.view import Frame, LinkStatus, LinkView, NodeStatus, NodeView
 
 #: Lag samples kept per replica: 5 minutes at the default 1 s poll interval.
@@ -155,9 +165,13 @@ class DashboardState:
     def __init__(self, *, node_of_source: dict[str, str] | None = None) -> None:
         self.timeline = LiveTimeline(node_of_source=node_of_source)
         self.frame = Frame()
+        self._snapshot_now: Snapshot | None = None
         self.lag_history: dict[str, deque[float]] = {}
         self.diagnosis_logs = DiagnosisLogs()
         self._first_ts: str | None = None
+        #: per master: (ts, offset) where its write-rate window starts, and the rate
+        self._writes: dict[str, tuple[str, int]] = {}
+        self.write_rate: dict[str, float] = {}
 
     # The timeline's facts, read through here by the screens.
     @property
@@ -175,7 +189,26 @@ class DashboardState:
     def set_sources(self, node_of_source: dict[str, str]) -> None:
         self.timeline.set_sources(node_of_source)
 
+    def _measure_writes(self, snapshot: Snapshot) -> None:
+        """Each master's write rate (bytes/s of replication offset), over at least
+        :data:`~replwatch.topology.snapshot.CATCH_UP_MIN_WINDOW` seconds."""
+        for node in snapshot.nodes:
+            repl = node.replication
+            if repl is None or node.role != "master" or repl.master_repl_offset is None:
+                continue
+            start = self._writes.get(node.address)
+            if start is None or repl.master_repl_offset < start[1]:
+                self._writes[node.address] = (snapshot.ts, repl.master_repl_offset)
+                continue
+            span = seconds_between(start[0], snapshot.ts) or 0.0
+            if span >= CATCH_UP_MIN_WINDOW:
+                self.write_rate[node.address] = (repl.master_repl_offset - start[1]) / span
+                if span >= CATCH_UP_MAX_WINDOW:
+                    self._writes[node.address] = (snapshot.ts, repl.master_repl_offset)
+
     def apply_snapshot(self, snapshot: Snapshot) -> Frame:
+        self._measure_writes(snapshot)
+        self._snapshot_now = snapshot
         previous = {link.replica: link for link in self.frame.links}
         frame = frame_of(snapshot, self.timeline.last_up)
         self.timeline.apply_snapshot(snapshot)
@@ -227,8 +260,23 @@ class DashboardState:
         cause = timeline.cause(
             link.replica, state, down_for=since if state == "down" else None, now=ts
         )
+        headroom, headroom_seconds = link.backlog_headroom, None
+        if stale:
+            # The master goes on writing: the stale replica's room to resume shrinks.
+            snapshot = self._snapshot_now
+            master = snapshot.node(link.master) if snapshot is not None else None
+            headroom = backlog_headroom(master, replica_offset)
+            rate = self.write_rate.get(link.master)
+            if headroom is not None and rate:
+                headroom_seconds = max(headroom, 0) / rate
         if cause is None and stale:
             cause = "replica does not answer (figures are its last known ones)"
+            if headroom is not None and headroom <= 0:
+                cause += "; it can no longer resume: a full sync when it returns"
+            elif headroom is not None:
+                cause += f"; it can still resume for {human_bytes(headroom)}"
+                if headroom_seconds is not None:
+                    cause += f" (~{headroom_seconds:.0f} s at the master's write rate)"
         return replace(
             link,
             state=state,
@@ -236,6 +284,8 @@ class DashboardState:
             replica_offset=replica_offset,
             lag_bytes=lag_bytes,
             lag_seconds=lag_seconds,
+            backlog_headroom=headroom,
+            headroom_seconds=headroom_seconds,
             stale=stale,
             cause=cause,
         )

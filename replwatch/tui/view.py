@@ -50,6 +50,9 @@ class LinkView:
     sync_left_bytes: int | None = None
     catchup_rate: float | None = None
     backlog_headroom: int | None = None
+    #: seconds until the headroom is gone at the master's current write rate (shown
+    #: for a replica that stopped answering: how long it can still resume)
+    headroom_seconds: float | None = None
     #: the replica does not answer: its offsets and lag are the last ones it told
     stale: bool = False
     #: why the link is not up, in words, from the logs ("down 42 s: master refused connection")

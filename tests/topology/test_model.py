@@ -310,3 +310,36 @@ def test_a_replica_without_a_password_under_a_master_with_one_is_a_warning() -> 
     assert [p.severity for p in assess(alone)] == []
     again = Snapshot.from_dict(json.loads(json.dumps(snap.to_dict())))
     assert again == snap and again.nodes[1].password_required is False
+
+
+def test_catch_up_rate_is_measured_over_seconds_not_one_short_gap() -> None:
+    """Two polls 24 ms apart (a round right after a timeout) once gave -9.4 MB/s: the
+    rate now needs 2 s of samples, keeps the last rate meanwhile, and says its window."""
+    version, base = "valkey-8.1.8", 22450
+    master = node(version, base, "A-steady-master-INFO_replication")
+    replica = node(version, base + 1, "A-steady-replica-INFO_replication")
+    repl, rrepl = master.replication, replica.replication
+
+    def at(ts: str, master_offset: int, replica_offset: int, prev: Snapshot | None) -> Snapshot:
+        m = replace(master, replication=replace(repl, master_repl_offset=master_offset))
+        r = replace(replica, replication=replace(rrepl, replica_repl_offset=replica_offset))
+        return build_snapshot(ts, [m, r], prev=prev)
+
+    first = at("2026-11-25T10:00:00.000", 2_000_000, 1_000_000, None)  # lag 1 MB
+    blip = at("2026-11-25T10:00:00.024", 2_300_000, 1_000_000, first)  # +300 kB in 24 ms
+    link = blip.link(master.address, replica.address)
+    assert link is not None and link.lag_bytes == 1_300_000
+    assert link.catch_up_rate is None and link.catch_up_window is None  # too short to say
+    later = at("2026-11-25T10:00:04.000", 2_300_000, 2_100_000, blip)  # caught up to 200 kB
+    link = later.link(master.address, replica.address)
+    assert link is not None and link.catch_up_window == 4.0
+    assert link.catch_up_rate == pytest.approx((1_000_000 - 200_000) / 4.0)
+    soon = at("2026-11-25T10:00:04.030", 2_300_000, 2_100_000, later)  # the window grows
+    link = soon.link(master.address, replica.address)
+    assert link is not None and link.catch_up_window == 4.03
+    assert link.catch_up_rate == pytest.approx((1_000_000 - 200_000) / 4.03)
+    # past the longest window the rate restarts from the previous sample
+    much_later = at("2026-11-25T10:00:14.030", 2_300_000, 2_300_000, soon)
+    link = much_later.link(master.address, replica.address)
+    assert link is not None and link.catch_up_window == 10.0
+    assert link.catch_up_rate == pytest.approx(200_000 / 10.0)

@@ -179,6 +179,18 @@ async def test_a_replica_that_stops_answering_keeps_its_last_offsets_marked_stal
             assert link.state == "down"
             assert link.replica_offset is not None  # its last known offset, not '-'
             assert any(f":{replica} down" in label for label in tree_labels(app))
+            # The master writes on: the stopped replica's room to resume counts down.
+            first = link.backlog_headroom
+            assert first is not None
+            client = lab.client(lab.master_port)
+            for _ in range(12):
+                client.set("filler", "x" * 20_000)
+                await pilot.pause(0.25)
+            await wait_for(pilot, lambda: row().headroom_seconds is not None, 5)
+            link = row()
+            assert link.backlog_headroom is not None and link.backlog_headroom < first - 200_000
+            assert "it can still resume for" in (link.cause or "")
+            assert "at the master's write rate" in (link.cause or "")
         finally:
             os.kill(pid, signal.SIGCONT)
 

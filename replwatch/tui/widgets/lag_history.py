@@ -51,6 +51,8 @@ def figures(link: LinkView | None) -> str:
         return ""
     rate = "-" if link.catchup_rate is None else human_bytes(link.catchup_rate) + "/s"
     headroom = human_bytes(link.backlog_headroom)
+    if link.headroom_seconds is not None:  # a replica that stopped answering
+        headroom += f" ~{link.headroom_seconds:.0f}s"
     return f"lag {human_bytes(link.lag_bytes)}  catch-up {rate}  headroom {headroom}"
 
 
