@@ -75,12 +75,12 @@ def _reason(message: str) -> dict[str, Any] | None:
         return fields
     m = _ASSERT_EXPR.search(message)
     if m:
-        return {"reason": "assertion", "file": m["file"], "line": int(m["line"]),
+        return {"reason": "assertion", "file": m["file"], "src_line": int(m["line"]),
                 "expr": m["expr"]}
     m = _GURU.search(message)
     if m:
         return {"reason": "panic", "panic": m["msg"], "file": m["file"],
-                "line": int(m["line"])}
+                "src_line": int(m["line"])}
     return None
 
 
@@ -111,6 +111,8 @@ def fold_crash_reports(events: Iterable[Event]) -> Iterator[Event]:
                           fields={"section": "trailer", "crash_line": trailer_start})
             continue
         trailer = 0
+        if start is not None and ev.kind == kinds.SERVER_STARTING:
+            start = None  # a report cut short (no END): the restarted server's lines are its own
         if start is None:
             if ev.kind != kinds.CRASH and not (ev.kind in _FOLDED and _opens(msg)):
                 yield ev

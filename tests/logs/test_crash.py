@@ -34,10 +34,10 @@ def _block(events: list) -> list:
 
 @pytest.mark.parametrize("name,reason", [
     ("redis-7.2-segv.log", {"reason": "signal", "signal": 11, "si_code": 1}),
-    ("redis-2.6-assert.log", {"reason": "assertion", "file": "t_list.c", "line": 123,
+    ("redis-2.6-assert.log", {"reason": "assertion", "file": "t_list.c", "src_line": 123,
                               "expr": "ln != NULL"}),
-    ("redis-2.4-guru-truncated.log", {"reason": "panic", "file": "object.c", "line": 412}),
-    ("valkey-8.1-dev-assert.log", {"reason": "assertion", "file": "t_string.c", "line": 123,
+    ("redis-2.4-guru-truncated.log", {"reason": "panic", "file": "object.c", "src_line": 412}),
+    ("valkey-8.1-dev-assert.log", {"reason": "assertion", "file": "t_string.c", "src_line": 123,
                                    "expr": "o != NULL"}),
 ])
 def test_one_crash_with_reason_and_nothing_untyped_inside(parser: LogParser, name: str,
@@ -80,3 +80,27 @@ def test_garbage_never_raises(lines: list[str]) -> None:
         load_default_parser()) or _GARBAGE_PARSER[0]
     out = list(fold_crash_reports(p.parse_lines(lines, source="g")))
     assert len(out) == len(lines)
+
+
+def test_a_report_cut_short_ends_at_the_next_start(parser: LogParser) -> None:
+    """The process died while writing its report (no END): the restarted server's
+    lines, unknown ones included, are its own again, not parts of the old report."""
+    lines = [
+        "4321:M 03 Dec 2026 10:00:05.000 # === REDIS BUG REPORT START: Cut & paste starting"
+        " from here ===",
+        "4321:M 03 Dec 2026 10:00:05.000 # Redis 7.2.4 crashed by signal: 11, si_code: 1",
+        "------ STACK TRACE ------",
+        "redis-server *:6379(logStackTrace+0x2c)[0x55d1c0a1b2c3]",
+        "4400:C 03 Dec 2026 10:00:09.000 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+        "4400:M 03 Dec 2026 10:00:09.100 * a line no grammar knows yet",
+    ]
+    events = list(fold_crash_reports(parser.parse_lines(lines, source="cut.log")))
+    assert [e.kind for e in events] == [
+        "crash_report",
+        "crash",
+        "crash_report",
+        "crash_report",
+        "server_starting",
+        "unrecognized",
+    ]
+    assert events[1].fields["signal"] == 11
