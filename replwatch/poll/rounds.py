@@ -90,13 +90,14 @@ class Poller:
         data_credentials = credentials or Credentials()
         sentinel_login = sentinel_credentials or data_credentials
 
-        def make(target: Address, *, sentinel: bool = False) -> NodePoller:
+        def make(target: Address, *, sentinel: bool = False, followed: bool = False) -> NodePoller:
             return NodePoller(
                 target,
                 credentials=sentinel_login if sentinel else data_credentials,
                 tls=tls or TlsOptions(),
                 settings=settings or PollSettings(),
                 clock=clock,
+                followed=followed,
             )
 
         self._make = make
@@ -147,7 +148,7 @@ class Poller:
                     continue
                 self._known.add(target.key)
                 self._followed += 1
-                added.append(self._make(target, sentinel=is_sentinel))
+                added.append(self._make(target, sentinel=is_sentinel, followed=True))
         self.nodes.extend(added)
         return added
 

@@ -279,3 +279,48 @@ async def test_seed_layout_one_password_polls_every_node(seed_lab: Lab) -> None:
     assert snap.node(master).auth_problem == "noauth"
     assert snap.node(master).password_required is True
     assert snap.node(replicas[1]).ok and snap.node(replicas[1]).password_required is False
+
+
+async def test_a_listed_replica_that_never_answers_is_retried_less_and_less(
+    lab_factory,
+) -> None:  # type: ignore[no-untyped-def]
+    """A master may list replicas whose ports refuse us (announce-ip, a NAT, 1,000
+    of them): each was retried every round, 80 % of a core at 1,000. A followed node
+    that never answered now backs off; a node the user gave is still tried each round."""
+    import socket
+
+    from replwatch.lab import free_ports
+
+    lab = lab_factory(1)
+    listed, given = free_ports(2)  # nothing listens on either
+    fake = socket.create_connection(("127.0.0.1", lab.master_port))
+    try:
+        fake.sendall(f"REPLCONF listening-port {listed}\r\n".encode())
+        fake.recv(16)
+        fake.sendall(b"PSYNC ? -1\r\n")  # the master now lists 127.0.0.1:<listed>
+        now = [0.0]
+        given_target = Address("127.0.0.1", given)
+        poller = Poller(
+            [Address("127.0.0.1", lab.master_port), given_target],
+            follow=True,
+            settings=FAST,
+            clock=lambda: now[0],
+        )
+        tried: dict[str, int] = {addr(listed): 0, addr(given): 0}
+        last: dict[str, object] = {}
+        async with poller:
+            await poll_until(poller, lambda s: s.node(addr(listed)) is not None)
+            for _ in range(40):  # 40 rounds, a second apart on the poller's clock
+                snapshot = await poller.poll()
+                assert snapshot.node(addr(lab.master_port)).status == NODE_OK
+                for address in tried:
+                    state = snapshot.node(address)
+                    assert state is not None and state.status == "unreachable"
+                    if state is not last.get(address):  # a new attempt, not the last answer
+                        tried[address] += 1
+                        last[address] = state
+                now[0] += 1.0
+        assert tried[addr(given)] == 40
+        assert tried[addr(listed)] <= 10  # 0.5, 1, 2, 4, 8, then every 15 s
+    finally:
+        fake.close()
