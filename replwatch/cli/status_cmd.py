@@ -279,7 +279,8 @@ async def _watch(
     async with connection.poller() as poller:
         rounds = 0
         async for snapshot in poller.watch(interval):
-            for event in diff(prev, snapshot, thresholds=thresholds):
+            heard = [announcement.to_event() for announcement in poller.take_announcements()]
+            for event in heard + diff(prev, snapshot, thresholds=thresholds):
                 click.echo(event.to_json() if as_json else render_event(event))
             sys.stdout.flush()
             for problem in password_warnings(snapshot):  # each once, when first seen
