@@ -347,7 +347,8 @@ def status(
     \b
     Exit codes:
       0  every link is up (and within --max-lag-bytes / --max-lag-seconds)
-      1  a link is down or syncing, or lags more than a limit
+      1  a link is down or syncing, or lags more than a limit; Sentinels see
+         a master down; a split brain (two masters that are one data set)
       2  a node is unreachable, timed out, or refuses the password
       3  usage error
     With --watch the code is that of the last round (130 on Ctrl-C).
