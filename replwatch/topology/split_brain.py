@@ -127,8 +127,10 @@ def _same_name(
         believed = sorted(a for a in both if "master" in places[a])
         listed = sorted(a for a in both if "master" not in places[a])
         words = []
-        if believed:
-            words.append(f"the Sentinels place {name} at {', '.join(believed)}")
+        if len(believed) > 1:
+            words.append(f"the Sentinels disagree where {name} is ({', '.join(believed)})")
+        elif believed:
+            words.append(f"the Sentinels place {name} at {believed[0]}")
         if listed:
             words.append(f"list {', '.join(listed)} as its replica")
         found.append((both, name, " and ".join(words) + ", and each answers role:master"))

@@ -153,7 +153,10 @@ def test_sentinel_groups_that_follow_a_master_each_are_one_split_brain_said_once
     )
     (brain,) = split_brains(nodes)
     assert brain.name == "mymaster"
-    assert "place mymaster at 127.0.0.1:6379, 127.0.0.1:7000" in brain.reasons[0]
+    assert brain.reasons[0] == (
+        "the Sentinels disagree where mymaster is (127.0.0.1:6379, 127.0.0.1:7000), "
+        "and each answers role:master"
+    )
     problems = assess(nodes)
     # the Sentinels' disagreement is this split brain: one line, not two
     assert [p.address for p in problems] == ["mymaster"]
