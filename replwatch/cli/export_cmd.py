@@ -85,6 +85,10 @@ def export(
         logs="none" not in words,
         discover_logs="auto" in words or not logs,
         log_files=files,
+        follow=connection.follow,
+        sentinels=connection.sentinels,
+        sentinel_credentials=connection.sentinel_credentials,
+        master_name=connection.master_name,
     )
     try:
         exporter = Exporter(settings)

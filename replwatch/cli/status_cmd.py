@@ -279,7 +279,8 @@ async def _watch(
     async with connection.poller() as poller:
         rounds = 0
         async for snapshot in poller.watch(interval):
-            for event in diff(prev, snapshot, thresholds=thresholds):
+            heard = [announcement.to_event() for announcement in poller.take_announcements()]
+            for event in heard + diff(prev, snapshot, thresholds=thresholds):
                 click.echo(event.to_json() if as_json else render_event(event))
             sys.stdout.flush()
             for problem in password_warnings(snapshot):  # each once, when first seen
@@ -346,7 +347,8 @@ def status(
     \b
     Exit codes:
       0  every link is up (and within --max-lag-bytes / --max-lag-seconds)
-      1  a link is down or syncing, or lags more than a limit
+      1  a link is down or syncing, or lags more than a limit; Sentinels see
+         a master down; a split brain (two masters that are one data set)
       2  a node is unreachable, timed out, or refuses the password
       3  usage error
     With --watch the code is that of the last round (130 on Ctrl-C).

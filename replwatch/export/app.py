@@ -37,6 +37,11 @@ class ExportSettings:
     logs: bool = True  # follow log files at all
     discover_logs: bool = True  # ask local servers where they log
     log_files: Sequence[LogSource] = ()
+    #: discovery, as for ``status`` (see :class:`replwatch.poll.rounds.Poller`)
+    follow: bool = False
+    sentinels: tuple[Address, ...] = ()
+    sentinel_credentials: Credentials | None = None
+    master_name: str | None = None
 
 
 class Exporter:
@@ -46,8 +51,9 @@ class Exporter:
         self.settings = settings
         self.state = ExportState()
         nodes = [target.key for target in settings.targets]
+        pending = [target.key for target in settings.sentinels] + nodes
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(ExportCollector(self.state, nodes))
+        self.registry.register(ExportCollector(self.state, pending))
         ProcessCollector(registry=self.registry)  # process_resident_memory_bytes & co.
         self.server = make_server(settings.host, settings.port, self.registry)
         self.log_worker = (
@@ -64,6 +70,10 @@ class Exporter:
             tls=settings.tls,
             settings=settings.poll,
             interval=settings.interval,
+            follow=settings.follow,
+            sentinels=settings.sentinels,
+            sentinel_credentials=settings.sentinel_credentials,
+            master_name=settings.master_name,
             on_snapshot=self.log_worker.on_snapshot if self.log_worker else None,
         )
         self._http_thread: threading.Thread | None = None

@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 
 from replwatch.export.counters import ExportState, ExportView
 from replwatch.topology.snapshot import LINK_UP, NodeState
+from replwatch.topology.split_brain import split_brains
 
 #: ``replwatch_node_up``'s ``reason`` label: a fixed set, whatever a server says.
 REASONS = ("", "pending", "unreachable", "timeout", "noauth", "wrongpass", "noperm", "other")
@@ -33,6 +34,7 @@ METRIC_NAMES = (
     "replwatch_link_backlog_headroom_bytes",
     "replwatch_link_down_seconds",
     "replwatch_link_flaps_total",
+    "replwatch_split_brain",
     "replwatch_syncs_total",
     "replwatch_log_events_total",
     "replwatch_poll_duration_seconds",
@@ -76,6 +78,7 @@ class ExportCollector(Collector):
     def _families(self, view: ExportView) -> Iterator[Metric]:
         yield from self._node_families(view)
         yield from self._link_families(view)
+        yield self._split_brain_family(view)
         yield from self._counter_families(view)
 
     def _node_families(self, view: ExportView) -> Iterator[Metric]:
@@ -141,6 +144,28 @@ class ExportCollector(Collector):
             if link.down_seconds is not None:
                 down.add_metric(values, link.down_seconds)
         yield from (up, lag_b, lag_s, headroom, down)
+
+    def _split_brain_family(self, view: ExportView) -> Metric:
+        """One series per master name the Sentinels give, and ``name=""`` for the
+        masters no Sentinel names: 1 while polled masters there are one data set."""
+        brain = GaugeMetricFamily(
+            "replwatch_split_brain",
+            "1 when two polled masters are one data set (a replica both claim, one "
+            "Sentinel name, one replication history); name: the Sentinels' master name.",
+            labels=["name"],
+        )
+        if view.snapshot is None:
+            return brain
+        names = {
+            master.name
+            for node in view.snapshot.nodes
+            if node.sentinel is not None
+            for master in node.sentinel.masters
+        }
+        split = {found.name or "" for found in split_brains(view.snapshot)}
+        for name in sorted(names | {""}):
+            brain.add_metric([name], 1 if name in split else 0)
+        return brain
 
     def _counter_families(self, view: ExportView) -> Iterator[Metric]:
         flaps = CounterMetricFamily(

@@ -62,6 +62,10 @@ class PollWorker:
         tls: TlsOptions,
         settings: PollSettings,
         interval: float,
+        follow: bool = False,
+        sentinels: Sequence[Address] = (),
+        sentinel_credentials: Credentials | None = None,
+        master_name: str | None = None,
         on_snapshot: Callable[[Snapshot], None] | None = None,
     ) -> None:
         self.state = state
@@ -70,6 +74,10 @@ class PollWorker:
         self.tls = tls
         self.settings = settings
         self.interval = interval
+        self.follow = follow
+        self.sentinels = tuple(sentinels)
+        self.sentinel_credentials = sentinel_credentials
+        self.master_name = master_name
         self.on_snapshot = on_snapshot
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="replwatch-poll", daemon=True)
@@ -93,7 +101,14 @@ class PollWorker:
         prev: Snapshot | None = None
         round_wait = max(self.interval, MIN_ROUND_WAIT)
         async with Poller(
-            self.targets, credentials=self.credentials, tls=self.tls, settings=self.settings
+            self.targets,
+            credentials=self.credentials,
+            tls=self.tls,
+            settings=self.settings,
+            follow=self.follow,
+            sentinels=self.sentinels,
+            sentinel_credentials=self.sentinel_credentials,
+            master_name=self.master_name,
         ) as poller:
             while not self._stop.is_set():
                 started = time.monotonic()

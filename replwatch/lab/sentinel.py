@@ -182,6 +182,16 @@ class SentinelGroup:
         finally:
             client.close()
 
+    def start(self, port: int, timeout: float = 15) -> None:
+        """Start again one Sentinel that :meth:`stop` stopped, with the config it
+        rewrote (it remembers the replicas and the other Sentinels)."""
+        if port not in self.ports:
+            raise LabError(f"{port} is not a port of this Sentinel group")
+        if self.pid(port) is not None:
+            return
+        self._launch(port)
+        self._wait_ready(port, time.monotonic() + timeout)
+
     def stop(self, port: int, *, sig: signal.Signals = signal.SIGTERM, timeout: float = 10) -> None:
         """Stop one Sentinel by its pid (SIGTERM, then SIGKILL if it lingers)."""
         pid = self.pid(port)

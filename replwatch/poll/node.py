@@ -126,6 +126,31 @@ def _client_kwargs() -> dict[str, Any]:
 _EXTRA_CLIENT_KWARGS = _client_kwargs()
 
 
+def make_client(
+    target: Address, credentials: Credentials, tls: TlsOptions, settings: PollSettings
+) -> aioredis.Redis:
+    """One redis-py asyncio client on one connection, no retries, RESP2, no
+    ``CLIENT SETINFO``: how replwatch talks to any node (polls and pub/sub alike)."""
+    provider = None
+    if credentials.password is not None:
+        provider = UsernamePasswordCredentialProvider(credentials.username, credentials.password)
+    return aioredis.Redis(
+        host=target.host,
+        port=target.port,
+        credential_provider=provider,
+        socket_connect_timeout=settings.connect_timeout,
+        socket_timeout=settings.read_timeout,
+        decode_responses=True,
+        # RESP2: servers before 6.0 (Redis 2.8-5.0) do not know HELLO, which
+        # redis-py sends for RESP3; INFO and ROLE read the same in both.
+        protocol=2,
+        single_connection_client=True,
+        retry=None,  # type: ignore[arg-type]  # redis-py takes None: no retries
+        **tls.client_kwargs(),
+        **_EXTRA_CLIENT_KWARGS,
+    )
+
+
 def _identity(response: Any, **_options: Any) -> Any:
     return response
 
@@ -197,26 +222,14 @@ class NodePoller:
         self._late = False
         self._fresh: NodeState | None = None
 
+    @property
+    def credentials(self) -> Credentials:
+        """What this node is logged in with now (the password dropped for a node that
+        has none): what another connection to it (a Sentinel's pub/sub) should send."""
+        return self._credentials
+
     def _make_client(self) -> aioredis.Redis:
-        creds = self._credentials
-        provider = None
-        if creds.password is not None:
-            provider = UsernamePasswordCredentialProvider(creds.username, creds.password)
-        client = aioredis.Redis(
-            host=self.target.host,
-            port=self.target.port,
-            credential_provider=provider,
-            socket_connect_timeout=self._settings.connect_timeout,
-            socket_timeout=self._settings.read_timeout,
-            decode_responses=True,
-            # RESP2: servers before 6.0 (Redis 2.8-5.0) do not know HELLO, which
-            # redis-py sends for RESP3; INFO and ROLE read the same in both.
-            protocol=2,
-            single_connection_client=True,
-            retry=None,  # type: ignore[arg-type]  # redis-py takes None: no retries
-            **self._tls.client_kwargs(),
-            **_EXTRA_CLIENT_KWARGS,
-        )
+        client = make_client(self.target, self._credentials, self._tls, self._settings)
         # We parse INFO and ROLE ourselves (replwatch.poll.info), from the raw reply.
         client.set_response_callback("INFO", _identity)
         client.set_response_callback("ROLE", _identity)

@@ -16,6 +16,12 @@ request beside it: the client is a single connection). :meth:`Poller.poll` with
 no deadline -- ``replwatch status`` without ``--watch`` -- waits for every node's
 own deadline, because one call must give a final answer.
 
+Under :meth:`Poller.watch` the Sentinels are also heard between rounds: each one
+polled is subscribed to (:mod:`replwatch.poll.sentinel_events`), and a
+``+switch-master`` starts a round at once instead of at the next interval, so a
+failover is followed within the round trip, not up to an interval late. What they
+announced is :meth:`Poller.take_announcements`.
+
 :class:`PollSettings` and :class:`Backoff` are defined beside the node poller
 that uses them and are importable from here, the poll side's public entry.
 """
@@ -23,6 +29,7 @@ that uses them and are importable from here, the poll side's public entry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
@@ -30,6 +37,8 @@ from datetime import datetime
 from replwatch.poll.addresses import Address
 from replwatch.poll.auth import Credentials, TlsOptions
 from replwatch.poll.node import Backoff, NodePoller, PollSettings
+from replwatch.poll.sentinel_events import SentinelSubscriber
+from replwatch.poll.sentinel_reply import SentinelAnnouncement
 from replwatch.topology.snapshot import NodeState, Snapshot, build_snapshot
 
 __all__ = [
@@ -72,6 +81,9 @@ class Poller:
     ``sentinel_credentials`` when Sentinels have a password of their own (the data
     nodes keep ``credentials``); ``master_name`` keeps to one monitored master. At
     most :data:`MAX_FOLLOWED` nodes are added.
+
+    With ``sentinel_events`` (the default) :meth:`watch` subscribes to every Sentinel
+    it polls and starts a round as soon as one announces ``+switch-master``.
     """
 
     def __init__(
@@ -86,6 +98,7 @@ class Poller:
         sentinels: Sequence[Address] = (),
         sentinel_credentials: Credentials | None = None,
         master_name: str | None = None,
+        sentinel_events: bool = True,
     ) -> None:
         data_credentials = credentials or Credentials()
         sentinel_login = sentinel_credentials or data_credentials
@@ -109,6 +122,15 @@ class Poller:
         self._follow = follow
         self._followed = 0
         self.last: Snapshot | None = None
+        self._tls = tls or TlsOptions()
+        self._settings = settings or PollSettings()
+        self._sentinel_events = sentinel_events
+        self._sentinel_keys = {s.key for s in sentinels}
+        self.subscriber: SentinelSubscriber | None = None
+        #: set by a ``+switch-master``: the watch loop starts its next round now
+        self._switched = asyncio.Event()
+        #: rounds started early because a Sentinel announced a switch (tests count them)
+        self.early_rounds = 0
 
     async def poll_nodes(self, *, deadline: float | None = None) -> list[NodeState]:
         """One round: every node concurrently, in target order.
@@ -149,8 +171,30 @@ class Poller:
                 self._known.add(target.key)
                 self._followed += 1
                 added.append(self._make(target, sentinel=is_sentinel, followed=True))
+                if is_sentinel:
+                    self._sentinel_keys.add(target.key)
         self.nodes.extend(added)
         return added
+
+    def _subscribe_sentinels(self, states: Sequence[NodeState]) -> None:
+        """Subscribe to every Sentinel known now: given, listed by another, or a
+        target that answered as one (a Sentinel already subscribed is left alone)."""
+        if self.subscriber is None:
+            self.subscriber = SentinelSubscriber(
+                tls=self._tls, settings=self._settings, on_announcement=self._announced
+            )
+        keys = self._sentinel_keys | {s.address for s in states if s.sentinel is not None}
+        for node in self.nodes:
+            if node.address in keys:
+                self.subscriber.follow(node.target, node.credentials)
+
+    def _announced(self, announcement: SentinelAnnouncement) -> None:
+        if announcement.switch:
+            self._switched.set()
+
+    def take_announcements(self) -> list[SentinelAnnouncement]:
+        """What the Sentinels announced since the last call (under :meth:`watch`)."""
+        return self.subscriber.take() if self.subscriber is not None else []
 
     async def poll(self, *, ts: str | None = None, deadline: float | None = None) -> Snapshot:
         """One round as a snapshot stamped ``ts`` (default: now, local time).
@@ -167,20 +211,34 @@ class Poller:
 
         A hung node does not hold the others back: a round waits at most
         ``max(interval, MIN_ROUND_WAIT)`` for its nodes (see :meth:`poll_nodes`).
+        A ``+switch-master`` from a Sentinel starts the next round at once (one
+        heard during a round: right after it), and the interval counts from there.
         """
         loop = asyncio.get_running_loop()
         next_start = loop.time()
         round_wait = max(interval, MIN_ROUND_WAIT)
         while True:
-            yield await self.poll(deadline=round_wait)
+            self._switched.clear()
+            snapshot = await self.poll(deadline=round_wait)
+            if self._sentinel_events:
+                self._subscribe_sentinels(snapshot.nodes)
+            yield snapshot
             next_start += interval
             delay = next_start - loop.time()
             if delay < 0:  # a slow round: skip ahead rather than burst
                 next_start = loop.time()
                 delay = 0
-            await asyncio.sleep(delay)
+            if not self._switched.is_set() and delay > 0:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._switched.wait(), delay)
+            if self._switched.is_set():
+                self.early_rounds += 1
+                next_start = loop.time()
 
     async def aclose(self) -> None:
+        subscriber, self.subscriber = self.subscriber, None
+        if subscriber is not None:
+            await subscriber.aclose()
         await asyncio.gather(*(node.aclose() for node in self.nodes))
 
     async def __aenter__(self) -> Poller:

@@ -6,6 +6,10 @@ Sentinels, and whether it sees the master down (``s_down``: this Sentinel alone;
 ``o_down``: a quorum agrees). Several Sentinels that disagree about where a master
 is are the first sign of a failover in progress or of a split brain.
 
+What a Sentinel *announces* on its pub/sub channels (``+switch-master``, ``+sdown``
+...) is read here too (:func:`parse_announcement`); the subscription itself is
+:mod:`replwatch.poll.sentinel_events`.
+
 Pure: flat ``[key, value, key, value ...]`` lists in (as RESP2 returns them with
 ``decode_responses``), frozen records out.
 """
@@ -13,9 +17,11 @@ Pure: flat ``[key, value, key, value ...]`` lists in (as RESP2 returns them with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from replwatch import kinds
+from replwatch.events import Event, poll_event
 from replwatch.poll.addresses import Address, address_key
 
 
@@ -200,3 +206,95 @@ def disagreements(views: Mapping[str, SentinelView]) -> list[Disagreement]:
         for name, places in sorted(by_name.items())
         if len(places) > 1
     ]
+
+
+#: The channels a Sentinel announces a master's fate on: the switch to a new master
+#: (the end of a failover), and the master seen down by this Sentinel (``sdown``) or by
+#: a quorum (``odown``), or no longer.
+SWITCH_MASTER = "+switch-master"
+MASTER_CHANNELS = (SWITCH_MASTER, "+sdown", "-sdown", "+odown", "-odown")
+
+#: Announcements that are bad news (the others are news of a recovery or a switch done).
+_WARNING_CHANNELS = frozenset({"+sdown", "+odown"})
+
+
+@dataclass(frozen=True, slots=True)
+class SentinelAnnouncement:
+    """One message a Sentinel published about a master it watches.
+
+    Attributes:
+        sentinel: the Sentinel that published it (canonical ``host:port``).
+        event: its channel: ``+switch-master``, ``+sdown``, ``-sdown``, ``+odown``, ``-odown``.
+        master_name: the monitored master's name.
+        peer: the master's address (for ``+switch-master``: the new master).
+        old_peer: for ``+switch-master``, the master it replaces.
+        text: the message as published (``mymaster 127.0.0.1 6379 127.0.0.1 6380``).
+        ts: when it was received (ISO 8601, local time).
+    """
+
+    sentinel: str
+    event: str
+    master_name: str
+    peer: str
+    old_peer: str | None = None
+    text: str = ""
+    ts: str = ""
+
+    @property
+    def switch(self) -> bool:
+        return self.event == SWITCH_MASTER
+
+    def to_event(self) -> Event:
+        """As the contract's ``sentinel_event``, the kind the Sentinel's log line has
+        (same fields), but a poll event: source the Sentinel's address, no line."""
+        fields: dict[str, Any] = {
+            "event": self.event,
+            "instance": "master",
+            "master_name": self.master_name,
+            "peer": self.peer,
+        }
+        if self.old_peer is not None:
+            fields["old_peer"] = self.old_peer
+        event = poll_event(
+            self.sentinel,
+            kinds.SENTINEL_EVENT,
+            f"{self.event} {self.text}".strip(),
+            ts=self.ts,
+            role="sentinel",
+            **fields,
+        )
+        return replace(event, level="warning") if self.event in _WARNING_CHANNELS else event
+
+
+def parse_announcement(
+    sentinel: str, channel: Any, data: Any, *, ts: str = ""
+) -> SentinelAnnouncement | None:
+    """One pub/sub message of :data:`MASTER_CHANNELS`, or ``None`` for anything else.
+
+    ``+switch-master`` reads ``<name> <old ip> <old port> <new ip> <new port>``; the
+    others ``<instance type> <name> <ip> <port>`` (``master mymaster 127.0.0.1 6379``,
+    ``+odown`` adds ``#quorum 2/2``). The down flags of a replica or of another
+    Sentinel (``slave ... @ mymaster ...``) are not the master's, and are ``None``.
+    """
+    event, text = _text(channel), _text(data).strip()
+    words = text.split()
+    try:
+        if event == SWITCH_MASTER and len(words) >= 5:
+            name, old_ip, old_port, new_ip, new_port = words[:5]
+            return SentinelAnnouncement(
+                sentinel,
+                event,
+                name,
+                address_key(new_ip, int(new_port)),
+                address_key(old_ip, int(old_port)),
+                text=text,
+                ts=ts,
+            )
+        if event in MASTER_CHANNELS and len(words) >= 4 and words[0] == "master":
+            _, name, ip, port = words[:4]
+            return SentinelAnnouncement(
+                sentinel, event, name, address_key(ip, int(port)), text=text, ts=ts
+            )
+    except ValueError:  # a port that is no number: not a message of ours
+        return None
+    return None

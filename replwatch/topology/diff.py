@@ -5,7 +5,8 @@ events of the contract (``docs/events.md``): ``node_up``, ``node_down``,
 ``auth_required``, ``role_changed``, ``replid_changed``, ``link_up``, ``link_down``,
 ``sync_progress`` and ``lag_exceeded``. Events are edge-triggered: a link that stays
 down, or a lag that stays over its limit, is reported once, when it starts.
-:func:`assess` lists what is wrong right now (what ``replwatch status`` exits on), and
+:func:`assess` lists what is wrong right now (what ``replwatch status`` exits on: links,
+Sentinel and Cluster verdicts, split brains from :mod:`replwatch.topology.split_brain`), and
 the warnings that change no exit code: a replica anyone can read because it has no
 password while its master has one (:func:`unprotected_replicas`).
 
@@ -14,6 +15,7 @@ Pure: each event's time is the snapshot's ``ts``.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 from replwatch import kinds
@@ -30,6 +32,7 @@ from replwatch.topology.snapshot import (
     NodeState,
     Snapshot,
 )
+from replwatch.topology.split_brain import split_brains
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +119,21 @@ def assess(snapshot: Snapshot, thresholds: Thresholds = Thresholds()) -> list[Pr
             problems.append(
                 Problem("link", link.replica, f"link {name} lags {value:g} {unit} (> {limit:g})")
             )
+    brains = split_brain_problems(snapshot)
+    said = {problem.address for problem in brains}  # a split Sentinel name: said once
     return (
         problems
-        + sentinel_problems(snapshot)
+        + brains
+        + sentinel_problems(snapshot, skip_names=said)
         + cluster_problems(snapshot)
         + password_warnings(snapshot)
     )
+
+
+def split_brain_problems(snapshot: Snapshot) -> list[Problem]:
+    """A ``link`` problem for each split brain; its address is the Sentinel name, or
+    the masters (``A,B``) when no Sentinel names them."""
+    return [Problem(LINK, brain.label, brain.message) for brain in split_brains(snapshot)]
 
 
 def unprotected_replicas(snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -192,12 +204,13 @@ def cluster_problems(snapshot: Snapshot) -> list[Problem]:
     return problems
 
 
-def sentinel_problems(snapshot: Snapshot) -> list[Problem]:
+def sentinel_problems(snapshot: Snapshot, *, skip_names: Set[str] = frozenset()) -> list[Problem]:
     """What the Sentinels say is wrong: a master they see down, or disagree about.
 
     A master flagged ``o_down`` is one a quorum of Sentinels sees down; Sentinels that
     place one master at different addresses are either mid-failover (for a second or
-    two) or split into groups that each follow their own master.
+    two) or split into groups that each follow their own master. A disagreement about
+    a name in ``skip_names`` is left out (it is reported as a split brain already).
     """
     views = {n.address: n.sentinel for n in snapshot.nodes if n.sentinel is not None}
     problems = []
@@ -213,6 +226,8 @@ def sentinel_problems(snapshot: Snapshot) -> list[Problem]:
                     )
                 )
     for split in disagreements(views):
+        if split.name in skip_names:
+            continue
         places = "; ".join(f"{addr} says {', '.join(who)}" for addr, who in split.believed.items())
         problems.append(
             Problem(

@@ -43,6 +43,7 @@ class DashboardApp(App[None]):
         Binding("f", "screen.filter", "Filter"),
         Binding("p", "screen.pause_feed", "Pause"),
         Binding("d", "screen.diagnosis", "Findings"),
+        Binding("s", "screen.sentinels", "Sentinels", show=False),
         Binding("t", "toggle_theme", "Theme", show=False),
     ]
 
@@ -113,5 +114,10 @@ class DashboardApp(App[None]):
             "Findings",
             "What the report's rules make of the logs: causes, settings, evidence",
             dashboard.action_diagnosis,
+        )
+        yield SystemCommand(
+            "Sentinels panel",
+            "Hide / show what each Sentinel believes",
+            dashboard.action_sentinels,
         )
         yield SystemCommand("Toggle light / dark", "Switch theme", self.action_toggle_theme)

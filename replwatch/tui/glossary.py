@@ -53,6 +53,13 @@ FIGURES: dict[str, str] = {
     "output buffer loops, a backlog too small, timeouts, failovers; ▲ warning, ● information",
     "stale": "the replica does not answer: the figures are the last it gave",
     "● colours": "green up, amber syncing, red down, magenta needs a password",
+    "sentinels": "each Sentinel's view of each master it watches: where it believes the "
+    "master is (disagrees: elsewhere than the other Sentinels), ok, sdown (this Sentinel "
+    "sees the master down), odown (a quorum does) or failover, the quorum, how many "
+    "Sentinels it knows (itself included) and the replicas it lists; down: the Sentinel "
+    "does not answer (its last answer, dim)",
+    "split brain": "on the notes line: two polled masters that are one data set (a "
+    "replica both claim, one Sentinel name, one replication history); both take writes",
     "no password": "a replica that answers anyone without a password while its master "
     "has one (requirepass on the master only, as in the seed): whoever reaches it reads "
     "the data; give it requirepass too",

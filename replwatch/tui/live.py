@@ -256,7 +256,10 @@ class LiveSource(Source):
             master_name=settings.master_name,
         ) as poller:
             async for snapshot in poller.watch(settings.interval):
-                events = diff(prev, snapshot)
+                # what the Sentinels announced since the last round (a +switch-master
+                # started this one), then what changed
+                heard = [announcement.to_event() for announcement in poller.take_announcements()]
+                events = heard + diff(prev, snapshot)
                 prev = snapshot
                 if self.recorder is not None:
                     t = self._elapsed()

@@ -27,7 +27,15 @@ from replwatch.topology.snapshot import (
     backlog_headroom,
 )
 from replwatch.tui.formatting import human_bytes
-from replwatch.tui.view import Frame, LinkStatus, LinkView, NodeStatus, NodeView
+from replwatch.tui.view import (
+    Frame,
+    LinkStatus,
+    LinkView,
+    NodeStatus,
+    NodeView,
+    SentinelRow,
+    SentinelStatus,
+)
 
 #: Lag samples kept per replica: 5 minutes at the default 1 s poll interval.
 HISTORY = 300
@@ -122,7 +130,65 @@ def frame_of(snapshot: Snapshot, last_up: dict[str, NodeState] | None = None) ->
         nodes=tuple(nodes),
         links=tuple(link_view(link, snapshot.ts) for link in snapshot.links),
         ts=snapshot.ts,
+        sentinels=sentinel_rows(snapshot, last_up),
     )
+
+
+def sentinel_rows(
+    snapshot: Snapshot, last_up: dict[str, NodeState] | None = None
+) -> tuple[SentinelRow, ...]:
+    """A row per Sentinel and master it watches, in poll order. A Sentinel that does
+    not answer keeps its last answer's rows, marked ``down``; one that never answered
+    is not known to be a Sentinel (the tree shows it down)."""
+    last_up = last_up or {}
+    rows: list[SentinelRow] = []
+    for node in snapshot.nodes:
+        view, down = node.sentinel, False
+        if view is None:
+            last = last_up.get(node.address)
+            if node.ok or last is None or last.sentinel is None:
+                continue
+            view, down = last.sentinel, True
+        if not view.masters:
+            rows.append(SentinelRow(node.address, None, None, "down" if down else "ok"))
+        for master in view.masters:
+            status: SentinelStatus = "down" if down else master.status  # type: ignore[assignment]
+            rows.append(
+                SentinelRow(
+                    sentinel=node.address,
+                    name=master.name,
+                    master=master.address,
+                    status=status,
+                    quorum=master.quorum,
+                    sentinels=None
+                    if master.other_sentinels is None
+                    else master.other_sentinels + 1,
+                    replicas=len(master.replicas),
+                    replicas_down=sum(replica.down for replica in master.replicas),
+                )
+            )
+    return tuple(_mark_dissent(rows))
+
+
+def _mark_dissent(rows: list[SentinelRow]) -> list[SentinelRow]:
+    """Rows that place a master elsewhere than most answering Sentinels do (all of
+    them, when the answering Sentinels are split evenly)."""
+    votes: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row.name is not None and row.master is not None and row.status != "down":
+            places = votes.setdefault(row.name, {})
+            places[row.master] = places.get(row.master, 0) + 1
+    agreed: dict[str, str | None] = {}
+    for name, places in votes.items():
+        most = max(places.values())
+        leaders = [address for address, count in places.items() if count == most]
+        agreed[name] = leaders[0] if len(leaders) == 1 else None
+    return [
+        replace(row, dissent=True)
+        if row.name in votes and len(votes[row.name]) > 1 and row.master != agreed[row.name]
+        else row
+        for row in rows
+    ]
 
 
 class DiagnosisLogs:

@@ -63,10 +63,36 @@ class LinkView:
         return self.replica
 
 
+#: What one Sentinel says of one master: ``ok``, ``sdown`` (it alone sees the master
+#: down), ``odown`` (a quorum does), ``failover`` (one under way); ``down`` when the
+#: Sentinel itself does not answer (the row is then its last answer).
+SentinelStatus = Literal["ok", "sdown", "odown", "failover", "down"]
+
+
+@dataclass(frozen=True, slots=True)
+class SentinelRow:
+    """One Sentinel's view of one master it watches: a line of the Sentinels panel."""
+
+    sentinel: str
+    #: the master's name; ``None`` for a Sentinel that watches no master
+    name: str | None
+    #: where this Sentinel believes the master is
+    master: str | None
+    status: SentinelStatus = "ok"
+    quorum: int | None = None
+    #: the group as this Sentinel knows it: the others it has heard of, and itself
+    sentinels: int | None = None
+    replicas: int = 0
+    replicas_down: int = 0
+    #: it places the master elsewhere than the other Sentinels (or they are split evenly)
+    dissent: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """Everything one poll showed: the nodes and the links between them."""
+    """Everything one poll showed: the nodes, the links between them, the Sentinels."""
 
     nodes: tuple[NodeView, ...] = ()
     links: tuple[LinkView, ...] = ()
     ts: str | None = None
+    sentinels: tuple[SentinelRow, ...] = ()

@@ -239,3 +239,38 @@ def test_status_against_the_seeds_layout_warns_of_the_open_replicas(seed_lab) ->
 
     for result in (ok, as_json, watch, no_password):
         assert SECRET_SEED not in result.stdout + result.stderr
+
+
+def test_a_detached_replica_beside_its_old_master_is_a_split_brain(
+    lab_factory, server_kind: str
+) -> None:
+    lab = lab_factory(3, server_kind=server_kind)
+    old, detached, follower = lab.master_port, *lab.replica_ports
+    client = lab.client(detached)
+    try:
+        client.execute_command("REPLICAOF", "NO", "ONE")  # a master of its own
+    finally:
+        client.close()
+    lab.write("k", "only on the old master")  # the two histories part
+    history = lab.info_replication(old)["master_replid"]
+    assert lab.info_replication(detached)["master_replid2"] == history
+    assert lab.info_replication(follower)["master_port"] == old  # still follows the old one
+
+    nodes = f"127.0.0.1:{old},127.0.0.1:{detached}"
+    result = run_status("--nodes", nodes)
+    assert result.returncode == 1, result.stdout + result.stderr
+    problems = result.stderr.splitlines()  # one line, and nothing else to say
+    first, second = sorted([f"127.0.0.1:{old}", f"127.0.0.1:{detached}"])  # as text
+    assert problems == [
+        f"replwatch: problem: split brain: {first} and {second} are both "
+        f"masters: 127.0.0.1:{detached} was promoted from 127.0.0.1:{old}'s history "
+        f"(its replid2 is {str(history)[:8]}) while 127.0.0.1:{old} still takes writes"
+    ], result.stderr
+    assert f"127.0.0.1:{follower}" in result.stdout  # followed from the old master
+
+    document = json.loads(run_status("--nodes", nodes, "--json").stdout)
+    assert document["exit_code"] == 1
+    (brain,) = [p for p in document["problems"] if "split brain" in p["message"]]
+    assert brain["severity"] == "link"
+    assert brain["address"] == f"{first},{second}"
+    assert all(p["severity"] != "node" for p in document["problems"])

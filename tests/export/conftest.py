@@ -57,9 +57,10 @@ def exporter_factory() -> Iterator[ExporterFactory]:
     def make(
         lab: Lab, *, interval: float = 0.3, password: str | None = None, **kw: object
     ) -> Exporter:
+        targets = kw.pop("targets", tuple(Address("127.0.0.1", port) for port in lab.ports))
         exporter = Exporter(
             ExportSettings(
-                targets=tuple(Address("127.0.0.1", port) for port in lab.ports),
+                targets=targets,  # type: ignore[arg-type]
                 credentials=Credentials(password=password, source="test")
                 if password
                 else Credentials(),

@@ -210,3 +210,36 @@ def test_a_bad_listen_address_is_a_usage_error(listen: str):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 3, err
     assert "--listen" in err.decode()
+
+
+def test_a_detached_replica_raises_the_split_brain_gauge(
+    lab_factory, exporter_factory: ExporterFactory
+):
+    lab = lab_factory(3, server_kind="redis")
+    exporter = exporter_factory(lab)  # polls all three
+    url = f"http://127.0.0.1:{exporter.port}/metrics"
+    assert wait_for(lambda: series(fetch(url), "replwatch_split_brain") == {'{name=""}': 0.0})
+    client = lab.client(lab.replica_ports[0])
+    try:
+        client.execute_command("REPLICAOF", "NO", "ONE")  # a master on the old one's history
+    finally:
+        client.close()
+    assert wait_for(lambda: series(fetch(url), "replwatch_split_brain") == {'{name=""}': 1.0})
+
+
+def test_sentinels_given_to_export_are_polled_and_name_the_gauge(
+    lab_factory, sentinels_for, exporter_factory: ExporterFactory
+):
+    from replwatch.poll.addresses import Address
+
+    lab = lab_factory(2, server_kind="redis")
+    group = sentinels_for(lab)
+    first = Address("127.0.0.1", group.ports[0])
+    # only a Sentinel, as `export --sentinel HOST:PORT` gives it: the rest is found
+    exporter = exporter_factory(lab, sentinels=(first,), follow=True, targets=())
+    url = f"http://127.0.0.1:{exporter.port}/metrics"
+    wanted = {'{name=""}': 0.0, '{name="mymaster"}': 0.0}
+    assert wait_for(lambda: series(fetch(url), "replwatch_split_brain") == wanted)
+    up = series(fetch(url), "replwatch_node_up")
+    for port in [*lab.ports, *group.ports]:
+        assert f'{{node="127.0.0.1:{port}",reason=""}}' in up, up

@@ -83,3 +83,21 @@ async def test_a_replica_without_a_password_is_marked_until_it_gets_one() -> Non
         labels, notes = shown()
         assert not any("no password" in label for label in labels)
         assert "open:127.0.0.1:22451" not in notes
+
+
+async def test_a_split_brain_is_a_note_until_it_is_over() -> None:
+    from tests.topology.test_split_brain import A, C, master, replica
+
+    healed = [master(6379, A, 6380), replica(6380, 6379, A)]
+    split = [master(6379, A, 6380), replica(6380, 6379, A), master(6381, C, replid2=A)]
+    app = DashboardApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.show_snapshot(build_snapshot("2026-11-25T10:00:00.000", split))
+        await pilot.pause()
+        notes = app.query_one(NotesBar).notes
+        note = notes["split:127.0.0.1:6379,127.0.0.1:6381"]
+        assert note.startswith("split brain: 127.0.0.1:6379 and 127.0.0.1:6381 are both masters")
+        assert app.query_one(NotesBar).display
+        app.show_snapshot(build_snapshot("2026-11-25T10:00:01.000", healed))
+        await pilot.pause()
+        assert not [k for k in app.query_one(NotesBar).notes if k.startswith("split:")]

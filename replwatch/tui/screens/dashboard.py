@@ -1,4 +1,4 @@
-"""The dashboard screen: topology, links, lag history, findings, the event feed, notes.
+"""The dashboard screen: topology, links, Sentinels, lag history, findings, the event feed, notes.
 
 It only shows what it is given: snapshots and events arrive as messages
 (:mod:`replwatch.tui.messages`) from whichever source feeds it (live servers, a
@@ -32,6 +32,7 @@ from replwatch.events import Event
 from replwatch.report import diagnose
 from replwatch.timeline.merge import merge_events
 from replwatch.topology.snapshot import NodeState, Snapshot
+from replwatch.topology.split_brain import split_brains
 from replwatch.tui.formatting import short_address
 from replwatch.tui.messages import EventsArrived, FindingsReady, Note, SnapshotPolled, SourcesFound
 from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
@@ -42,6 +43,7 @@ from replwatch.tui.widgets.findings import FindingsPanel, where
 from replwatch.tui.widgets.lag_history import LagHistory
 from replwatch.tui.widgets.links_table import LinksTable
 from replwatch.tui.widgets.notes import NotesBar
+from replwatch.tui.widgets.sentinels import SentinelPanel
 from replwatch.tui.widgets.topology import TopologyTree
 
 #: What a node that turned the dashboard away needs, by ``NodeView.auth_problem``:
@@ -134,6 +136,7 @@ class DashboardScreen(Screen[None]):
         with Horizontal(id="top"):
             yield TopologyTree(id="topology")
             yield LinksTable(id="links")
+        yield SentinelPanel(id="sentinels")
         yield LagHistory(id="lag")
         yield FindingsPanel(id="findings")
         yield EventFeed(id="feed")
@@ -143,6 +146,7 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#topology").border_title = "topology"
         self.query_one("#links").border_title = "links"
+        self.query_one("#sentinels").border_title = "sentinels"
         self.query_one("#lag").border_title = "lag history"
         self.query_one("#feed").border_title = "events"
         self.query_one(EventFeed).node_of_source = dict(self.state.node_of_source)
@@ -156,6 +160,7 @@ class DashboardScreen(Screen[None]):
         frame = self.state.apply_snapshot(snapshot)
         self.query_one(TopologyTree).frame = frame
         self.query_one(LinksTable).frame = frame
+        self.query_one(SentinelPanel).rows = frame.sentinels
         lag = self.query_one(LagHistory)
         lag.frame = frame
         lag.history = self.state.history()
@@ -178,6 +183,11 @@ class DashboardScreen(Screen[None]):
                 notes[key] = f"{node.address} is down: {node.error or 'no answer'}"
             else:
                 notes.pop(key, None)
+        # Two masters that are one data set: said until the round that no longer shows it.
+        for key in [k for k in notes if k.startswith("split:")]:
+            del notes[key]
+        for brain in split_brains(snapshot):
+            notes[f"split:{brain.label}"] = brain.message
         # The why column is off screen on a narrow terminal: say it on the notes line.
         narrow = self.size.width < WHY_ON_NOTES_BELOW
         for key in [k for k in notes if k.startswith("link:")]:
@@ -365,6 +375,11 @@ class DashboardScreen(Screen[None]):
         else:
             self._focus_before = self.focused
             panel.open()
+
+    def action_sentinels(self) -> None:
+        """``s``: hide the Sentinels panel (again: show it)."""
+        panel = self.query_one(SentinelPanel)
+        panel.folded = not panel.folded
 
     def action_search(self) -> None:
         self.query_one(EventFeed).open_search()

@@ -19,6 +19,7 @@ KEYS = """\
 |---|---|
 | `enter` | on a node or link: the node's whole `INFO replication` and version |
 | `d` | findings: why, what to change, which log lines show it; `enter` selects one in the feed |
+| `s` | hide / show the Sentinels panel (when Sentinels are polled) |
 | `f` | filter the event feed by kind and node |
 | `/` | search the event feed (`esc` clears) |
 | `p` | pause / resume the event feed |
