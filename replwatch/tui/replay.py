@@ -8,6 +8,7 @@ pause, step, speed and jump.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding
@@ -30,7 +31,7 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0)
 class ReplayClock:
     """Where playback is in a recording: a virtual time and the next record due."""
 
-    def __init__(self, records: tuple[Record, ...]) -> None:
+    def __init__(self, records: Sequence[Record]) -> None:
         self.records = records
         self.position = 0
         self.now = 0.0
