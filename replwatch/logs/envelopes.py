@@ -17,6 +17,7 @@ one ``findall``; the JSON envelopes are decoded with :mod:`json` (general path).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -457,6 +458,34 @@ def chain_members(chain: Sequence[Envelope]) -> Callable[..., str]:
         return ",".join(out)
 
     return members
+
+
+# ------------------------------------------------------------ facts of a file's path
+
+# The kubelet's own layout: /var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log
+# (rotated: 0.log.20261202-101500, .gz), and its symlinks in /var/log/containers:
+# <pod>_<namespace>_<container>-<container id>.log.
+_PODS = re.compile(
+    r"(?:^|/)pods/([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9.-]{0,252})_[0-9a-f-]{8,64}"
+    r"/([a-z0-9][a-z0-9-]{0,62})/\d+\.log(?:\.[\w.-]+)?$"
+)
+_CONTAINERS = re.compile(
+    r"(?:^|/)containers/([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9.-]{0,252})"
+    r"_([a-z0-9][a-z0-9-]{0,62})-[0-9a-f]{64}\.log$"
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def path_facts(path: str) -> dict[str, str]:
+    """The namespace, pod and container a kubelet log file's path names (``{}`` for
+    any other path): a CRI line itself says only its stream and time."""
+    m = _PODS.search(path)
+    if m:
+        return {"namespace": m[1], "pod": m[2], "container": m[3]}
+    m = _CONTAINERS.search(path)
+    if m:
+        return {"namespace": m[2], "pod": m[1], "container": m[3]}
+    return {}
 
 
 # ------------------------------------------------------------ JSON envelopes

@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from replwatch.events import encode_middle, encode_source
+from replwatch.events import encode_fields_inner, encode_middle, encode_source
 from replwatch.grammar.dialects import HEADER_TYPES, LEVEL_MAP, ROLE_MAP, CompiledDialect
 from replwatch.logs.classifier import YearFor
-from replwatch.logs.envelopes import Envelope, chain_members, chain_pattern
+from replwatch.logs.envelopes import Envelope, chain_members, chain_pattern, path_facts
 from replwatch.logs.parser import LogParser
 from replwatch.logs.read import LineBatch
 
@@ -77,6 +77,7 @@ class _Route:
         #: Number of envelope groups in front of the header's in each row.
         self.env_groups = sum(env.groups for env in chain)
         self.members: Callable[..., str] | None = chain_members(chain) if chain else None
+        self.fact_keys = frozenset(fact.key for env in chain for fact in env.facts)
         self.iso = dialect is not None and dialect.ts_kind == "iso8601"
         if header is None:
             return
@@ -95,6 +96,11 @@ class _Emitter:
         self.year_for = year_for
         self.meta = meta
         self.line_prefix = encode_source(source)
+        #: the file's own facts (a kubelet path's namespace/pod/container), after the
+        #: envelope's; a route whose envelope has one of those keys takes the general path
+        facts = path_facts(source)
+        self.path_keys = frozenset(facts)
+        self.path_extra = encode_fields_inner(facts)
         self.dates: dict[str, str | None] = {}
         self.middles: dict[tuple[str, str, str], str] = {}
 
@@ -116,6 +122,11 @@ class _Emitter:
         meta, iso = self.meta, route.iso
         n = route.env_groups
         members = route.members
+        path_extra = self.path_extra
+        if path_extra and members is not None and route.fact_keys & self.path_keys:
+            for offset in range(len(rows)):  # an envelope names a pod too: dicts decide
+                self.general(lines[first + offset], line_no + offset, out)
+            return
         for row in rows:
             pid, role, date, time, level, message = row[n:] if n else row
             day = dates.get(date)
@@ -143,15 +154,20 @@ class _Emitter:
             if meta:
                 ts_add(ts)
                 kind_add(found.kind)
-            if members is None:
+            if members is None and not path_extra:
                 json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body}')
             elif found.clash:  # a rule field named like an envelope fact
                 if meta:
                     out.ts.pop()
                     out.kinds.pop()
                 self.general(lines[first], line_no, out)
-            else:  # the envelope's facts follow the rule's fields
-                extra = members(*row)
+            else:  # the envelope's facts follow the rule's fields, then the file's
+                if members is None:
+                    extra = path_extra
+                elif path_extra:
+                    extra = members(*row) + "," + path_extra
+                else:
+                    extra = members(*row)
                 json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body_more}{extra}}}}}')
             first += 1
             line_no += 1

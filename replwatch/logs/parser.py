@@ -35,7 +35,7 @@ from replwatch.events import (
 from replwatch.grammar.language import GrammarError
 from replwatch.grammar.loader import Grammar, load_grammar
 from replwatch.logs.classifier import Classified, LineClassifier, YearFor
-from replwatch.logs.envelopes import Unwrapped, Unwrapper, syslog_ts
+from replwatch.logs.envelopes import Unwrapped, Unwrapper, path_facts, syslog_ts
 from replwatch.logs.read import MAX_LINE
 
 if TYPE_CHECKING:  # only a type here: the parser itself opens nothing
@@ -71,9 +71,10 @@ class Reading(NamedTuple):
 
     def event(self, source: str) -> Event:
         fields = dict(self.fields)
-        if self.facts:
-            for key, value in self.facts.items():
-                fields.setdefault(key, value)
+        for facts in (self.facts, path_facts(source)):
+            if facts:
+                for key, value in facts.items():
+                    fields.setdefault(key, value)
         return Event(
             self.ts,
             source,
@@ -89,9 +90,13 @@ class Reading(NamedTuple):
     def json(self, source: str) -> str:
         """``self.event(source).to_json()``, glued from the memoised pieces."""
         found = self.found
-        if found is None or (self.facts and found.clash):
+        from_path = path_facts(source)
+        if found is None or ((self.facts or from_path) and found.clash):
             return self.event(source).to_json()
-        extra = encode_fields_inner(self.facts) if self.facts else ""
+        facts = self.facts or {}
+        if from_path:  # after the envelope's own facts, as event() merges them
+            facts = {**facts, **{k: v for k, v in from_path.items() if k not in facts}}
+        extra = encode_fields_inner(facts) if facts else ""
         return (
             encode_ts(self.ts)
             + encode_source(source)

@@ -104,3 +104,32 @@ def test_tail_json_joins_cri_partial_lines(tmp_path: Path) -> None:
     finally:
         code, errors = tail.interrupt()
     assert (code, errors) == (0, "")
+
+
+def test_a_kubelet_log_file_names_its_namespace_pod_and_container(tmp_path: Path) -> None:
+    """A CRI line says only its stream and time; the kubelet's path says the rest:
+    /var/log/pods/<namespace>_<pod>_<uid>/<container>/0.log."""
+    from replwatch.logs.files import parse_file
+    from replwatch.logs.parser import load_default_parser
+
+    pod_dir = tmp_path / "pods" / "shop_redis-1_0f2c3a6e-8d1b-4a8e-9a53-6a1f2b3c4d5e" / "redis"
+    pod_dir.mkdir(parents=True)
+    log = pod_dir / "0.log"
+    lines = _lines()
+    # CRI lines, and (a runtime that wrote them bare) the same lines without envelope
+    log.write_text("".join(f"{TS} stdout F {line}\n" for line in lines) + "\n".join(lines) + "\n")
+    got = _parse_json(str(log), "--year", "2026")
+    where = {"namespace": "shop", "pod": "redis-1", "container": "redis"}
+    assert len(got) == 2 * len(lines)
+    for event in got:
+        assert {k: event["fields"].get(k) for k in where} == where, event
+    assert got[0]["fields"]["envelope"] == "cri"
+    # the fast JSON path and the events path agree to the byte
+    raw = subprocess.run(
+        [sys.executable, "-m", "replwatch", "parse", "--json", str(log), "--year", "2026"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout.decode()
+    events = list(parse_file(load_default_parser(), log, year=2026))
+    assert [e.to_json() for e in events] == raw.splitlines()
