@@ -3,7 +3,8 @@
 A log does not say "I am 10001" in every line. The port shows up at start-up
 (``Running mode=standalone, port=10001.``, ``The server is now ready to accept
 connections on port 10001``, the ``Port: 10001`` of the Redis 2.x logo); failing
-that, a container log's envelope names the node (``container``, ``pod``, ``host``);
+that, a container log's envelope names the node (``pod``, ``container``, ``host``; also
+when several logs say the same port, as pods that all listen on 6379 do);
 failing that the file's base name is the node's name. Digits in a file name are never
 taken for its port: ``redis-6379.log`` of another host would then be matched to
 every replica on port 6379. Rotated segments of one log (``10001.log``,
@@ -28,7 +29,7 @@ from replwatch.timeline.sessions import port_from_event
 _LOGO_PORT = re.compile(r"\bPort: (\d{1,5})\b")
 _ROTATED = re.compile(r"(?:\.\d+)?(?:\.gz)?$")
 #: Envelope keys (see docs/events.md) that name the node, best first.
-ENVELOPE_NAMES = ("container", "pod", "host")
+ENVELOPE_NAMES = ("pod", "container", "host")
 _MAX_REPLIDS = 16
 _MAX_RESTARTS = 100
 _MAX_FOLLOWED = 256
@@ -177,10 +178,17 @@ class NodeScanner:
         return tuple(sorted(roles))
 
     def _names(self) -> dict[str, str]:
+        states = self._states()
         wanted = {
             st.source: st.port or st.envelope_name or short_source(segment_base(st.source))
-            for st in self._states()
+            for st in states
         }
+        ports: dict[str, int] = {}
+        for name in wanted.values():
+            ports[name] = ports.get(name, 0) + 1
+        for st in states:  # pods all on 6379: the pod (or container) tells them apart
+            if st.envelope_name and ports[wanted[st.source]] > 1:
+                wanted[st.source] = st.envelope_name
         seen: dict[str, int] = {}
         for name in wanted.values():
             seen[name] = seen.get(name, 0) + 1

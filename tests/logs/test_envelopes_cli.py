@@ -133,3 +133,23 @@ def test_a_kubelet_log_file_names_its_namespace_pod_and_container(tmp_path: Path
     ).stdout.decode()
     events = list(parse_file(load_default_parser(), log, year=2026))
     assert [e.to_json() for e in events] == raw.splitlines()
+
+
+def test_pods_that_all_listen_on_6379_are_named_by_their_pod(tmp_path: Path) -> None:
+    from replwatch.logs.files import parse_file
+    from replwatch.logs.parser import load_default_parser
+    from replwatch.report import build_report
+
+    seed = ROOT / "sample_logs" / "redis-7.0.15" / "seed"
+    paths = []
+    for pod, name in (("redis-0", "10000.log"), ("redis-1", "10001.log")):
+        text = (seed / name).read_text(encoding="utf-8")
+        text = text.replace("port=10000", "port=6379").replace("port=10001", "port=6379")
+        folder = tmp_path / "pods" / f"shop_{pod}_0f2c3a6e-8d1b-4a8e-9a53-6a1f2b3c4d5e" / "redis"
+        folder.mkdir(parents=True)
+        cri = "".join(f"{TS} stdout F {line}\n" for line in text.splitlines())
+        (folder / "0.log").write_text(cri)
+        paths.append(str(folder / "0.log"))
+    parser = load_default_parser()
+    report = build_report([parse_file(parser, p, year=2026) for p in paths], files=paths)
+    assert sorted(node.name for node in report.nodes) == ["redis-0", "redis-1"]
