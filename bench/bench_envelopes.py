@@ -50,7 +50,9 @@ WRAPS: dict[str, Callable[[str], str]] = {
     "kubectl --prefix": lambda s: f"[pod/redis-0/redis] {s}",
     "kubectl --prefix -t": lambda s: f"[pod/redis-0/redis] {TS} {s}",
     "cri": lambda s: f"{TS} stdout F {s}",
-    "docker json-file": lambda s: json.dumps({"log": s + "\n", "stream": "stdout", "time": TS}),
+    "docker json-file": lambda s: (
+        '{"log":' + _go_json(s + "\n") + ',"stream":"stdout","time":"' + TS + '"}'
+    ),
     "journald short": lambda s: f"Nov 25 08:49:46 db1 redis-server[812]: {s}",
     "journald short-iso": lambda s: f"2026-11-25T08:49:46+0000 db1 redis-server[812]: {s}",
     "journald -o json": lambda s: json.dumps(
@@ -106,6 +108,13 @@ def time_cli(path: Path, runs: int, pythonpath: Path) -> float:
         )
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def _go_json(text: str) -> str:
+    """A JSON string as Docker's json-file driver writes it (Go's encoder: compact,
+    UTF-8 kept, ``<``, ``>`` and ``&`` escaped as ``\\u003c`` ...)."""
+    out = json.dumps(text, ensure_ascii=False)
+    return out.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def main() -> None:

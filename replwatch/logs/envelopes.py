@@ -288,6 +288,8 @@ class Unwrapper:
         #: The last line that had an envelope had a JSON one (docker json-file,
         #: journald JSON): try that first on a line that starts with ``{``.
         self.last_json = False
+        #: which: ``docker-json`` (the fast path has a route for it) or ``journald-json``
+        self.last_json_kind: str | None = None
         self._chain_regex: dict[tuple[Envelope, ...], re.Pattern[str]] = {}
 
     def unwrap(self, line: str, has_header: Callable[[str], bool]) -> Unwrapped | None:
@@ -302,8 +304,12 @@ class Unwrapper:
         if text[:1] == "{":
             found_json = _unwrap_json(text)
             self.last_json = found_json is not None
+            self.last_json_kind = found_json.facts["envelope"] if found_json else None
+            if found_json is not None:
+                self.last_chain = ()  # a JSON envelope has no regex chain
             return found_json
         self.last_json = False
+        self.last_json_kind = None
         first: Unwrapped | None = None
         envelopes = self._envelopes
         for i, env in enumerate(envelopes):
@@ -489,6 +495,14 @@ def path_facts(path: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------ JSON envelopes
+
+#: Docker's json-file line around a Redis line, for the hot loop: the ``log`` string's
+#: head and tail, the stream and the time (Docker writes the keys in this order).
+#: The Redis line's message is group ``(…)`` between them, JSON-escaped.
+DOCKER_JSON_HEAD = r'\{"log":"'
+DOCKER_JSON_MESSAGE = r'([^"\\]*(?:\\.[^"\\]*)*)'  # the unrolled loop: 2.4x the lazy one
+DOCKER_JSON_TAIL = r'\\n","stream":"(stdout|stderr)","time":"(' + _ISO_BODY + r')"\}'
+
 
 
 def _unwrap_json(text: str) -> Unwrapped | None:

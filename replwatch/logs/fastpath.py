@@ -13,6 +13,7 @@ and ``tests/logs`` check that the output is byte-identical to ``Event.to_json()`
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,15 @@ from dataclasses import dataclass, field
 from replwatch.events import encode_fields_inner, encode_middle, encode_source
 from replwatch.grammar.dialects import HEADER_TYPES, LEVEL_MAP, ROLE_MAP, CompiledDialect
 from replwatch.logs.classifier import YearFor
-from replwatch.logs.envelopes import Envelope, chain_members, chain_pattern, path_facts
+from replwatch.logs.envelopes import (
+    DOCKER_JSON_HEAD,
+    DOCKER_JSON_MESSAGE,
+    DOCKER_JSON_TAIL,
+    Envelope,
+    chain_members,
+    chain_pattern,
+    path_facts,
+)
 from replwatch.logs.parser import LogParser
 from replwatch.logs.read import LineBatch
 
@@ -68,9 +77,18 @@ def _header_pattern(dialect: CompiledDialect | None) -> str | None:
 class _Route:
     """How the hot loop reads the current file: envelope chain + header dialect."""
 
-    def __init__(self, dialect: CompiledDialect | None, chain: tuple[Envelope, ...]) -> None:
+    def __init__(
+        self,
+        dialect: CompiledDialect | None,
+        chain: tuple[Envelope, ...],
+        json_kind: str | None = None,
+    ) -> None:
         self.dialect = dialect
         self.chain = chain
+        #: ``docker-json``: each line is Docker's json-file object around the header;
+        #: a row is then (pid, role, date, time, level, escaped message, stream, time)
+        self.docker = json_kind == "docker-json" and not chain
+        self.json_kind = json_kind
         header = _header_pattern(dialect)
         self.match: Callable[[str], re.Match[str] | None] | None = None
         self.findall: Callable[[str], list[tuple[str, ...]]] | None = None
@@ -80,6 +98,11 @@ class _Route:
         self.fact_keys = frozenset(fact.key for env in chain for fact in env.facts)
         self.iso = dialect is not None and dialect.ts_kind == "iso8601"
         if header is None:
+            return
+        if self.docker:
+            pattern = DOCKER_JSON_HEAD + header + DOCKER_JSON_MESSAGE + DOCKER_JSON_TAIL + "$"
+            self.match = re.compile(pattern, re.ASCII).match
+            self.findall = re.compile("^" + pattern, re.MULTILINE | re.ASCII).findall
             return
         pattern = chain_pattern(chain) + header
         self.match = re.compile(pattern, re.DOTALL | re.ASCII).match
@@ -123,12 +146,30 @@ class _Emitter:
         n = route.env_groups
         members = route.members
         path_extra = self.path_extra
-        if path_extra and members is not None and route.fact_keys & self.path_keys:
+        if path_extra and (members is not None or route.docker) and (
+            route.fact_keys | (_DOCKER_KEYS if route.docker else frozenset())
+        ) & self.path_keys:
             for offset in range(len(rows)):  # an envelope names a pod too: dicts decide
                 self.general(lines[first + offset], line_no + offset, out)
             return
+        docker = route.docker
+        docker_extra = ""
         for row in rows:
-            pid, role, date, time, level, message = row[n:] if n else row
+            if docker:
+                pid, role, date, time, level, message, stream, stamp = row
+                if "\\" in message:
+                    message = _unescape(message)  # type: ignore[assignment]
+                    if message is None:  # \r, \n or \u0000 inside: the general path
+                        self.general(lines[first], line_no, out)
+                        first += 1
+                        line_no += 1
+                        continue
+                # the facts _docker_json gives, as encode_fields_inner writes them
+                docker_extra = (
+                    f'"envelope":"docker-json","stream":"{stream}","envelope_ts":"{stamp}"'
+                )
+            else:
+                pid, role, date, time, level, message = row[n:] if n else row
             day = dates.get(date)
             if day is None:
                 day = date if iso else to_day(date)
@@ -154,7 +195,7 @@ class _Emitter:
             if meta:
                 ts_add(ts)
                 kind_add(found.kind)
-            if members is None and not path_extra:
+            if members is None and not path_extra and not docker:
                 json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body}')
             elif found.clash:  # a rule field named like an envelope fact
                 if meta:
@@ -162,7 +203,9 @@ class _Emitter:
                     out.kinds.pop()
                 self.general(lines[first], line_no, out)
             else:  # the envelope's facts follow the rule's fields, then the file's
-                if members is None:
+                if docker:
+                    extra = docker_extra + ("," + path_extra if path_extra else "")
+                elif members is None:
                     extra = path_extra
                 elif path_extra:
                     extra = members(*row) + "," + path_extra
@@ -216,14 +259,19 @@ def fast_json_batches(
             if m is not None:
                 if not run:
                     run_start = i
-                run.append((*m.groups(), line[m.end() :]))
+                run.append(m.groups() if route.docker else (*m.groups(), line[m.end() :]))
                 continue
             if run:
                 emit.rows(route, run, lines, run_start, batch.first_line + run_start, out)
                 run = []
             emit.general(line, batch.first_line + i, out, overlong.get(i, 0) if overlong else 0)
-            if classifier.top_dialect is not route.dialect or unwrapper.last_chain != route.chain:
-                route = _Route(classifier.top_dialect, unwrapper.last_chain)
+            json_kind = unwrapper.last_json_kind if unwrapper.last_json else None
+            if (
+                classifier.top_dialect is not route.dialect
+                or unwrapper.last_chain != route.chain
+                or json_kind != route.json_kind
+            ):
+                route = _Route(classifier.top_dialect, unwrapper.last_chain, json_kind)
         if run:
             emit.rows(route, run, lines, run_start, batch.first_line + run_start, out)
         yield out
@@ -235,6 +283,22 @@ def fast_json_batches(
             out.kinds.append(reading.kind)
             out.json.append(reading.json(source))
         yield out
+
+
+#: The keys a docker json-file line's facts give (``envelopes._docker_json``).
+_DOCKER_KEYS = frozenset({"envelope", "stream", "envelope_ts"})
+
+
+def _unescape(escaped: str) -> str | None:
+    """A JSON string's inside, decoded; None when the general path must decide
+    (a CR or newline inside, a NUL, bad escapes)."""
+    try:
+        text = json.loads('"' + escaped + '"')
+    except ValueError:
+        return None
+    if not isinstance(text, str) or "\r" in text or "\n" in text or "\x00" in text:
+        return None
+    return text
 
 
 def _with_ms(time: str) -> str:

@@ -153,3 +153,28 @@ def test_pods_that_all_listen_on_6379_are_named_by_their_pod(tmp_path: Path) -> 
     parser = load_default_parser()
     report = build_report([parse_file(parser, p, year=2026) for p in paths], files=paths)
     assert sorted(node.name for node in report.nodes) == ["redis-0", "redis-1"]
+
+
+def test_docker_json_file_fast_path_is_byte_identical(tmp_path: Path) -> None:
+    """Docker's json-file lines as Docker writes them (Go's encoder: compact, `<` `>`
+    `&` as \\u003c..., a CRLF now and then): the fast JSON path, which reads them
+    with one regex per batch, writes exactly what the events path does."""
+    from replwatch.logs.files import json_batches, parse_file
+    from replwatch.logs.parser import load_default_parser
+
+    lines = []
+    for path in sorted((ROOT / "sample_logs").rglob("*.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    log = tmp_path / "docker.log"
+    with log.open("w", encoding="utf-8") as out:
+        for i, line in enumerate(lines):
+            text = json.dumps(line + ("\r\n" if i % 97 == 0 else "\n"), ensure_ascii=False)
+            text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            stream = "stderr" if i % 5 == 0 else "stdout"
+            stamp = f"2026-11-25T10:00:{i % 60:02d}.{i:09d}Z"
+            out.write(f'{{"log":{text},"stream":"{stream}","time":"{stamp}"}}\n')
+    fast = [j for b in json_batches(load_default_parser(), log, year=2026) for j in b.json]
+    slow = [e.to_json() for e in parse_file(load_default_parser(), log, year=2026)]
+    assert len(fast) == len(lines)
+    assert fast == slow
+    assert sum('"envelope":"docker-json"' in j for j in fast) > len(lines) * 0.9
