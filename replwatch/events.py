@@ -250,11 +250,27 @@ def parse_ts(ts: str | None) -> datetime | None:
     """
     if not ts:
         return None
+    parsed = _PARSED.get(ts, _UNPARSED)
+    if parsed is not _UNPARSED:
+        return parsed
     try:
         parsed = datetime.fromisoformat(ts)
     except ValueError:
-        return None
-    return parsed.replace(tzinfo=None)
+        parsed = None
+    else:
+        if parsed.tzinfo is not None:
+            parsed = parsed.replace(tzinfo=None)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[ts] = parsed
+    return parsed
+
+
+#: The times parse_ts read lately: a session's start and end, a fact's time, are
+#: each compared more than once (bounded; datetimes are immutable).
+_PARSED: dict[str, datetime | None] = {}
+_PARSED_MAX = 4096
+_UNPARSED = datetime.min
 
 
 def seconds_between(start: str | None, end: str | None) -> float | None:
