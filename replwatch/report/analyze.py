@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from replwatch.events import Event, parse_ts
+from replwatch.events import AnyEvent, parse_ts
 from replwatch.report.backlog import BacklogGaps
 from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
@@ -27,14 +27,14 @@ from replwatch.timeline.merge import merge_events
 from replwatch.timeline.sessions import SessionTracker, SyncSession
 
 #: A collector's method for one event: the sync sessions it completed, or nothing.
-Feed = Callable[[Event], "list[SyncSession] | None"]
+Feed = Callable[[AnyEvent], "list[SyncSession] | None"]
 #: Every this many lines (a power of two, minus one) the runs of plain lines kept by
 #: the collectors that read every line are read: memory stays bounded.
 _CATCH_UP = 4095
 
 
 def build_report(
-    streams: Iterable[Iterable[Event]],
+    streams: Iterable[Iterable[AnyEvent]],
     *,
     files: Sequence[str] = (),
     since: datetime | None = None,
@@ -162,7 +162,7 @@ def build_report(
     )
 
 
-def diagnose(events: Iterable[Event]) -> list[Finding]:
+def diagnose(events: Iterable[AnyEvent]) -> list[Finding]:
     """The findings of a time-ordered event stream (of one or many sources), most
     likely cause first: the one entry point for live views (the TUI's findings
     panel). Pure: reads no file and no clock."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from replwatch import kinds
-from replwatch.events import Event, short_source
+from replwatch.events import AnyEvent, short_source
 from replwatch.report.model import NodeInfo
 from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import port_from_event
@@ -70,10 +70,10 @@ class _NodeState:
     restarts: list[tuple[str | None, tuple[str, int], bool]] = field(default_factory=list)
     replids: list[str] = field(default_factory=list)
     #: events of kinds outside _SPECIFIC not read yet (NodeScanner.feeder)
-    plain: list[Event] = field(default_factory=list)
+    plain: list[AnyEvent] = field(default_factory=list)
 
 
-def _read_plain(state: _NodeState, events: list[Event]) -> None:
+def _read_plain(state: _NodeState, events: list[AnyEvent]) -> None:
     """What :meth:`NodeScanner.feed` learns from a run of events of one node whose
     kinds are outside :data:`_SPECIFIC` (neither ``malformed`` nor a start: each
     makes the node active), then empties the run."""
@@ -111,7 +111,7 @@ class NodeScanner:
         self._by_source: dict[str, _NodeState] = {}  # every file, segments included
         self._followed: set[str] = set()  # ports replicas connected to (bounded by nodes)
 
-    def feeder(self, source: str, kind: str) -> Callable[[Event], None]:
+    def feeder(self, source: str, kind: str) -> Callable[[AnyEvent], None]:
         """How to give this scanner the events of ``kind`` from ``source``, once it
         has read one of that source: most kinds only move a node's times, pid and
         roles along, and are kept to be read in a run (:meth:`catch_up`)."""
@@ -126,7 +126,7 @@ class NodeScanner:
             if state.plain:
                 _read_plain(state, state.plain)
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         source = event.source
         state = self._by_source.get(source)
         if state is None:
@@ -259,7 +259,7 @@ _SPECIFIC = (
 )
 
 
-def _replids_of(event: Event) -> list[str]:
+def _replids_of(event: AnyEvent) -> list[str]:
     """Replication ids this node owned (as master) according to its own log line."""
     if event.kind in (
         kinds.BACKLOG_CREATED,

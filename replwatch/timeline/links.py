@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from replwatch import kinds
-from replwatch.events import Event, seconds_between
+from replwatch.events import AnyEvent, seconds_between
 
 # ---------------------------------------------------------------- link timeline
 
@@ -112,7 +112,7 @@ class LinkTimeline:
 
     # -- feeding
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         """Advance the state of whatever link ``event`` speaks about."""
         kind = event.kind
         if kind in _MASTER_KINDS:
@@ -126,7 +126,7 @@ class LinkTimeline:
             self._master_gone(event)  # the same file may also hold replica-side history
         self._feed_replica_side(event)
 
-    def _feed_replica_side(self, event: Event) -> None:
+    def _feed_replica_side(self, event: AnyEvent) -> None:
         kind = event.kind
         node = self._node(event.source)
         peer = event.fields.get("peer")
@@ -158,7 +158,7 @@ class LinkTimeline:
             self._set(key, None, event, "replica promoted (REPLICAOF NO ONE)")
             self._current_master.pop(node, None)
 
-    def _master_gone(self, event: Event) -> None:
+    def _master_gone(self, event: AnyEvent) -> None:
         master = self._node(event.source)
         stop_ts = self._stopping.pop(master, None) or event.ts
         for key in list(self._served.get(master, ())):
@@ -174,7 +174,7 @@ class LinkTimeline:
                 if gap is not None and gap <= STOP_GRACE:
                     self._set(key, DOWN, event, "master restarted or stopped", again=True)
 
-    def _feed_master_side(self, event: Event) -> None:
+    def _feed_master_side(self, event: AnyEvent) -> None:
         kind = event.kind
         peer = event.fields.get("peer")
         if not peer:
@@ -213,7 +213,7 @@ class LinkTimeline:
         return intervals[-1].state
 
     def _set(
-        self, key: _Key, state: str | None, event: Event, cause: str, *, again: bool = False
+        self, key: _Key, state: str | None, event: AnyEvent, cause: str, *, again: bool = False
     ) -> None:
         """Move ``key`` to ``state``; ``again`` starts a new interval even in the same
         state (a new cause within one down spell)."""

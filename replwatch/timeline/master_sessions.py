@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from replwatch import kinds
-from replwatch.events import Event, seconds_between
+from replwatch.events import AnyEvent, seconds_between
 from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import MAX_EVIDENCE, SyncSession, port_from_event
 
@@ -71,7 +71,7 @@ class _Open:
     dual: bool = False
     evidence: list[tuple[str, int]] = field(default_factory=list)
 
-    def add(self, event: Event) -> None:
+    def add(self, event: AnyEvent) -> None:
         if event.ts:
             self.last_ts = event.ts
         if event.line is not None and len(self.evidence) < MAX_EVIDENCE:
@@ -91,10 +91,10 @@ class _Master:
     #: full syncs lost after the whole RDB was sent, until the replica asks again
     pending: dict[str, SyncSession] = field(default_factory=dict)
     #: events of kinds outside _SPECIFIC not read yet (MasterSessionTracker.feeder)
-    plain: list[Event] = field(default_factory=list)
+    plain: list[AnyEvent] = field(default_factory=list)
 
 
-def _read_plain(master: _Master, events: list[Event]) -> None:
+def _read_plain(master: _Master, events: list[AnyEvent]) -> None:
     """What :meth:`MasterSessionTracker.feed` does with a run of events of one log
     whose kinds are outside :data:`_SPECIFIC`, then empties the run."""
     if master.port is None:
@@ -146,7 +146,7 @@ class MasterSessionTracker:
     def __init__(self) -> None:
         self._masters: dict[str, _Master] = {}
 
-    def feeder(self, source: str, kind: str) -> Callable[[Event], list[SyncSession] | None]:
+    def feeder(self, source: str, kind: str) -> Callable[[AnyEvent], list[SyncSession] | None]:
         """How to give this tracker the events of ``kind`` from ``source``: a kind
         that neither opens, ends nor changes a sync is only cited by the sync under
         way with the replica it names, and is kept to be read in a run
@@ -164,7 +164,7 @@ class MasterSessionTracker:
             if master.plain:
                 _read_plain(master, master.plain)
 
-    def feed(self, event: Event) -> list[SyncSession]:
+    def feed(self, event: AnyEvent) -> list[SyncSession]:
         """Sessions that ``event`` completes (usually none)."""
         master = self._masters.get(event.source)
         if master is None:
@@ -277,7 +277,7 @@ class MasterSessionTracker:
     # -- internals
 
     def _close_all(
-        self, event: Event, master: _Master, outcome: str, reason: str
+        self, event: AnyEvent, master: _Master, outcome: str, reason: str
     ) -> list[SyncSession]:
         master.last_request = None
         done = list(master.pending.values())
@@ -288,7 +288,7 @@ class MasterSessionTracker:
 
     def _close(
         self,
-        event: Event | None,
+        event: AnyEvent | None,
         master: _Master,
         peer: str,
         outcome: str,
@@ -336,7 +336,7 @@ def _settle(session: _Open, *, loaded: bool) -> list[SyncSession]:
     return [previous]
 
 
-def _target(event: Event) -> str | None:
+def _target(event: AnyEvent) -> str | None:
     """``disk`` or ``socket`` (``replicas sockets`` in the line)."""
     target = str(event.fields.get("target") or event.message).lower()
     if "socket" in target:
