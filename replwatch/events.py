@@ -15,9 +15,9 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypeVar, cast
 
 from replwatch import kinds
 
@@ -208,6 +208,51 @@ class Event:
         return self.kind not in (UNRECOGNIZED, MALFORMED)
 
 
+class EventRecord(NamedTuple):
+    """An :class:`Event`'s values as a plain tuple, same names, same meaning.
+
+    Why: the report reads every line of files of millions of lines, and a tuple
+    costs a seventh of the frozen dataclass to build. Only the analysis takes these
+    (:data:`AnyEvent`); everything that writes or keeps events for others gets an
+    :class:`Event` (:meth:`event`).
+    """
+
+    ts: str | None
+    source: str
+    line: int | None
+    pid: int | None
+    role: str | None
+    level: str | None
+    kind: str
+    message: str
+    fields: Mapping[str, Any]
+
+    @property
+    def is_understood(self) -> bool:
+        """True when a grammar rule gave this event a real kind."""
+        return self.kind not in (UNRECOGNIZED, MALFORMED)
+
+    def event(self) -> Event:
+        """The same values as an :class:`Event`."""
+        return Event(*self)
+
+    def to_json(self) -> str:
+        """``self.event().to_json()``."""
+        return encode_json(*self)
+
+
+#: What the analysis reads: an :class:`Event` or the same values in an :class:`EventRecord`.
+AnyEvent = Event | EventRecord
+E = TypeVar("E", bound=AnyEvent)
+
+
+def with_values(event: E, **changes: Any) -> E:
+    """``event`` with some values changed (``dataclasses.replace`` for either form)."""
+    if isinstance(event, EventRecord):
+        return cast(E, event._replace(**changes))
+    return cast(E, replace(event, **changes))
+
+
 def poll_event(
     source: str,
     kind: str,
@@ -250,11 +295,27 @@ def parse_ts(ts: str | None) -> datetime | None:
     """
     if not ts:
         return None
+    parsed = _PARSED.get(ts, _UNPARSED)
+    if parsed is not _UNPARSED:
+        return parsed
     try:
         parsed = datetime.fromisoformat(ts)
     except ValueError:
-        return None
-    return parsed.replace(tzinfo=None)
+        parsed = None
+    else:
+        if parsed.tzinfo is not None:
+            parsed = parsed.replace(tzinfo=None)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[ts] = parsed
+    return parsed
+
+
+#: The times parse_ts read lately: a session's start and end, a fact's time, are
+#: each compared more than once (bounded; datetimes are immutable).
+_PARSED: dict[str, datetime | None] = {}
+_PARSED_MAX = 4096
+_UNPARSED = datetime.min
 
 
 def seconds_between(start: str | None, end: str | None) -> float | None:

@@ -16,13 +16,13 @@ Usage: ``events = fold_crash_reports(events)`` right after the line parser, per 
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from replwatch import kinds
-from replwatch.events import Event
+from replwatch.events import E, with_values
 
 MAX_BLOCK_LINES = 5000
 """A bug report is a few hundred lines; beyond this the block is treated as ended."""
@@ -89,7 +89,7 @@ def _opens(message: str) -> bool:
                 or _SOFTWARE_FAILURE.search(message) or _reason(message))
 
 
-def fold_crash_reports(events: Iterable[Event]) -> Iterator[Event]:
+def fold_crash_reports(events: Iterable[E]) -> Iterator[E]:
     """Yield ``events`` with crash blocks typed (see the module docstring).
 
     Lines the grammar typed as something else than ``crash`` (a normal log line in
@@ -97,53 +97,91 @@ def fold_crash_reports(events: Iterable[Event]) -> Iterator[Event]:
     a typed line outside the report's usual ones does not close the block, only
     END, the size cap, or the end of input do.
     """
-    start: int | None = None  # line number of the open block's first line
-    count = 0
-    section = "header"
-    crashed = False  # this block already yielded its crash event
-    trailer = 0  # lines left in the after-END trailer
-    trailer_start = 0
+    fold = CrashFolder()
     for ev in events:
+        if fold.quiet and ev.kind not in _MAY_OPEN:
+            yield ev  # the usual line, outside any report: nothing to look at
+        else:
+            yield fold.retype(ev)
+
+
+def fold_crash_batches(batches: Iterable[list[E]]) -> Iterator[list[E]]:
+    """:func:`fold_crash_reports` of a stream given in lists (the same fold): a list
+    with no line that may open a report, and none open, passes as it is."""
+    fold = CrashFolder()
+    kind_of = operator.attrgetter("kind")
+    for batch in batches:
+        if fold.quiet and _MAY_OPEN.isdisjoint(map(kind_of, batch)):
+            yield batch
+        else:
+            yield [ev if fold.quiet and ev.kind not in _MAY_OPEN else fold.retype(ev)
+                   for ev in batch]  # fmt: skip
+
+
+#: Kinds of the lines that may open a report (a typed ``crash`` line, or an untyped
+#: one whose text opens it).
+_MAY_OPEN = _FOLDED
+
+
+class CrashFolder:
+    """The fold's state: a few scalars (never the block's lines)."""
+
+    def __init__(self) -> None:
+        self.start: int | None = None  # line number of the open block's first line
+        self.count = 0
+        self.section = "header"
+        self.crashed = False  # this block already yielded its crash event
+        self.trailer = 0  # lines left in the after-END trailer
+        self.trailer_start = 0
+
+    @property
+    def quiet(self) -> bool:
+        """True outside any report and its trailer: only a line of a kind in
+        :data:`_MAY_OPEN` can change anything."""
+        return self.start is None and not self.trailer
+
+    def retype(self, ev: E) -> E:
+        """The event as the fold gives it (itself, or retyped)."""
         msg = ev.message.strip()
-        if start is None and trailer and ev.kind in _UNTYPED:
-            trailer -= 1
-            yield replace(ev, kind=kinds.CRASH_REPORT,
-                          fields={"section": "trailer", "crash_line": trailer_start})
-            continue
-        trailer = 0
-        if start is not None and ev.kind == kinds.SERVER_STARTING:
-            start = None  # a report cut short (no END): the restarted server's lines are its own
-        if start is None:
+        if self.start is None and self.trailer and ev.kind in _UNTYPED:
+            self.trailer -= 1
+            return with_values(ev, kind=kinds.CRASH_REPORT,
+                               fields={"section": "trailer", "crash_line": self.trailer_start})
+        self.trailer = 0
+        if self.start is not None and ev.kind == kinds.SERVER_STARTING:
+            self.start = None  # a report cut short (no END): the restarted server's lines
+        if self.start is None:
             if ev.kind != kinds.CRASH and not (ev.kind in _FOLDED and _opens(msg)):
-                yield ev
-                continue
-            start, count, section, crashed = (ev.line or 0), 0, "header", False
-        count += 1
+                return ev
+            self.start, self.count, self.section, self.crashed = (ev.line or 0), 0, "header", False
+        start = self.start
+        self.count += 1
         reason = _reason(msg) if ev.kind in _FOLDED else None
         m = _SECTION.fullmatch(msg)
         if m:
             name = m["name"] or m["old"]
-            section = _SECTIONS.get(name, name.lower().replace(" ", "_"))
+            self.section = _SECTIONS.get(name, name.lower().replace(" ", "_"))
         if _END.search(msg):
-            section = "end"
-        if reason is not None and not crashed:
-            crashed = True
+            self.section = "end"
+        section = self.section
+        out = ev
+        if reason is not None and not self.crashed:
+            self.crashed = True
             fields = {**reason, **dict(ev.fields), "crash_line": start}
-            yield replace(ev, kind=kinds.CRASH, fields=fields)
+            out = with_values(ev, kind=kinds.CRASH, fields=fields)
         elif ev.kind in _FOLDED:
-            if section == "end" and not crashed:
-                crashed = True
-                yield replace(ev, kind=kinds.CRASH,
-                              fields={"reason": "unknown", "crash_line": start})
+            if section == "end" and not self.crashed:
+                self.crashed = True
+                out = with_values(ev, kind=kinds.CRASH,
+                                  fields={"reason": "unknown", "crash_line": start})
             else:
                 fields2: dict[str, Any] = {**dict(ev.fields), "section": section,
                                            "crash_line": start}
                 if reason is not None:
                     fields2.update(reason)
-                yield replace(ev, kind=kinds.CRASH_REPORT, fields=fields2)
-        else:
-            yield ev
-        if section == "end" or count >= MAX_BLOCK_LINES:
+                out = with_values(ev, kind=kinds.CRASH_REPORT, fields=fields2)
+        if section == "end" or self.count >= MAX_BLOCK_LINES:
             if section == "end":
-                trailer, trailer_start = TRAILER_LINES, start
-            start = None
+                self.trailer, self.trailer_start = TRAILER_LINES, start
+            self.start = None
+        return out

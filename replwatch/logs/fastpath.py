@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from replwatch.events import encode_fields_inner, encode_middle, encode_source
+from replwatch.events import EventRecord, encode_fields_inner, encode_middle, encode_source
 from replwatch.grammar.dialects import HEADER_TYPES, LEVEL_MAP, ROLE_MAP, CompiledDialect
 from replwatch.logs.classifier import YearFor
 from replwatch.logs.envelopes import (
@@ -126,6 +126,8 @@ class _Emitter:
         self.path_extra = encode_fields_inner(facts)
         self.dates: dict[str, str | None] = {}
         self.middles: dict[tuple[str, str, str], str] = {}
+        #: (pid, role, level) of a header as the event gives them, for records
+        self.people: dict[tuple[str, str, str], tuple[int, str | None, str | None]] = {}
 
     def rows(
         self,
@@ -146,9 +148,11 @@ class _Emitter:
         n = route.env_groups
         members = route.members
         path_extra = self.path_extra
-        if path_extra and (members is not None or route.docker) and (
-            route.fact_keys | (_DOCKER_KEYS if route.docker else frozenset())
-        ) & self.path_keys:
+        if (
+            path_extra
+            and (members is not None or route.docker)
+            and (route.fact_keys | (_DOCKER_KEYS if route.docker else frozenset())) & self.path_keys
+        ):
             for offset in range(len(rows)):  # an envelope names a pod too: dicts decide
                 self.general(lines[first + offset], line_no + offset, out)
             return
@@ -214,6 +218,64 @@ class _Emitter:
                 json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body_more}{extra}}}}}')
             first += 1
             line_no += 1
+
+    def records(
+        self,
+        route: _Route,
+        rows: Sequence[tuple[str, ...]],
+        lines: Sequence[str],
+        first: int,
+        line_no: int,
+        out: list[EventRecord],
+    ) -> None:
+        """:meth:`rows` for the report: the same reading of each row, given as an
+        :class:`~replwatch.events.EventRecord` instead of JSON text. Bare lines only
+        (a route with an envelope goes through :meth:`general_record`)."""
+        memo = self.parser.classifier.memo
+        classify = self.parser.classifier.classify
+        to_day = self.parser.classifier.iso_date
+        dates, people, source, iso = self.dates, self.people, self.source, route.iso
+        add = out.append
+        make = tuple.__new__
+        for pid, role, date, time, level, message in rows:
+            day = dates.get(date)
+            if day is None:
+                day = date if iso else to_day(date)
+                if day is None:  # not a month name: the general path decides
+                    self.general_record(lines[first], line_no, out)
+                    first += 1
+                    line_no += 1
+                    continue
+                if not iso:
+                    day += "T"
+                if len(dates) >= _DATE_LOCAL_MAX:
+                    dates.clear()
+                dates[date] = day
+            ts = day + time if iso or len(time) == 12 else day + _with_ms(time)
+            who = people.get((pid, role, level))
+            if who is None:
+                who = people[(pid, role, level)] = (
+                    int(pid),
+                    ROLE_MAP.get(role),
+                    LEVEL_MAP.get(level),
+                )
+            found = memo.get(message)
+            if found is None:
+                found = classify(message)
+            add(make(EventRecord, (ts, source, line_no, *who, found.kind, found.message,
+                                   found.fields)))  # fmt: skip
+            first += 1
+            line_no += 1
+
+    def general_record(
+        self, line: str, line_no: int, out: list[EventRecord], overlong: int = 0
+    ) -> None:
+        """:meth:`general` for :meth:`records`."""
+        reading = self.parser.read(
+            line, source=self.source, line_no=line_no, year_for=self.year_for, overlong=overlong
+        )
+        if reading is not None:
+            out.append(reading.record(self.source))
 
     def general(self, line: str, line_no: int, out: JsonBatch, overlong: int = 0) -> None:
         """One line through :meth:`LogParser.read` (nothing for a held partial line)."""
@@ -299,6 +361,69 @@ def _unescape(escaped: str) -> str | None:
     if not isinstance(text, str) or "\r" in text or "\n" in text or "\x00" in text:
         return None
     return text
+
+
+def fast_record_batches(
+    parser: LogParser,
+    batches: Iterator[LineBatch],
+    *,
+    source: str,
+    year_for: YearFor,
+) -> Iterator[list[EventRecord]]:
+    """The events of each batch of lines as records, read as :func:`fast_json_batches`
+    reads them (the same route, dialect and memo), for the report.
+
+    A file whose lines come in an envelope goes through the general path line by
+    line (its facts join the fields there).
+    """
+    emit = _Emitter(parser, source, year_for, True)
+    plain_off = bool(emit.path_keys)  # a kubelet path's facts: the general path adds them
+    classifier, unwrapper = parser.classifier, parser.unwrapper
+    route = _Route(classifier.top_dialect, ())
+    for batch in batches:
+        out: list[EventRecord] = []
+        lines = batch.lines
+        # only bare lines of a file without facts of its own go the records' way
+        bare = route.match is not None and not route.chain and not route.docker and not plain_off
+        if bare and route.findall is not None and batch.text:
+            rows = route.findall(batch.text)
+            if len(rows) == len(lines):  # every line read by the route: the C-speed way
+                emit.records(route, rows, lines, 0, batch.first_line, out)
+                del rows, lines, batch  # not held while the report reads the records
+                yield out
+                continue
+            del rows
+        overlong = batch.overlong
+        run: list[tuple[str, ...]] = []  # consecutive lines the route read
+        run_start = 0
+        for i, line in enumerate(lines):
+            m = route.match(line) if bare and not overlong else None  # type: ignore[misc]
+            if m is not None:
+                if not run:
+                    run_start = i
+                run.append((*m.groups(), line[m.end() :]))
+                continue
+            if run:
+                emit.records(route, run, lines, run_start, batch.first_line + run_start, out)
+                run = []
+            emit.general_record(
+                line, batch.first_line + i, out, overlong.get(i, 0) if overlong else 0
+            )
+            if classifier.top_dialect is not route.dialect or unwrapper.last_chain != route.chain:
+                route = _Route(classifier.top_dialect, unwrapper.last_chain)
+                bare = (
+                    route.match is not None
+                    and not route.chain
+                    and not route.docker
+                    and not plain_off
+                )
+        if run:
+            emit.records(route, run, lines, run_start, batch.first_line + run_start, out)
+        del run, lines, batch
+        yield out
+    rest = parser.flush(source)
+    if rest:
+        yield [reading.record(source) for reading in rest]
 
 
 def _with_ms(time: str) -> str:

@@ -13,15 +13,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from replwatch.events import Event
+from replwatch.events import Event, EventRecord
 from replwatch.logs.classifier import YearFor
-from replwatch.logs.crash import fold_crash_reports
-from replwatch.logs.fastpath import JsonBatch, fast_json_batches
+from replwatch.logs.crash import fold_crash_batches, fold_crash_reports
+from replwatch.logs.fastpath import JsonBatch, fast_json_batches, fast_record_batches
 from replwatch.logs.parser import UNKNOWN_YEAR, LogParser, Progress
 from replwatch.logs.read import LineBatch, iter_batches, open_log, position_reader, read_chunks
 from replwatch.logs.timestamps import YearPlan, plan_years
 
-__all__ = ["json_batches", "json_records", "parse_file", "plan_file_years"]
+__all__ = ["json_batches", "json_records", "parse_file", "plan_file_years", "record_batches"]
 
 
 def parse_file(
@@ -74,6 +74,26 @@ def _events(
                 yield reading.event(src)
     for reading in parser.flush(src):
         yield reading.event(src)
+
+
+def record_batches(
+    parser: LogParser,
+    path_or_dash: str | Path,
+    *,
+    source: str | None = None,
+    year: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[list[EventRecord]]:
+    """:func:`parse_file` for the report, in lists of records (about a MiB of input
+    each): the same events (crash reports folded), read by the ``parse --json``
+    loop (:func:`replwatch.logs.fastpath.fast_record_batches`).
+
+    Raises:
+        OSError: the file cannot be opened or read (raised when iteration starts).
+    """
+    src = source if source is not None else str(path_or_dash)
+    batches, year_for = _batches_and_years(path_or_dash, year, progress)
+    return fold_crash_batches(fast_record_batches(parser, batches, source=src, year_for=year_for))
 
 
 def json_records(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from replwatch.events import (
     MALFORMED,
     Event,
+    EventRecord,
     close_body,
     encode_fields_inner,
     encode_middle,
@@ -70,12 +71,21 @@ class Reading(NamedTuple):
     facts: dict[str, Any] | None = None
 
     def event(self, source: str) -> Event:
+        return Event(*self._values(source))
+
+    def record(self, source: str) -> EventRecord:
+        """The values of :meth:`event` as an :class:`~replwatch.events.EventRecord`."""
+        return EventRecord(*self._values(source))
+
+    def _values(
+        self, source: str
+    ) -> tuple[str | None, str, int, int | None, str | None, str | None, str, str, dict[str, Any]]:
         fields = dict(self.fields)
         for facts in (self.facts, path_facts(source)):
             if facts:
                 for key, value in facts.items():
                     fields.setdefault(key, value)
-        return Event(
+        return (
             self.ts,
             source,
             self.line,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from replwatch.events import Event, parse_ts
+from replwatch.events import AnyEvent, parse_ts
 from replwatch.report.backlog import BacklogGaps
 from replwatch.report.failovers import build_failovers
 from replwatch.report.findings import find_all
@@ -24,11 +24,17 @@ from replwatch.report.unread import UnreadCounter
 from replwatch.timeline.links import LinkTimeline
 from replwatch.timeline.master_sessions import MasterSessionTracker
 from replwatch.timeline.merge import merge_events
-from replwatch.timeline.sessions import SessionTracker
+from replwatch.timeline.sessions import SessionTracker, SyncSession
+
+#: A collector's method for one event: the sync sessions it completed, or nothing.
+Feed = Callable[[AnyEvent], "list[SyncSession] | None"]
+#: Every this many lines (a power of two, minus one) the runs of plain lines kept by
+#: the collectors that read every line are read: memory stays bounded.
+_CATCH_UP = 4095
 
 
 def build_report(
-    streams: Iterable[Iterable[Event]],
+    streams: Iterable[Iterable[AnyEvent]],
     *,
     files: Sequence[str] = (),
     since: datetime | None = None,
@@ -52,9 +58,17 @@ def build_report(
     unread = UnreadCounter()
     persistence = PersistenceScanner()
     backlog = BacklogGaps()
-    # the collectors that read only a few kinds get only those (most lines are none)
-    collectors = (notables, sentinels, unread, persistence, backlog)
-    dispatch: dict[str, list[Callable[[Event], None]]] = {}
+    # Each (file, kind) gets the feeds that read it, once: the collectors that read
+    # only a few kinds get only those (most lines are none of them), and the ones
+    # that read every line keep the lines they only count or cite in a list, read
+    # in runs (catch_up). A feed returns the sessions it completed, or nothing.
+    collectors = (notables, sentinels, unread, persistence, backlog, timeline)
+    every = (scanner, tracker, master_tracker)
+    whole: tuple[Feed, ...] = tuple(c.feed for c in (*every, *collectors))
+    tables: dict[str, dict[str, tuple[Feed, ...]]] = {}
+    table: dict[str, tuple[Feed, ...]] = {}
+    last_source: str | None = None
+    add_session = sessions.add
     first_ts: str | None = None
     last_ts: str | None = None
     count = 0
@@ -80,22 +94,36 @@ def build_report(
                 first_ts, first_key = ts, key
             if key > last_key:
                 last_ts, last_key = ts, key
-        scanner.feed(event)
-        done = tracker.feed(event)
-        if done:
-            for session in done:
-                sessions.add(session)
-        done = master_tracker.feed(event)
-        if done:
-            for session in done:
-                sessions.add(session)
-        timeline.feed(event)
+        source = event.source
+        if source is not last_source:
+            last_source = source
+            known = tables.get(source)
+            if known is None:
+                # a file's first line: every collector reads it whole
+                table = tables[source] = {}
+                for feed in whole:
+                    done = feed(event)
+                    if done:
+                        for session in done:
+                            add_session(session)
+                continue
+            table = known
         kind = event.kind
-        feeds = dispatch.get(kind)
+        feeds = table.get(kind)
         if feeds is None:
-            feeds = dispatch[kind] = [c.feed for c in collectors if kind in c.KINDS]
+            feeds = table[kind] = (
+                *(c.feeder(source, kind) for c in every),
+                *(c.feed for c in collectors if kind in c.KINDS),
+            )
         for feed in feeds:
-            feed(event)
+            done = feed(event)
+            if done:
+                for session in done:
+                    add_session(session)
+        if not count & _CATCH_UP:
+            for c in every:
+                c.catch_up()
+    scanner.catch_up()
     for session in (*tracker.flush(), *master_tracker.flush()):
         sessions.add(session)
     timeline.close(last_ts)
@@ -134,7 +162,7 @@ def build_report(
     )
 
 
-def diagnose(events: Iterable[Event]) -> list[Finding]:
+def diagnose(events: Iterable[AnyEvent]) -> list[Finding]:
     """The findings of a time-ordered event stream (of one or many sources), most
     likely cause first: the one entry point for live views (the TUI's findings
     panel). Pure: reads no file and no clock."""

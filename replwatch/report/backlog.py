@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replwatch import kinds
-from replwatch.events import Event, seconds_between
+from replwatch.events import AnyEvent, seconds_between
 
 #: A full resync this long after the request still answers it.
 WINDOW = 60.0
@@ -55,7 +55,7 @@ class BacklogGaps:
         self._master_offset: dict[str, int] = {}
         self._gaps: list[Gap] = []
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         kind = event.kind
         if kind not in _KINDS:
             return

@@ -17,11 +17,11 @@ lines carry, which :func:`resolve_address` uses when ports do not tell.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from replwatch import kinds
-from replwatch.events import Event, short_source
+from replwatch.events import AnyEvent, short_source
 from replwatch.report.model import NodeInfo
 from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import port_from_event
@@ -70,6 +70,38 @@ class _NodeState:
     stopped_cleanly: bool = False
     restarts: list[tuple[str | None, tuple[str, int], bool]] = field(default_factory=list)
     replids: list[str] = field(default_factory=list)
+    #: events of kinds outside _SPECIFIC not read yet (NodeScanner.feeder)
+    plain: list[AnyEvent] = field(default_factory=list)
+
+
+def _read_plain(state: _NodeState, events: list[AnyEvent]) -> None:
+    """What :meth:`NodeScanner.feed` learns from a run of events of one node whose
+    kinds are outside :data:`_SPECIFIC` (neither ``malformed`` nor a start: each
+    makes the node active), then empties the run."""
+    if state.port is None:
+        for event in events:
+            port = port_from_event(event)
+            if port is not None:
+                state.port = port
+                break
+    if state.first_pid is None:
+        for event in events:
+            if event.pid is not None:
+                state.first_pid = event.pid
+                state.saw_pid = True
+                break
+    if state.first_ts is None:
+        state.first_ts = next((e.ts for e in events if e.ts), None)
+    last = next((e.ts for e in reversed(events) if e.ts), None)
+    if last is not None:
+        state.last_ts = last
+    roles = {e.role for e in events}
+    roles.discard(None)
+    roles.discard("child")
+    if not roles <= state.roles:
+        state.roles.update(roles)  # type: ignore[arg-type]
+    state.active = True
+    events.clear()
 
 
 class NodeScanner:
@@ -80,7 +112,22 @@ class NodeScanner:
         self._by_source: dict[str, _NodeState] = {}  # every file, segments included
         self._followed: set[str] = set()  # ports replicas connected to (bounded by nodes)
 
-    def feed(self, event: Event) -> None:
+    def feeder(self, source: str, kind: str) -> Callable[[AnyEvent], None]:
+        """How to give this scanner the events of ``kind`` from ``source``, once it
+        has read one of that source: most kinds only move a node's times, pid and
+        roles along, and are kept to be read in a run (:meth:`catch_up`)."""
+        state = self._by_source.get(source)
+        if state is None or kind in _SPECIFIC:
+            return self.feed
+        return state.plain.append
+
+    def catch_up(self) -> None:
+        """Read the runs of plain events kept by :meth:`feeder`'s appends."""
+        for state in self._nodes.values():
+            if state.plain:
+                _read_plain(state, state.plain)
+
+    def feed(self, event: AnyEvent) -> None:
         source = event.source
         state = self._by_source.get(source)
         if state is None:
@@ -95,6 +142,8 @@ class NodeScanner:
                 state.envelope_name = next(
                     (str(event.fields[k]) for k in ENVELOPE_NAMES if event.fields.get(k)), None
                 )
+        if state.plain:
+            _read_plain(state, state.plain)
         if event.ts:
             if state.first_ts is None:
                 state.first_ts = event.ts
@@ -149,6 +198,7 @@ class NodeScanner:
     def nodes(self) -> list[NodeInfo]:
         """One :class:`NodeInfo` per node (a log and its rotated segments), with
         unique names."""
+        self.catch_up()
         names = self._names()
         nodes = [
             NodeInfo(
@@ -208,9 +258,16 @@ def _version_from_dialect(state: _NodeState) -> str | None:
 _REPLID_KINDS = frozenset(
     {kinds.BACKLOG_CREATED, kinds.SECONDARY_REPLID_SET, kinds.MASTER_REPLID_CHANGED}
 )
+#: Kinds :meth:`NodeScanner.feed` reads for more than times, pid, role and port.
+_SPECIFIC = (
+    _REPLICA_KINDS
+    | _MASTER_KINDS
+    | _REPLID_KINDS
+    | {kinds.SERVER_STARTING, kinds.SERVER_SHUTDOWN, kinds.SERVER_EXIT, kinds.MALFORMED}
+)
 
 
-def _replids_of(event: Event) -> list[str]:
+def _replids_of(event: AnyEvent) -> list[str]:
     """Replication ids this node owned (as master) according to its own log line."""
     if event.kind in (
         kinds.BACKLOG_CREATED,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from replwatch import kinds
-from replwatch.events import Event
+from replwatch.events import AnyEvent
 
 #: Kinds the findings rules read.
 NOTABLE_KINDS = frozenset(
@@ -49,17 +49,17 @@ class NotableGroup:
     source: str
     kind: str
     count: int = 0
-    first: list[Event] = field(default_factory=list)
-    last: Event | None = None
+    first: list[AnyEvent] = field(default_factory=list)
+    last: AnyEvent | None = None
 
-    def add(self, event: Event) -> None:
+    def add(self, event: AnyEvent) -> None:
         self.count += 1
         if len(self.first) < KEEP_FIRST:
             self.first.append(event)
         self.last = event
 
     @property
-    def events(self) -> list[Event]:
+    def events(self) -> list[AnyEvent]:
         """The kept events: the first few and the last, in order, no repeats."""
         kept = list(self.first)
         if self.last is not None and self.last is not kept[-1]:
@@ -79,7 +79,7 @@ class Notables:
     def __init__(self) -> None:
         self.groups: dict[tuple[str, str, str], NotableGroup] = {}
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         if event.kind not in NOTABLE_KINDS:
             return
         variant = _variant(event)
@@ -106,7 +106,7 @@ class Notables:
 OUTPUT_BUFFER_TEXT = "scheduled to be closed ASAP for overcoming of output buffer limits"
 
 
-def _variant(event: Event) -> str | None:
+def _variant(event: AnyEvent) -> str | None:
     """What tells lines of one kind apart for the findings (``""`` when nothing),
     ``None`` for a line of a notable kind that no finding reads."""
     kind = event.kind

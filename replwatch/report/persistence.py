@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from replwatch import kinds
-from replwatch.events import Event, seconds_between
+from replwatch.events import AnyEvent, seconds_between
 
 #: Lines cited per failure group.
 KEEP = 4
@@ -80,7 +80,7 @@ class PersistenceScanner:
         self.overcommit_warnings: dict[str, Where] = {}
         """Source -> its ``WARNING overcommit_memory is set to 0!`` start-up line."""
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         kind = event.kind
         if kind not in _KINDS:
             return
@@ -110,7 +110,7 @@ class PersistenceScanner:
         elif kind in (kinds.BGSAVE_DONE, kinds.RDB_SAVED):
             state.child_error = None
 
-    def _failed(self, event: Event, state: _State, where: Where) -> None:
+    def _failed(self, event: AnyEvent, state: _State, where: Where) -> None:
         error = str(event.fields.get("error") or "") or None
         signal = event.fields.get("signal")
         if error is None and signal is None and state.last is not None:

@@ -24,7 +24,7 @@ import re
 from dataclasses import replace
 
 from replwatch import kinds
-from replwatch.events import Event
+from replwatch.events import AnyEvent
 from replwatch.report.context import Context, group_finding, recovered_after
 from replwatch.report.model import Finding
 from replwatch.report.notables import NotableGroup
@@ -56,7 +56,7 @@ def _category(error: str) -> str | None:
 def auth_failures(ctx: Context) -> list[Finding]:
     """One finding per replica and kind of refusal: no password, a wrong one, an
     ACL user without the rights to replicate, or a password the master has not."""
-    by_node: dict[tuple[str, str], list[tuple[str, Event, NotableGroup]]] = {}
+    by_node: dict[tuple[str, str], list[tuple[str, AnyEvent, NotableGroup]]] = {}
     for group in ctx.notables.of_kind(*_KINDS):
         for event in group.events:
             error = str(event.fields.get("error") or event.message)
@@ -128,7 +128,7 @@ def auth_failures(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _count(entries: list[tuple[str, Event, NotableGroup]], category: str) -> int:
+def _count(entries: list[tuple[str, AnyEvent, NotableGroup]], category: str) -> int:
     """How many refusals of ``category``: a group whose kept lines are all of it
     counts whole (one refusal looping), a mixed group only its matching kept lines."""
     total = 0

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from replwatch import kinds
-from replwatch.events import Event
+from replwatch.events import AnyEvent
 
 T = TypeVar("T")
 _MAX_EPISODES = 50
@@ -132,7 +132,7 @@ class SentinelScanner:
         self.switches: dict[str, list[Fact]] = {}
         """Master name -> its +switch-master lines (bounded), for flapping."""
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         kind = event.kind
         if kind == kinds.SENTINEL_EVENT:
             self._sentinel_event(event)
@@ -175,7 +175,7 @@ class SentinelScanner:
     def _latest(self) -> Episode | None:
         return self.episodes[-1] if self.episodes else None
 
-    def _sentinel_event(self, event: Event) -> None:
+    def _sentinel_event(self, event: AnyEvent) -> None:
         fields = event.fields
         name = str(fields.get("master_name") or "")
         what = str(fields.get("event") or "")
@@ -221,7 +221,7 @@ class SentinelScanner:
         elif instance == "slave":
             self._replica_event(name, what, peer, fact)
 
-    def _master_event(self, name: str, what: str, peer: str, fact: Fact, event: Event) -> None:
+    def _master_event(self, name: str, what: str, peer: str, fact: Fact, event: AnyEvent) -> None:
         opens = what in ("+sdown", "+odown", "+try-failover")
         episode = self._episode(name, peer, create=opens)
         if episode is None:
@@ -291,9 +291,9 @@ def _bounded(items: list[T], item: T) -> None:
     items.append(item)
 
 
-def _where(event: Event) -> Where:
+def _where(event: AnyEvent) -> Where:
     return (event.source, event.line or 0)
 
 
-def _fact(event: Event) -> Fact:
+def _fact(event: AnyEvent) -> Fact:
     return (event.ts, event.source, _where(event))

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from replwatch import kinds
-from replwatch.events import Event
+from replwatch.events import AnyEvent
 from replwatch.report.model import UnreadLines
 
 #: The start-up logo of Redis 2.x-3.x (and Valkey's) is written without a header: it
@@ -47,7 +47,7 @@ class UnreadCounter:
     def __init__(self) -> None:
         self._counts: dict[str, _Count] = {}
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         kind = event.kind
         if kind != kinds.MALFORMED and kind != kinds.UNRECOGNIZED:
             return

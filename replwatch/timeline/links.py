@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from replwatch import kinds
-from replwatch.events import Event, seconds_between
+from replwatch.events import AnyEvent, seconds_between
 
 # ---------------------------------------------------------------- link timeline
 
@@ -85,6 +85,9 @@ class LinkTimeline:
     the oldest intervals are dropped first and counted in :attr:`dropped`.
     """
 
+    #: The kinds :meth:`feed` reads (others may be skipped by the caller).
+    KINDS = _MASTER_KINDS | _REPLICA_KINDS
+
     def __init__(
         self,
         *,
@@ -95,19 +98,21 @@ class LinkTimeline:
         self._node_of = dict(node_of or {})
         self._peer_name = peer_name or peer_node
         self._max = max_intervals
-        self._intervals: dict[LinkKey, list[LinkInterval]] = {}
+        # links are keyed by plain (replica, master, observer) tuples inside (hashed
+        # in C); LinkKey is what the reading methods take and give
+        self._intervals: dict[_Key, list[LinkInterval]] = {}
         self._current_master: dict[str, str] = {}
-        self._endings: dict[LinkKey, tuple[str | None, str]] = {}
+        self._endings: dict[_Key, tuple[str | None, str]] = {}
         self._stopping: dict[str, str | None] = {}  # node -> its shutdown request's ts
         # indexes, so that no event rescans every link: a master's links as its own
         # log names them, and the replica names a master's log used per host
-        self._served: dict[str, dict[LinkKey, None]] = {}
+        self._served: dict[str, dict[_Key, None]] = {}
         self._by_host: dict[tuple[str, str], dict[str, None]] = {}
         self.dropped = 0
 
     # -- feeding
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: AnyEvent) -> None:
         """Advance the state of whatever link ``event`` speaks about."""
         kind = event.kind
         if kind in _MASTER_KINDS:
@@ -121,7 +126,7 @@ class LinkTimeline:
             self._master_gone(event)  # the same file may also hold replica-side history
         self._feed_replica_side(event)
 
-    def _feed_replica_side(self, event: Event) -> None:
+    def _feed_replica_side(self, event: AnyEvent) -> None:
         kind = event.kind
         node = self._node(event.source)
         peer = event.fields.get("peer")
@@ -129,13 +134,14 @@ class LinkTimeline:
             new = self._peer_name(str(peer))
             old = self._current_master.get(node)
             if old and old != new:
-                self._set(LinkKey(node, old, "replica"), None, event, "replicaof changed")
+                self._set((node, old, "replica"), None, event, "replicaof changed")
             self._current_master[node] = new
         master = self._current_master.get(node)
         if master is None:
             return
-        key = LinkKey(node, master, "replica")
-        state = self._state(key)
+        key = (node, master, "replica")
+        intervals = self._intervals.get(key)
+        state = intervals[-1].state if intervals and intervals[-1].end_ts is None else None
         if kind == kinds.MASTER_CONNECTING and state in (None, UP):
             self._set(key, SYNCING, event, "connecting")
         elif kind in kinds.REPLICA_SIDE_SYNCING:
@@ -152,7 +158,7 @@ class LinkTimeline:
             self._set(key, None, event, "replica promoted (REPLICAOF NO ONE)")
             self._current_master.pop(node, None)
 
-    def _master_gone(self, event: Event) -> None:
+    def _master_gone(self, event: AnyEvent) -> None:
         master = self._node(event.source)
         stop_ts = self._stopping.pop(master, None) or event.ts
         for key in list(self._served.get(master, ())):
@@ -168,7 +174,7 @@ class LinkTimeline:
                 if gap is not None and gap <= STOP_GRACE:
                     self._set(key, DOWN, event, "master restarted or stopped", again=True)
 
-    def _feed_master_side(self, event: Event) -> None:
+    def _feed_master_side(self, event: AnyEvent) -> None:
         kind = event.kind
         peer = event.fields.get("peer")
         if not peer:
@@ -186,7 +192,7 @@ class LinkTimeline:
         else:
             replica = self._peer_name(str(peer))
             self._by_host.setdefault((master, host), {})[replica] = None
-        key = LinkKey(replica, master, "master")
+        key = (replica, master, "master")
         self._served.setdefault(master, {})[key] = None
         if kind in kinds.MASTER_SIDE_SYNCING:
             self._set(key, SYNCING, event, kind)
@@ -200,28 +206,31 @@ class LinkTimeline:
     def _node(self, source: str) -> str:
         return self._node_of.get(source, source)
 
-    def _state(self, key: LinkKey) -> str | None:
+    def _state(self, key: _Key) -> str | None:
         intervals = self._intervals.get(key)
         if not intervals or intervals[-1].end_ts is not None:
             return None
         return intervals[-1].state
 
     def _set(
-        self, key: LinkKey, state: str | None, event: Event, cause: str, *, again: bool = False
+        self, key: _Key, state: str | None, event: AnyEvent, cause: str, *, again: bool = False
     ) -> None:
         """Move ``key`` to ``state``; ``again`` starts a new interval even in the same
         state (a new cause within one down spell)."""
-        intervals = self._intervals.setdefault(key, [])
-        where = ((event.source, event.line),) if event.line is not None else ()
-        if intervals and intervals[-1].end_ts is None:
+        intervals = self._intervals.get(key)
+        if intervals is None:
+            intervals = self._intervals[key] = []
+        elif intervals and intervals[-1].end_ts is None:
             last = intervals[-1]
             if last.state == state and not (again and last.cause != cause):
                 return
-            intervals[-1] = replace(last, end_ts=event.ts or last.start_ts)
+            end = event.ts or last.start_ts
+            intervals[-1] = LinkInterval(last.state, last.start_ts, end, last.cause, last.evidence)
         if state is None:
             self._endings[key] = (event.ts, cause)
             return
         self._endings.pop(key, None)
+        where = ((event.source, event.line),) if event.line is not None else ()
         intervals.append(LinkInterval(state, event.ts, None, cause, where))
         if len(intervals) > self._max:
             del intervals[0]
@@ -231,21 +240,29 @@ class LinkTimeline:
 
     def links(self) -> list[LinkKey]:
         """Every link seen, in a stable order."""
-        return sorted(self._intervals, key=lambda k: (k.master, k.replica, k.observer))
+        return [LinkKey(*key) for key in sorted(self._intervals, key=_link_order)]
 
     def intervals(self, key: LinkKey) -> list[LinkInterval]:
         """The intervals of ``key``, oldest first; the last may still be open."""
-        return list(self._intervals.get(key, ()))
+        return list(self._intervals.get((key.replica, key.master, key.observer), ()))
 
     def ending(self, key: LinkKey) -> tuple[str | None, str] | None:
         """``(ts, cause)`` when the link was ended on purpose (promotion, new master)."""
-        return self._endings.get(key)
+        return self._endings.get((key.replica, key.master, key.observer))
 
     def close(self, ts: str | None) -> None:
         """End every open interval at ``ts`` (the end of the input)."""
         for intervals in self._intervals.values():
             if intervals and intervals[-1].end_ts is None and ts:
                 intervals[-1] = replace(intervals[-1], end_ts=ts)
+
+
+#: A link inside :class:`LinkTimeline`: (replica, master, observer) as in LinkKey.
+_Key = tuple[str, str, str]
+
+
+def _link_order(key: _Key) -> tuple[str, str, str]:
+    return (key[1], key[0], key[2])
 
 
 def _host(peer: str) -> str:

@@ -25,10 +25,11 @@ Pure: no I/O, no clock; memory bounded by the number of replicas in flight.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from replwatch import kinds
-from replwatch.events import Event, seconds_between
+from replwatch.events import AnyEvent, seconds_between
 from replwatch.timeline.links import peer_node
 from replwatch.timeline.sessions import MAX_EVIDENCE, SyncSession, port_from_event
 
@@ -70,7 +71,7 @@ class _Open:
     dual: bool = False
     evidence: list[tuple[str, int]] = field(default_factory=list)
 
-    def add(self, event: Event) -> None:
+    def add(self, event: AnyEvent) -> None:
         if event.ts:
             self.last_ts = event.ts
         if event.line is not None and len(self.evidence) < MAX_EVIDENCE:
@@ -89,6 +90,26 @@ class _Master:
     last_request: str | None = None
     #: full syncs lost after the whole RDB was sent, until the replica asks again
     pending: dict[str, SyncSession] = field(default_factory=dict)
+    #: events of kinds outside _SPECIFIC not read yet (MasterSessionTracker.feeder)
+    plain: list[AnyEvent] = field(default_factory=list)
+
+
+def _read_plain(master: _Master, events: list[AnyEvent]) -> None:
+    """What :meth:`MasterSessionTracker.feed` does with a run of events of one log
+    whose kinds are outside :data:`_SPECIFIC`, then empties the run."""
+    if master.port is None:
+        for event in events:
+            master.port = port_from_event(event)
+            if master.port is not None:
+                break
+    if master.open:
+        for event in events:
+            peer = event.fields.get("peer")
+            if peer:
+                session = master.open.get(str(peer))
+                if session is not None:
+                    session.add(event)
+    events.clear()
 
 
 #: Kinds read even without a peer address (the rest need one to find their session).
@@ -110,17 +131,46 @@ _PEERLESS = (
 )
 
 
+#: The kinds :meth:`MasterSessionTracker.feed` reads for more than citing them in
+#: the sync under way with the replica they name.
+_SPECIFIC = (
+    _PEERLESS
+    | _SUCCEEDING
+    | {kinds.DUAL_CHANNEL_STARTED, kinds.REPLICA_SYNC_REQUEST, *_FAILING}
+)
+
+
 class MasterSessionTracker:
     """Master-side events in (any order of sources, each in time order), sessions out."""
 
     def __init__(self) -> None:
         self._masters: dict[str, _Master] = {}
 
-    def feed(self, event: Event) -> list[SyncSession]:
+    def feeder(self, source: str, kind: str) -> Callable[[AnyEvent], list[SyncSession] | None]:
+        """How to give this tracker the events of ``kind`` from ``source``: a kind
+        that neither opens, ends nor changes a sync is only cited by the sync under
+        way with the replica it names, and is kept to be read in a run
+        (:meth:`catch_up`); the others go to :meth:`feed`."""
+        if kind in _SPECIFIC:
+            return self.feed
+        master = self._masters.get(source)
+        if master is None:
+            master = self._masters[source] = _Master()
+        return master.plain.append
+
+    def catch_up(self) -> None:
+        """Read the runs of plain events kept by :meth:`feeder`'s appends."""
+        for master in self._masters.values():
+            if master.plain:
+                _read_plain(master, master.plain)
+
+    def feed(self, event: AnyEvent) -> list[SyncSession]:
         """Sessions that ``event`` completes (usually none)."""
         master = self._masters.get(event.source)
         if master is None:
             master = self._masters[event.source] = _Master()
+        if master.plain:
+            _read_plain(master, master.plain)
         if master.port is None:
             master.port = port_from_event(event)
         kind = event.kind
@@ -214,6 +264,7 @@ class MasterSessionTracker:
 
     def flush(self) -> list[SyncSession]:
         """Syncs still open at the end of the input, as ``interrupted``."""
+        self.catch_up()
         done: list[SyncSession] = []
         for source, master in self._masters.items():
             done.extend(master.pending.values())
@@ -226,7 +277,7 @@ class MasterSessionTracker:
     # -- internals
 
     def _close_all(
-        self, event: Event, master: _Master, outcome: str, reason: str
+        self, event: AnyEvent, master: _Master, outcome: str, reason: str
     ) -> list[SyncSession]:
         master.last_request = None
         done = list(master.pending.values())
@@ -237,7 +288,7 @@ class MasterSessionTracker:
 
     def _close(
         self,
-        event: Event | None,
+        event: AnyEvent | None,
         master: _Master,
         peer: str,
         outcome: str,
@@ -285,7 +336,7 @@ def _settle(session: _Open, *, loaded: bool) -> list[SyncSession]:
     return [previous]
 
 
-def _target(event: Event) -> str | None:
+def _target(event: AnyEvent) -> str | None:
     """``disk`` or ``socket`` (``replicas sockets`` in the line)."""
     target = str(event.fields.get("target") or event.message).lower()
     if "socket" in target:

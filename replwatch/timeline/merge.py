@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from replwatch.events import Event, shift_ts
+from replwatch.events import E, shift_ts, with_values
 
 T = TypeVar("T")
 
@@ -100,10 +99,10 @@ def _keyed(
 
 
 def merge_events(
-    streams: Iterable[Iterable[Event]],
+    streams: Iterable[Iterable[E]],
     *,
     clock_offsets: Mapping[str, float] | None = None,
-) -> Iterator[Event]:
+) -> Iterator[E]:
     """Interleave per-file event streams in the merge order, lazily.
 
     ``clock_offsets`` maps a source to seconds to add to its timestamps (the emitted
@@ -117,10 +116,10 @@ def merge_events(
 
 
 def _timed(
-    stream: Iterable[Event], offsets: Mapping[str, float]
-) -> Iterator[tuple[str | None, str, Event]]:
+    stream: Iterable[E], offsets: Mapping[str, float]
+) -> Iterator[tuple[str | None, str, E]]:
     for event in stream:
         shift = offsets.get(event.source)
         if shift and event.ts:
-            event = replace(event, ts=shift_ts(event.ts, shift))
+            event = with_values(event, ts=shift_ts(event.ts, shift))
         yield event.ts, event.source, event

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from replwatch import kinds
-from replwatch.events import Event, seconds_between, short_source
+from replwatch.events import AnyEvent, seconds_between, short_source
 from replwatch.timeline.links import peer_node
 
 #: At most this many (source, line) evidence pairs are kept per session.
@@ -43,7 +43,7 @@ MAX_MASTER_FACTS = 256
 _PORT_IN_MESSAGE = re.compile(r"(?:\bport=|\bon port )(\d{1,5})\b")
 
 
-def port_from_event(event: Event) -> str | None:
+def port_from_event(event: AnyEvent) -> str | None:
     """The listening port an event announces (``Running mode=standalone, port=10001.``,
     ``The server is now ready to accept connections on port 10001``), if any."""
     port = event.fields.get("port")
@@ -156,7 +156,7 @@ class _Open:
     dual: bool = False
     evidence: list[tuple[str, int]] = field(default_factory=list)
 
-    def add(self, event: Event) -> None:
+    def add(self, event: AnyEvent) -> None:
         if event.ts:
             self.last_ts = event.ts
         if event.line is not None and len(self.evidence) < MAX_EVIDENCE:
@@ -189,6 +189,29 @@ _NODE_RESET = {
 }
 
 
+#: The kinds :meth:`SessionTracker.feed` reads for more than citing them in the
+#: attempt under way.
+_SPECIFIC = frozenset(
+    {
+        kinds.PSYNC_ACCEPTED,
+        kinds.PSYNC_REJECTED,
+        kinds.MASTER_CONNECTING,
+        kinds.REPLICAOF_ENABLED,
+        kinds.SYNC_STARTED,
+        kinds.PSYNC_ATTEMPT,
+        kinds.FULL_RESYNC_STARTED,
+        kinds.PSYNC_IMPOSSIBLE,
+        kinds.RDB_RECEIVING,
+        kinds.DUAL_CHANNEL_STARTED,
+        kinds.PSYNC_SUCCEEDED,
+        kinds.SYNC_FINISHED,
+        kinds.MASTER_LINK_LOST,
+        *_NODE_RESET,
+        *_FAILING,
+    }
+)
+
+
 class SessionTracker:
     """Turns a time-ordered event stream into completed :class:`SyncSession` records.
 
@@ -203,16 +226,62 @@ class SessionTracker:
         self._open: dict[str, _Open] = {}
         self._peer: dict[str, str] = {}
         self._port: dict[str, str] = {}
-        self._master_facts: OrderedDict[str, Event] = OrderedDict()
+        self._master_facts: OrderedDict[str, AnyEvent] = OrderedDict()
+        #: per source, events of kinds outside _SPECIFIC not read yet (see feeder)
+        self._plain: dict[str, list[AnyEvent]] = {}
 
     def node_name(self, source: str) -> str:
         """The short name of the node writing ``source``: its port once seen."""
         return self._port.get(source) or short_source(source)
 
-    def feed(self, event: Event) -> list[SyncSession]:
+    def feeder(self, source: str, kind: str) -> Callable[[AnyEvent], list[SyncSession] | None]:
+        """How to give this tracker the events of ``kind`` from ``source``: a kind
+        that neither opens, ends nor changes an attempt is only cited by the attempt
+        under way, and is kept to be read in a run (:meth:`catch_up`); the others
+        go to :meth:`feed`."""
+        if kind in _SPECIFIC:
+            return self.feed
+        node = self._node_of.get(source, source) if self._node_of else source
+        plain = self._plain.get(node)
+        if plain is None:
+            plain = self._plain[node] = []
+        return plain.append
+
+    def catch_up(self) -> None:
+        """Read the runs of plain events kept by :meth:`feeder`'s appends."""
+        for node, events in self._plain.items():
+            if events:
+                self._read_plain(node, events)
+
+    def _read_plain(self, source: str, events: list[AnyEvent]) -> None:
+        """What :meth:`feed` does with a run of events of one source whose kinds are
+        outside :data:`_SPECIFIC`, then empties the run."""
+        if source not in self._port:
+            for event in events:
+                port = port_from_event(event)
+                if port:
+                    self._port[source] = port
+                    break
+        session = self._open.get(source)
+        if session is not None:
+            last = next((e.ts for e in reversed(events) if e.ts), None)
+            if last is not None:
+                session.last_ts = last
+            room = MAX_EVIDENCE - len(session.evidence)
+            if room > 0:
+                cited = [(e.source, e.line) for e in events[:room] if e.line is not None]
+                if len(cited) < room and len(events) > room:
+                    cited = [(e.source, e.line) for e in events if e.line is not None]
+                session.evidence.extend(cited[:room])  # type: ignore[arg-type]
+        events.clear()
+
+    def feed(self, event: AnyEvent) -> list[SyncSession]:
         """Sessions completed by ``event`` (usually none, at most two)."""
         kind = event.kind
         source = self._node_of.get(event.source, event.source) if self._node_of else event.source
+        plain = self._plain.get(source)
+        if plain:
+            self._read_plain(source, plain)
         if source not in self._port:
             port = port_from_event(event)
             if port:
@@ -290,6 +359,7 @@ class SessionTracker:
 
     def flush(self) -> list[SyncSession]:
         """Attempts still open at the end of the input, as ``interrupted``."""
+        self.catch_up()
         done = []
         for source in list(self._open):
             done.append(self._close(source, None, "interrupted", "log ends during the sync"))
@@ -297,14 +367,14 @@ class SessionTracker:
 
     # -- internals
 
-    def _begin(self, event: Event) -> _Open:
+    def _begin(self, event: AnyEvent) -> _Open:
         source = self._node_of.get(event.source, event.source)
         session = _Open(source, self._peer.get(source), event.ts)
         self._open[source] = session
         return session
 
     def _close(
-        self, source: str, event: Event | None, outcome: str, reason: str | None
+        self, source: str, event: AnyEvent | None, outcome: str, reason: str | None
     ) -> SyncSession:
         session = self._open.pop(source)
         end_ts = event.ts if event is not None else session.last_ts
@@ -335,14 +405,14 @@ class SessionTracker:
             asked_replid=session.asked_replid,
         )
 
-    def _remember_master_fact(self, event: Event) -> None:
+    def _remember_master_fact(self, event: AnyEvent) -> None:
         port = peer_node(str(event.fields["peer"]))
         self._master_facts[port] = event
         self._master_facts.move_to_end(port)
         while len(self._master_facts) > MAX_MASTER_FACTS:
             self._master_facts.popitem(last=False)
 
-    def _master_fact(self, node: str, end_ts: str | None) -> Event | None:
+    def _master_fact(self, node: str, end_ts: str | None) -> AnyEvent | None:
         fact = self._master_facts.get(node)
         if fact is None:
             return None
@@ -352,7 +422,7 @@ class SessionTracker:
         return fact
 
 
-def _error_text(event: Event, kind: str) -> str:
+def _error_text(event: AnyEvent, kind: str) -> str:
     """The error a failure line reports; the whole message when the error text is an
     errno word that says nothing (``Failed to read response from the server: Success``)."""
     error = str(event.fields.get("error") or "").strip()

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from replwatch.events import MALFORMED, UNRECOGNIZED, Event
 from replwatch.logs.envelopes import ENVELOPE_KEYS
-from replwatch.logs.files import json_records, parse_file
+from replwatch.logs.files import json_records, parse_file, record_batches
 from replwatch.logs.parser import LogParser, load_default_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,12 +177,26 @@ def test_every_line_wrapped_gives_the_bare_event(
     # and the parse --json fast path writes exactly Event.to_json()
     fast = [text for _, _, text in json_records(parser, path, year=2026)]
     assert fast == [ev.to_json() for ev in wrapped]
+    # and the report's records are the same events
+    assert _records(parser, path) == wrapped
+
+
+def _records(parser: LogParser, path: Path) -> list[Event]:
+    return [r.event() for batch in record_batches(parser, path, year=2026) for r in batch]
 
 
 def test_fast_json_equals_to_json_on_every_input_file(parser: LogParser) -> None:
     for path in INPUTS:
         fast = [text for _, _, text in json_records(parser, path, year=2026)]
         assert fast == [ev.to_json() for ev in parse_file(parser, path, year=2026)], path
+
+
+def test_report_records_equal_events_on_every_input_file(parser: LogParser) -> None:
+    """record_batches (the report's fast path) gives parse_file's events, crash
+    reports folded alike."""
+    crashes = sorted((ROOT / "tests" / "data" / "crash").glob("*.log"))
+    for path in [*INPUTS, *crashes]:
+        assert _records(parser, path) == list(parse_file(parser, path, year=2026)), path
 
 
 def test_envelope_facts_are_kept(parser: LogParser) -> None:
