@@ -141,7 +141,6 @@ class _Emitter:
         """Emit ``rows`` read from ``lines[first:]``, numbered from ``line_no``."""
         memo = self.parser.classifier.memo
         classify = self.parser.classifier.classify
-        to_day = self.parser.classifier.iso_date
         dates, middles, line_prefix = self.dates, self.middles, self.line_prefix
         ts_add, kind_add, json_add = out.ts.append, out.kinds.append, out.json.append
         meta, iso = self.meta, route.iso
@@ -176,17 +175,12 @@ class _Emitter:
                 pid, role, date, time, level, message = row[n:] if n else row
             day = dates.get(date)
             if day is None:
-                day = date if iso else to_day(date)
-                if day is None:  # not a month name: the general path decides
+                day = self.new_day(date, iso)
+                if day is None:  # not a day of the calendar: the general path decides
                     self.general(lines[first], line_no, out)
                     first += 1
                     line_no += 1
                     continue
-                if not iso:
-                    day += "T"
-                if len(dates) >= _DATE_LOCAL_MAX:
-                    dates.clear()
-                dates[date] = day
             ts = day + time if iso or len(time) == 12 else day + _with_ms(time)
             middle = middles.get((pid, role, level))
             if middle is None:
@@ -233,24 +227,18 @@ class _Emitter:
         (a route with an envelope goes through :meth:`general_record`)."""
         memo = self.parser.classifier.memo
         classify = self.parser.classifier.classify
-        to_day = self.parser.classifier.iso_date
         dates, people, source, iso = self.dates, self.people, self.source, route.iso
         add = out.append
         make = tuple.__new__
         for pid, role, date, time, level, message in rows:
             day = dates.get(date)
             if day is None:
-                day = date if iso else to_day(date)
-                if day is None:  # not a month name: the general path decides
+                day = self.new_day(date, iso)
+                if day is None:  # not a day of the calendar: the general path decides
                     self.general_record(lines[first], line_no, out)
                     first += 1
                     line_no += 1
                     continue
-                if not iso:
-                    day += "T"
-                if len(dates) >= _DATE_LOCAL_MAX:
-                    dates.clear()
-                dates[date] = day
             ts = day + time if iso or len(time) == 12 else day + _with_ms(time)
             who = people.get((pid, role, level))
             if who is None:
@@ -276,6 +264,19 @@ class _Emitter:
         )
         if reading is not None:
             out.append(reading.record(self.source))
+
+    def new_day(self, date: str, iso: bool) -> str | None:
+        """The ``ts`` date part of a header date not yet in the cache, cached; None when
+        it is no day of the calendar. Off the hot loop's path: one call per new date."""
+        day = date if iso else self.parser.classifier.iso_date(date)
+        if day is None:
+            return None
+        if not iso:
+            day += "T"
+        if len(self.dates) >= _DATE_LOCAL_MAX:
+            self.dates.clear()
+        self.dates[date] = day
+        return day
 
     def general(self, line: str, line_no: int, out: JsonBatch, overlong: int = 0) -> None:
         """One line through :meth:`LogParser.read` (nothing for a held partial line)."""
