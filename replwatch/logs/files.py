@@ -83,16 +83,19 @@ def record_batches(
     source: str | None = None,
     year: int | None = None,
     progress: Progress | None = None,
+    size: int | None = None,
 ) -> Iterator[list[EventRecord]]:
     """:func:`parse_file` for the report, in lists of records (about a MiB of input
     each): the same events (crash reports folded), read by the ``parse --json``
-    loop (:func:`replwatch.logs.fastpath.fast_record_batches`).
+    loop (:func:`replwatch.logs.fastpath.fast_record_batches`). ``size``: read only
+    that many bytes of a plain (not gzip) file.
 
     Raises:
         OSError: the file cannot be opened or read (raised when iteration starts).
     """
     src = source if source is not None else str(path_or_dash)
-    batches, year_for = _batches_and_years(path_or_dash, year, progress)
+    span = (0, size) if size is not None else None
+    batches, year_for = _batches_and_years(path_or_dash, year, progress, span)
     return fold_crash_batches(fast_record_batches(parser, batches, source=src, year_for=year_for))
 
 

@@ -13,6 +13,7 @@ does not cover.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -263,13 +264,17 @@ class SessionFolder:
     """
 
     def __init__(self, *, max_per_source: int = 5000) -> None:
-        self._entries: dict[tuple[str, str | None], list[SessionEntry]] = {}
+        # a deque per run: the oldest entry goes in O(1) once the bound is reached
+        self._entries: dict[tuple[str, str | None], deque[SessionEntry]] = {}
         self._max = max_per_source
         self.dropped = 0
 
     def add(self, session: SyncSession) -> None:
         # a master's log tells the syncs of all its replicas: one run per replica
-        entries = self._entries.setdefault((session.source, session.replica_address), [])
+        key = (session.source, session.replica_address)
+        entries = self._entries.get(key)
+        if entries is None:
+            entries = self._entries[key] = deque(maxlen=self._max)
         last = entries[-1] if entries else None
         if (
             last is not None
@@ -286,12 +291,11 @@ class SessionFolder:
             and last.session.reason == session.reason
             and last.session.peer == session.peer
         ):
-            entries[-1] = replace(last, repeats=last.repeats + 1, last_ts=session.end_ts)
+            entries[-1] = SessionEntry(last.session, last.repeats + 1, session.end_ts)
             return
+        if len(entries) == self._max:
+            self.dropped += 1  # the deque lets its oldest go
         entries.append(SessionEntry(session, 1, session.end_ts))
-        if len(entries) > self._max:
-            del entries[0]
-            self.dropped += 1
 
     def entries(self) -> list[SessionEntry]:
         return [entry for entries in self._entries.values() for entry in entries]
