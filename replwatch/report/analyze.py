@@ -35,9 +35,10 @@ _CATCH_UP = 4095
 
 
 #: The collectors of a report, in two parts that read the same lines independently
-#: of each other (so each may read them in its own process: report/twofold.py).
-#: ``sessions``: the nodes, the sync sessions of both sides and their folding;
-#: ``links``: the links' state over time and the facts the findings read.
+#: of each other (so each may read them in its own process: report/parallel.py),
+#: of about the same cost on a busy log. ``sessions``: the sync sessions of both
+#: sides and their folding; ``links``: the nodes, the links' state over time and
+#: the facts the findings read.
 SESSIONS = "sessions"
 LINKS = "links"
 PARTS = (SESSIONS, LINKS)
@@ -69,8 +70,9 @@ class Analysis:
     def part(self, name: str) -> tuple[Any, ...]:
         """The collectors of part ``name`` once read (picklable)."""
         if name == SESSIONS:
-            return (self.scanner, self.sessions)
+            return (self.sessions,)
         return (
+            self.scanner,
             self.timeline,
             self.notables,
             self.sentinels,
@@ -82,9 +84,10 @@ class Analysis:
     def take(self, name: str, collectors: tuple[Any, ...]) -> None:
         """Use the collectors of part ``name`` read elsewhere (from :meth:`part`)."""
         if name == SESSIONS:
-            self.scanner, self.sessions = collectors
+            (self.sessions,) = collectors
         else:
             (
+                self.scanner,
                 self.timeline,
                 self.notables,
                 self.sentinels,
@@ -114,12 +117,14 @@ class Analysis:
                           | BacklogGaps, ...] = ()  # fmt: skip
         whole: tuple[Feed, ...] = ()
         if SESSIONS in parts:
-            every = (self.scanner, self.tracker, self.master_tracker)
-            feeders = tuple(c.feeder for c in every)
-            whole = tuple(c.feed for c in every)
+            every = (self.tracker, self.master_tracker)
         if LINKS in parts:
+            every += (self.scanner,)
             collectors = (self.notables, self.sentinels, self.unread, self.persistence,
                           self.backlog)  # fmt: skip
+        feeders = tuple(c.feeder for c in every)
+        whole = tuple(c.feed for c in every)
+        if LINKS in parts:
             feeders += (self.timeline.feeder,)
             whole += (self.timeline.feed, *(c.feed for c in collectors))
         tables: dict[str, dict[str, tuple[Feed, ...]]] = {}
@@ -182,8 +187,9 @@ class Analysis:
                 for c in every:
                     c.catch_up()
         self.count, self.first_ts, self.last_ts = count, first_ts, last_ts
-        if SESSIONS in parts:
+        if LINKS in parts:
             self.scanner.catch_up()
+        if SESSIONS in parts:
             for session in (*self.tracker.flush(), *self.master_tracker.flush()):
                 add_session(session)
 

@@ -3,7 +3,7 @@ feeds half the collectors.
 
 Why: on a busy log the analysis costs about twice the parsing, one core does all
 of it, and the collectors fall in two parts that never read each other
-(:data:`replwatch.report.analyze.PARTS`: the nodes and sync sessions; the links'
+(:data:`replwatch.report.analyze.PARTS`: the sync sessions; the nodes, the links'
 states and the facts the findings read). So a forked child, which inherits the
 loaded grammar, reads the files too and feeds the ``links`` part while this
 process feeds ``sessions``; the child's collectors come back pickled through a
