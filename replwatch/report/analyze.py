@@ -37,8 +37,8 @@ _CATCH_UP = 4095
 #: The collectors of a report, in two parts that read the same lines independently
 #: of each other (so each may read them in its own process: report/parallel.py),
 #: of about the same cost on a busy log. ``sessions``: the sync sessions of both
-#: sides and their folding; ``links``: the nodes, the links' state over time and
-#: the facts the findings read.
+#: sides and their folding, the notable lines; ``links``: the nodes, the links'
+#: state over time and the other facts the findings read.
 SESSIONS = "sessions"
 LINKS = "links"
 PARTS = (SESSIONS, LINKS)
@@ -70,11 +70,10 @@ class Analysis:
     def part(self, name: str) -> tuple[Any, ...]:
         """The collectors of part ``name`` once read (picklable)."""
         if name == SESSIONS:
-            return (self.sessions,)
+            return (self.sessions, self.notables)
         return (
             self.scanner,
             self.timeline,
-            self.notables,
             self.sentinels,
             self.unread,
             self.persistence,
@@ -84,12 +83,11 @@ class Analysis:
     def take(self, name: str, collectors: tuple[Any, ...]) -> None:
         """Use the collectors of part ``name`` read elsewhere (from :meth:`part`)."""
         if name == SESSIONS:
-            (self.sessions,) = collectors
+            self.sessions, self.notables = collectors
         else:
             (
                 self.scanner,
                 self.timeline,
-                self.notables,
                 self.sentinels,
                 self.unread,
                 self.persistence,
@@ -118,15 +116,15 @@ class Analysis:
         whole: tuple[Feed, ...] = ()
         if SESSIONS in parts:
             every = (self.tracker, self.master_tracker)
+            collectors = (self.notables,)
         if LINKS in parts:
             every += (self.scanner,)
-            collectors = (self.notables, self.sentinels, self.unread, self.persistence,
-                          self.backlog)  # fmt: skip
+            collectors += (self.sentinels, self.unread, self.persistence, self.backlog)
         feeders = tuple(c.feeder for c in every)
-        whole = tuple(c.feed for c in every)
+        whole = tuple(c.feed for c in (*every, *collectors))
         if LINKS in parts:
             feeders += (self.timeline.feeder,)
-            whole += (self.timeline.feed, *(c.feed for c in collectors))
+            whole += (self.timeline.feed,)
         tables: dict[str, dict[str, tuple[Feed, ...]]] = {}
         table: dict[str, tuple[Feed, ...]] = {}
         last_source: str | None = None

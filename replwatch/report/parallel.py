@@ -3,13 +3,13 @@ feeds half the collectors.
 
 Why: on a busy log the analysis costs about twice the parsing, one core does all
 of it, and the collectors fall in two parts that never read each other
-(:data:`replwatch.report.analyze.PARTS`: the sync sessions; the nodes, the links'
-states and the facts the findings read). So a forked child, which inherits the
-loaded grammar, reads the files too and feeds the ``links`` part while this
-process feeds ``sessions``; the child's collectors come back pickled through a
-pipe when it is done (they are bounded, like everything the report keeps). Each
-line is parsed twice, on two cores: the wall time is about the parse plus half
-the analysis instead of the parse plus all of it.
+(:data:`replwatch.report.analyze.PARTS`: the sync sessions and notable lines; the
+nodes, the links' states and the other facts the findings read). So a forked
+child, which inherits the loaded grammar, reads the files too and feeds the
+``links`` part while this process feeds ``sessions``; the child's collectors
+come back pickled through a pipe when it is done (they are bounded, like all the
+report keeps). Each line is parsed twice, on two cores: the wall time is about
+the parse plus half the analysis instead of the parse plus all of it.
 
 The report is the one-process one (``tests/report/test_fast_path.py``). Both
 processes must read the same bytes: plain files are read up to the size they had
