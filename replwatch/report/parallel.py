@@ -39,10 +39,11 @@ _GZIP_MAGIC = b"\x1f\x8b"
 OpenStreams = Callable[[bool], Sequence[Iterable[AnyEvent]]]
 
 
-def plain_sizes(paths: Sequence[str], *, min_bytes: int = MIN_BYTES) -> dict[str, int] | None:
+def plain_sizes(paths: Sequence[str], *, min_bytes: int | None = None) -> dict[str, int] | None:
     """Each plain file's size now (gzip ones are absent: read whole), if these logs
-    are worth two processes: regular files of ``min_bytes`` or more in all, on a
-    machine with two CPUs or more, unless ``REPLWATCH_PARSE_WORKERS=1``; else None."""
+    are worth two processes: regular files of ``min_bytes`` (:data:`MIN_BYTES`) or
+    more in all, on a machine with two CPUs or more, unless
+    ``REPLWATCH_PARSE_WORKERS=1``; else None."""
     if os.environ.get("REPLWATCH_PARSE_WORKERS", "2") == "1" or (os.cpu_count() or 1) < 2:
         return None
     if not hasattr(os, "fork") or "-" in paths:
@@ -60,7 +61,7 @@ def plain_sizes(paths: Sequence[str], *, min_bytes: int = MIN_BYTES) -> dict[str
                     sizes[path] = st.st_size
     except OSError:
         return None
-    return sizes if total >= min_bytes else None
+    return sizes if total >= (MIN_BYTES if min_bytes is None else min_bytes) else None
 
 
 def build_report_twice_read(

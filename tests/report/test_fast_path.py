@@ -12,11 +12,14 @@ from itertools import chain
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from replwatch.cli.errors import ExitCode
+from replwatch.cli.report_cmd import report as report_command
 from replwatch.events import AnyEvent
 from replwatch.logs.files import parse_file, record_batches
 from replwatch.logs.parser import LogParser, load_default_parser
-from replwatch.report import build_report
+from replwatch.report import build_report, parallel
 from replwatch.report.parallel import OpenStreams, build_report_twice_read, plain_sizes
 from replwatch.report.render_json import render_json
 from replwatch.report.render_text import render_text
@@ -160,3 +163,25 @@ def test_which_logs_two_processes_read(tmp_path: Path, monkeypatch: pytest.Monke
     assert plain_sizes(["-", str(big)], min_bytes=1) is None  # stdin is read once
     monkeypatch.setenv("REPLWATCH_PARSE_WORKERS", "1")
     assert plain_sizes([str(big)], min_bytes=1) is None
+
+
+def test_the_cli_on_two_processes_warns_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``replwatch report`` of logs read by two processes: the one-process output,
+    and a broken .gz named in one warning (the child reads quietly)."""
+    if not SAMPLES.is_dir():
+        pytest.skip("no sample_logs")
+    log = _write(tmp_path / "10000.log", _lines(), 20_000)
+    bad = tmp_path / "10001.log.gz"
+    bad.write_bytes(gzip.compress(log.read_bytes()[:200_000]) + b"trailing junk")
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    assert parallel.plain_sizes([str(log), str(bad)]) == {str(log): log.stat().st_size}
+    twice = CliRunner().invoke(report_command, [str(log), str(bad), "--json"])
+    monkeypatch.setenv("REPLWATCH_PARSE_WORKERS", "1")
+    once = CliRunner().invoke(report_command, [str(log), str(bad), "--json"])
+    assert twice.exit_code == once.exit_code == ExitCode.FAILURE
+    assert twice.stdout == once.stdout
+    assert twice.stderr == once.stderr
+    assert twice.stderr.count("garbage after the compressed data") == 1
