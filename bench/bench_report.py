@@ -19,10 +19,11 @@ within 20% of the long run's (past the bounds from 800,000 lines on).
 
     .venv/bin/python bench/bench_report.py [--lines 1000000] [--runs 1] [--keep FILE]
 
-Measured on a 2-core machine shared with other work, 1,000,000 lines, best of 3:
-parse --json 0.97-1.1 s; report 9.5 s (ratio 9.8) before the speed work, about
-3.4-4.4 s (ratio 3.1-4.1) after; peak RSS 72 MB -> 75 MB, flat past the bounds
-(500k / 1M / 2M lines: 76 / 75 / 82 MB).
+Measured on a 2-core machine shared with other work, best of 3 (one run of the
+original code): 1,000,000 lines, parse --json 1.2-1.3 s, report 10.3 s (ratio 8.8)
+before the speed work, 3.7-4.2 s (ratio 2.9-3.3) after; 200,000 lines (parse on one
+process there), ratio 3.6 before, 1.7 after. Peak RSS 72 -> 74 MB at 1M lines, flat
+past the bounds (500k / 1M / 2M lines: 69-76 / 74-78 / 82 MB).
 """
 
 from __future__ import annotations
