@@ -34,6 +34,7 @@ EDGES = {
     "logs/read.py": "opens log files (.gz too) and reads them in blocks",
     "logs/files.py": "stats files and plans their years",
     "logs/parallel.py": "runs the fast JSON path in two processes",
+    "report/parallel.py": "reads big logs for the report in two processes",
 }
 #: What a pure module may not import: UI, CLI, client, watcher, and I/O or clocks.
 FORBIDDEN_IMPORTS = {

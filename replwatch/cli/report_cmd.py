@@ -56,6 +56,7 @@ def report(
     from replwatch.logs.parser import GrammarError, load_default_parser
     from replwatch.report import build_report
     from replwatch.report.excerpts import read_excerpts
+    from replwatch.report.parallel import build_report_twice_read, plain_sizes
     from replwatch.report.render_html import render_html
     from replwatch.report.render_json import render_json
     from replwatch.report.render_text import render_text
@@ -70,21 +71,37 @@ def report(
     except GrammarError as exc:
         fail(str(exc), ExitCode.USAGE)
     unreadable: list[str] = []
-    # each file read in lists of records by the ``parse --json`` loop (one list per
-    # MiB of input), flattened in C
-    streams = [
-        chain.from_iterable(
-            _read_what_it_holds(
-                record_batches(parser, name, source=name, year=year), name, unreadable
+    sizes = plain_sizes(files)
+
+    def open_streams(quiet: bool = False) -> list[Iterator[EventRecord]]:
+        # each file read in lists of records by the ``parse --json`` loop (one list
+        # per MiB of input), flattened in C
+        return [
+            chain.from_iterable(
+                _read_what_it_holds(
+                    record_batches(
+                        parser, name, source=name, year=year, size=(sizes or {}).get(name)
+                    ),
+                    name,
+                    unreadable,
+                    quiet,
+                )
             )
-        )
-        for name in files
-    ]
+            for name in files
+        ]
+
     # The analysis makes no reference cycles (tests/report/test_fast_path.py checks
     # it): the cyclic collector would only walk, again and again, what the report
     # keeps (sessions, intervals, their evidence), a third of the time on big logs.
     gc.disable()
-    result = build_report(streams, files=files, since=start, until=end, clock_offsets=offsets)
+    if sizes is not None:  # big logs: two processes read them (report/parallel.py)
+        result = build_report_twice_read(
+            open_streams, files=files, since=start, until=end, clock_offsets=offsets
+        )
+    else:
+        result = build_report(
+            open_streams(), files=files, since=start, until=end, clock_offsets=offsets
+        )
     if html_out:
         try:
             html = render_html(result, excerpts=read_excerpts(result))
@@ -105,12 +122,15 @@ def report(
 
 
 def _read_what_it_holds(
-    batches: Iterator[list[EventRecord]], name: str, unreadable: list[str]
+    batches: Iterator[list[EventRecord]], name: str, unreadable: list[str], quiet: bool = False
 ) -> Iterator[list[EventRecord]]:
     """A file that breaks while being read (a truncated .gz, an I/O error) keeps the
-    events read so far and is named in one warning; the report goes on with the rest."""
+    events read so far and is named in one warning (unless ``quiet``); the report
+    goes on with the rest."""
     try:
         yield from batches
     except OSError as exc:
+        if quiet:
+            return
         unreadable.append(name)
         warn(f"{name}: {exc.strerror or exc}; the report uses the lines read before")

@@ -18,8 +18,18 @@ from replwatch.logs.classifier import YearFor
 from replwatch.logs.crash import fold_crash_batches, fold_crash_reports
 from replwatch.logs.fastpath import JsonBatch, fast_json_batches, fast_record_batches
 from replwatch.logs.parser import UNKNOWN_YEAR, LogParser, Progress
-from replwatch.logs.read import LineBatch, iter_batches, open_log, position_reader, read_chunks
+from replwatch.logs.read import (
+    CHUNK,
+    LineBatch,
+    iter_batches,
+    open_log,
+    position_reader,
+    read_chunks,
+)
 from replwatch.logs.timestamps import YearPlan, plan_years
+
+#: Input bytes per list of records (see record_batches).
+_RECORD_CHUNK = 256 << 10
 
 __all__ = ["json_batches", "json_records", "parse_file", "plan_file_years", "record_batches"]
 
@@ -83,16 +93,21 @@ def record_batches(
     source: str | None = None,
     year: int | None = None,
     progress: Progress | None = None,
+    size: int | None = None,
 ) -> Iterator[list[EventRecord]]:
     """:func:`parse_file` for the report, in lists of records (about a MiB of input
     each): the same events (crash reports folded), read by the ``parse --json``
-    loop (:func:`replwatch.logs.fastpath.fast_record_batches`).
+    loop (:func:`replwatch.logs.fastpath.fast_record_batches`). ``size``: read only
+    that many bytes of a plain (not gzip) file.
 
     Raises:
         OSError: the file cannot be opened or read (raised when iteration starts).
     """
     src = source if source is not None else str(path_or_dash)
-    batches, year_for = _batches_and_years(path_or_dash, year, progress)
+    span = (0, size) if size is not None else None
+    # smaller blocks than parse's: the report keeps a block's records while it
+    # reads them, and the next block's while the parser makes them
+    batches, year_for = _batches_and_years(path_or_dash, year, progress, span, chunk=_RECORD_CHUNK)
     return fold_crash_batches(fast_record_batches(parser, batches, source=src, year_for=year_for))
 
 
@@ -139,6 +154,7 @@ def _batches_and_years(
     progress: Progress | None,
     byte_range: tuple[int, int] | None = None,
     first_line: int = 1,
+    chunk: int = CHUNK,
 ) -> tuple[Iterator[LineBatch], YearFor]:
     if byte_range is None:
         stream = open_log(path)
@@ -152,7 +168,7 @@ def _batches_and_years(
 
     def batches() -> Iterator[LineBatch]:
         try:
-            for batch in iter_batches(stream, first_line=first_line, limit=limit):
+            for batch in iter_batches(stream, first_line=first_line, limit=limit, size=chunk):
                 if position is not None:
                     progress(position())  # type: ignore[misc]
                 yield batch

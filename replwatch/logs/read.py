@@ -209,9 +209,10 @@ def _cap(lines: list[str], overlong: dict[int, int], base: int = 0) -> None:
 
 
 def iter_batches(
-    stream: BinaryIO, *, first_line: int = 1, limit: int | None = None
+    stream: BinaryIO, *, first_line: int = 1, limit: int | None = None, size: int = CHUNK
 ) -> Iterator[LineBatch]:
-    """Split ``stream`` (its next ``limit`` bytes, or all) into line batches.
+    """Split ``stream`` (its next ``limit`` bytes, or all) into line batches of
+    about ``size`` bytes.
 
     A final line without a newline is still a line. Memory holds one chunk plus
     at most :data:`MAX_LINE` bytes of a line still being read.
@@ -219,7 +220,7 @@ def iter_batches(
     line_no = first_line
     carry = b""
     skipping = 0  # >0: inside an over-long line; counts its bytes so far
-    chunks = read_chunks(stream, limit=limit)
+    chunks = read_chunks(stream, size, limit=limit)
     broken: OSError | None = None  # raised after the torn last line is yielded
     while True:
         try:

@@ -76,11 +76,15 @@ class _NodeState:
 
 def _read_plain(state: _NodeState, events: list[AnyEvent]) -> None:
     """What :meth:`NodeScanner.feed` learns from a run of events of one node whose
-    kinds are outside :data:`_SPECIFIC` (neither ``malformed`` nor a start: each
-    makes the node active), then empties the run."""
+    kinds are outside :data:`_SPECIFIC` (no start nor stop: what they tell does
+    not depend on their order with the other lines), then empties the run. The
+    replica-only kinds' peers are read as they come (:meth:`NodeScanner._followed_by`)."""
     if state.port is None:
         for event in events:
             port = port_from_event(event)
+            if port is None and event.kind == kinds.MALFORMED:
+                match = _LOGO_PORT.search(event.message)
+                port = match.group(1) if match else None
             if port is not None:
                 state.port = port
                 break
@@ -100,7 +104,19 @@ def _read_plain(state: _NodeState, events: list[AnyEvent]) -> None:
     roles.discard("child")
     if not roles <= state.roles:
         state.roles.update(roles)  # type: ignore[arg-type]
-    state.active = True
+    seen = {e.kind for e in events}
+    if not state.active and (len(seen) > 1 or kinds.MALFORMED not in seen):
+        state.active = True  # any line but a malformed one (and a start)
+    if not seen.isdisjoint(_REPLICA_KINDS):
+        state.inferred_roles.add("replica")
+    if not seen.isdisjoint(_MASTER_KINDS):
+        state.inferred_roles.add("master")
+    if not seen.isdisjoint(_REPLID_KINDS):
+        for event in events:
+            if event.kind in _REPLID_KINDS:
+                for replid in _replids_of(event):
+                    if replid not in state.replids and len(state.replids) < _MAX_REPLIDS:
+                        state.replids.append(replid)
     events.clear()
 
 
@@ -119,7 +135,19 @@ class NodeScanner:
         state = self._by_source.get(source)
         if state is None or kind in _SPECIFIC:
             return self.feed
-        return state.plain.append
+        keep = state.plain.append
+        if kind not in _REPLICA_KINDS:
+            return keep
+        followed = self._followed
+
+        def keep_and_follow(event: AnyEvent) -> None:
+            # the master ports replicas follow are bounded: taken as they come
+            keep(event)
+            peer = event.fields.get("peer")
+            if peer and len(followed) < _MAX_FOLLOWED:
+                followed.add(peer_node(str(peer)))
+
+        return keep_and_follow
 
     def catch_up(self) -> None:
         """Read the runs of plain events kept by :meth:`feeder`'s appends."""
@@ -258,13 +286,9 @@ def _version_from_dialect(state: _NodeState) -> str | None:
 _REPLID_KINDS = frozenset(
     {kinds.BACKLOG_CREATED, kinds.SECONDARY_REPLID_SET, kinds.MASTER_REPLID_CHANGED}
 )
-#: Kinds :meth:`NodeScanner.feed` reads for more than times, pid, role and port.
-_SPECIFIC = (
-    _REPLICA_KINDS
-    | _MASTER_KINDS
-    | _REPLID_KINDS
-    | {kinds.SERVER_STARTING, kinds.SERVER_SHUTDOWN, kinds.SERVER_EXIT, kinds.MALFORMED}
-)
+#: Kinds :meth:`NodeScanner.feed` reads one by one: starts and stops, whose
+#: meaning depends on the lines before them (the others are read in runs).
+_SPECIFIC = frozenset({kinds.SERVER_STARTING, kinds.SERVER_SHUTDOWN, kinds.SERVER_EXIT})
 
 
 def _replids_of(event: AnyEvent) -> list[str]:

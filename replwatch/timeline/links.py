@@ -14,6 +14,7 @@ Pure and synchronous: no I/O and no clock reads; time comes from the events.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -41,6 +42,22 @@ _REPLICA_KINDS = (
         kinds.SERVER_SHUTDOWN,
     }
 )
+
+
+#: Replica-side kinds that move the link the replica follows to one state, their
+#: kind being the cause; the master-side kinds, the same for the replica they name.
+_MOVES = (
+    dict.fromkeys(kinds.REPLICA_SIDE_SYNCING, SYNCING)
+    | dict.fromkeys(kinds.REPLICA_SIDE_RESTORED, UP)
+    | dict.fromkeys(kinds.REPLICA_SIDE_LOST, DOWN)
+)
+_MASTER_MOVES = (
+    dict.fromkeys(kinds.MASTER_SIDE_SYNCING, SYNCING)
+    | dict.fromkeys(kinds.MASTER_SIDE_RESTORED, UP)
+    | dict.fromkeys(kinds.MASTER_SIDE_LOST, DOWN)
+)
+#: Bound on the peer addresses whose host and name are remembered.
+_MAX_PEERS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +117,8 @@ class LinkTimeline:
         self._max = max_intervals
         # links are keyed by plain (replica, master, observer) tuples inside (hashed
         # in C); LinkKey is what the reading methods take and give
-        self._intervals: dict[_Key, list[LinkInterval]] = {}
+        # a deque per link: the oldest interval goes in O(1) once the bound is reached
+        self._intervals: dict[_Key, deque[LinkInterval]] = {}
         self._current_master: dict[str, str] = {}
         self._endings: dict[_Key, tuple[str | None, str]] = {}
         self._stopping: dict[str, str | None] = {}  # node -> its shutdown request's ts
@@ -108,9 +126,36 @@ class LinkTimeline:
         # log names them, and the replica names a master's log used per host
         self._served: dict[str, dict[_Key, None]] = {}
         self._by_host: dict[tuple[str, str], dict[str, None]] = {}
+        # peer address as logged -> (its host, its name): both asked on every line
+        self._peers: dict[object, tuple[str, str]] = {}
         self.dropped = 0
 
     # -- feeding
+
+    def feeder(self, source: str, kind: str) -> Callable[[AnyEvent], None] | None:
+        """The method that reads events of ``kind`` as :meth:`feed` does, most
+        directly; None for a kind that says nothing about a link."""
+        if kind in _MASTER_KINDS:
+            return self._feed_master_side
+        if kind in _MOVES:
+            return self._move
+        return self.feed if kind in _REPLICA_KINDS else None
+
+    def _move(self, event: AnyEvent) -> None:
+        """:meth:`feed` for a kind of :data:`_MOVES`: the link the replica follows
+        goes to that state (nothing to do when it is there already)."""
+        source = event.source
+        node = self._node_of.get(source, source)
+        master = self._current_master.get(node)
+        if master is None:
+            return
+        key = (node, master, "replica")
+        kind = event.kind
+        state = _MOVES[kind]
+        intervals = self._intervals.get(key)
+        if intervals and intervals[-1].state == state and intervals[-1].end_ts is None:
+            return
+        self._set(key, state, event, kind)
 
     def feed(self, event: AnyEvent) -> None:
         """Advance the state of whatever link ``event`` speaks about."""
@@ -179,8 +224,14 @@ class LinkTimeline:
         peer = event.fields.get("peer")
         if not peer:
             return
-        master = self._node(event.source)
-        host = _host(str(peer))
+        source = event.source
+        master = self._node_of.get(source, source)
+        named = self._peers.get(peer)
+        if named is None:
+            if len(self._peers) >= _MAX_PEERS:
+                self._peers.clear()
+            named = self._peers[peer] = (_host(str(peer)), self._peer_name(str(peer)))
+        host = named[0]
         if kind == kinds.REPLICA_OUTPUT_BUFFER_OVERFLOW:
             # The address on this line is the replica's client side (an ephemeral
             # port), not the port it listens on: the link is the one replica of this
@@ -190,16 +241,21 @@ class LinkTimeline:
                 return
             replica = next(iter(known))
         else:
-            replica = self._peer_name(str(peer))
-            self._by_host.setdefault((master, host), {})[replica] = None
+            replica = named[1]
+            on_host = self._by_host.get((master, host))
+            if on_host is None:
+                on_host = self._by_host[(master, host)] = {}
+            on_host[replica] = None
         key = (replica, master, "master")
-        self._served.setdefault(master, {})[key] = None
-        if kind in kinds.MASTER_SIDE_SYNCING:
-            self._set(key, SYNCING, event, kind)
-        elif kind in kinds.MASTER_SIDE_RESTORED:
-            self._set(key, UP, event, kind)
-        else:
-            self._set(key, DOWN, event, kind)
+        served = self._served.get(master)
+        if served is None:
+            served = self._served[master] = {}
+        served[key] = None
+        state = _MASTER_MOVES[kind]
+        intervals = self._intervals.get(key)
+        if intervals and intervals[-1].state == state and intervals[-1].end_ts is None:
+            return  # already there: _set would keep the open interval
+        self._set(key, state, event, kind)
 
     # -- state bookkeeping
 
@@ -219,7 +275,7 @@ class LinkTimeline:
         state (a new cause within one down spell)."""
         intervals = self._intervals.get(key)
         if intervals is None:
-            intervals = self._intervals[key] = []
+            intervals = self._intervals[key] = deque(maxlen=self._max)
         elif intervals and intervals[-1].end_ts is None:
             last = intervals[-1]
             if last.state == state and not (again and last.cause != cause):
@@ -231,10 +287,9 @@ class LinkTimeline:
             return
         self._endings.pop(key, None)
         where = ((event.source, event.line),) if event.line is not None else ()
+        if len(intervals) == self._max:
+            self.dropped += 1  # the deque lets its oldest go
         intervals.append(LinkInterval(state, event.ts, None, cause, where))
-        if len(intervals) > self._max:
-            del intervals[0]
-            self.dropped += 1
 
     # -- reading
 

@@ -212,6 +212,9 @@ _SPECIFIC = frozenset(
 )
 
 
+_Reader = Callable[["SessionTracker", str, AnyEvent, "_Open | None"], "list[SyncSession]"]
+
+
 class SessionTracker:
     """Turns a time-ordered event stream into completed :class:`SyncSession` records.
 
@@ -277,7 +280,6 @@ class SessionTracker:
 
     def feed(self, event: AnyEvent) -> list[SyncSession]:
         """Sessions completed by ``event`` (usually none, at most two)."""
-        kind = event.kind
         source = self._node_of.get(event.source, event.source) if self._node_of else event.source
         plain = self._plain.get(source)
         if plain:
@@ -286,53 +288,79 @@ class SessionTracker:
             port = port_from_event(event)
             if port:
                 self._port[source] = port
-        if kind in (kinds.PSYNC_ACCEPTED, kinds.PSYNC_REJECTED) and event.fields.get("peer"):
-            self._remember_master_fact(event)
-            return []
-        done: list[SyncSession] = []
         session = self._open.get(source)
-        if kind in (kinds.MASTER_CONNECTING, kinds.REPLICAOF_ENABLED):
-            peer = event.fields.get("peer")
-            if peer:
-                self._peer[source] = str(peer)
-            if kind == kinds.REPLICAOF_ENABLED:
-                # Redis logs "Connecting to MASTER <new>" before "REPLICAOF <new> enabled":
-                # the attempt already under way is the one this command asked for.
-                if session is not None and session.peer != self._peer.get(source):
-                    why = "replica pointed at another master"
-                    done.append(self._close(source, event, "interrupted", why))
-                return done
-            if session is not None:
-                done.append(self._close(source, event, "interrupted", "new attempt began"))
-            if kind == kinds.MASTER_CONNECTING:
-                self._begin(event).add(event)
-            return done
-        if kind in _NODE_RESET:
-            if session is not None:
-                done.append(self._close(source, event, "interrupted", _NODE_RESET[kind]))
-            if kind == kinds.MASTER_MODE_ENABLED:
-                self._peer.pop(source, None)
-            return done
+        read = _READERS.get(event.kind)
+        if read is not None:
+            return read(self, source, event, session)
+        if session is not None:
+            session.add(event)  # a kind that only cites: the attempt under way
+        return []
+
+    # -- what each kind does (source: the node's log; session: its attempt under way)
+
+    def _master_fact_or_line(
+        self, source: str, event: AnyEvent, session: _Open | None
+    ) -> list[SyncSession]:
+        """``psync_accepted``/``psync_rejected``: the master's word on a replica."""
+        if event.fields.get("peer"):
+            self._remember_master_fact(event)
+        elif session is not None:
+            session.add(event)
+        return []
+
+    def _connecting(self, source: str, event: AnyEvent, session: _Open | None) -> list[SyncSession]:
+        peer = event.fields.get("peer")
+        if peer:
+            self._peer[source] = str(peer)
+        done = []
+        if session is not None:
+            done.append(self._close(source, event, "interrupted", "new attempt began"))
+        self._begin(event).add(event)
+        return done
+
+    def _replicaof(self, source: str, event: AnyEvent, session: _Open | None) -> list[SyncSession]:
+        peer = event.fields.get("peer")
+        if peer:
+            self._peer[source] = str(peer)
+        # Redis logs "Connecting to MASTER <new>" before "REPLICAOF <new> enabled":
+        # the attempt already under way is the one this command asked for.
+        if session is not None and session.peer != self._peer.get(source):
+            why = "replica pointed at another master"
+            return [self._close(source, event, "interrupted", why)]
+        return []
+
+    def _node_reset(self, source: str, event: AnyEvent, session: _Open | None) -> list[SyncSession]:
+        kind = event.kind
+        done = []
+        if session is not None:
+            done.append(self._close(source, event, "interrupted", _NODE_RESET[kind]))
+        if kind == kinds.MASTER_MODE_ENABLED:
+            self._peer.pop(source, None)
+        return done
+
+    def _opening(self, source: str, event: AnyEvent, session: _Open | None) -> list[SyncSession]:
+        """The kinds that open an attempt when none is under way."""
         if session is None:
-            if kind == kinds.SYNC_STARTED or kind in (
-                kinds.PSYNC_ATTEMPT,
-                kinds.FULL_RESYNC_STARTED,
-            ):
-                session = self._begin(event)
-            else:
-                return done
+            session = self._begin(event)
         session.add(event)
-        if kind in _ATTACH_ONLY:
-            return done
+        kind = event.kind
         if kind == kinds.PSYNC_ATTEMPT:
             session.psync_tried = True
             if event.fields.get("replid"):
                 session.replid = session.asked_replid = str(event.fields["replid"])
-        elif kind == kinds.PSYNC_IMPOSSIBLE:
-            session.reason = str(event.fields.get("reason") or "partial resync not possible")
         elif kind == kinds.FULL_RESYNC_STARTED:
             session.mode = "full"
             session.replid = str(event.fields.get("replid") or "") or session.replid
+        return []
+
+    def _during(self, source: str, event: AnyEvent, session: _Open | None) -> list[SyncSession]:
+        """The kinds that change or end the attempt under way (nothing without one)."""
+        if session is None:
+            return []
+        session.add(event)
+        kind = event.kind
+        if kind == kinds.PSYNC_IMPOSSIBLE:
+            session.reason = str(event.fields.get("reason") or "partial resync not possible")
         elif kind == kinds.RDB_RECEIVING:
             session.mode = "full"
             if event.fields.get("bytes") is not None:
@@ -341,21 +369,20 @@ class SessionTracker:
                 session.target = str(event.fields["target"])
         elif kind == kinds.DUAL_CHANNEL_STARTED:
             session.mode, session.dual = "full", True
-        elif kind == kinds.PSYNC_SUCCEEDED and session.dual:
-            pass  # the main channel's PSYNC of a two-connection full sync: not its end
         elif kind == kinds.PSYNC_SUCCEEDED:
-            session.mode = "partial"
-            session.reason = None
-            done.append(self._close(source, event, "success", None))
+            if not session.dual:  # else the main channel's PSYNC of a two-connection sync
+                session.mode = "partial"
+                session.reason = None
+                return [self._close(source, event, "success", None)]
         elif kind == kinds.SYNC_FINISHED:
             if session.mode == "unknown":
                 session.mode = "full"
-            done.append(self._close(source, event, "success", session.reason))
+            return [self._close(source, event, "success", session.reason)]
         elif kind in _FAILING:
-            done.append(self._close(source, event, "failed", _error_text(event, kind)))
+            return [self._close(source, event, "failed", _error_text(event, kind))]
         elif kind == kinds.MASTER_LINK_LOST:
-            done.append(self._close(source, event, "interrupted", "connection with master lost"))
-        return done
+            return [self._close(source, event, "interrupted", "connection with master lost")]
+        return []
 
     def flush(self) -> list[SyncSession]:
         """Attempts still open at the end of the input, as ``interrupted``."""
@@ -420,6 +447,33 @@ class SessionTracker:
         if gap is None or abs(gap) > MASTER_FACT_WINDOW:
             return None
         return fact
+
+
+#: What :meth:`SessionTracker.feed` does with each kind of :data:`_SPECIFIC`.
+_READERS: dict[str, _Reader] = {
+    kinds.PSYNC_ACCEPTED: SessionTracker._master_fact_or_line,
+    kinds.PSYNC_REJECTED: SessionTracker._master_fact_or_line,
+    kinds.MASTER_CONNECTING: SessionTracker._connecting,
+    kinds.REPLICAOF_ENABLED: SessionTracker._replicaof,
+    **dict.fromkeys(_NODE_RESET, SessionTracker._node_reset),
+    **dict.fromkeys(
+        (kinds.SYNC_STARTED, kinds.PSYNC_ATTEMPT, kinds.FULL_RESYNC_STARTED),
+        SessionTracker._opening,
+    ),
+    **dict.fromkeys(
+        (
+            kinds.PSYNC_IMPOSSIBLE,
+            kinds.RDB_RECEIVING,
+            kinds.DUAL_CHANNEL_STARTED,
+            kinds.PSYNC_SUCCEEDED,
+            kinds.SYNC_FINISHED,
+            kinds.MASTER_LINK_LOST,
+            *_FAILING,
+        ),
+        SessionTracker._during,
+    ),
+}
+assert set(_READERS) == _SPECIFIC
 
 
 def _error_text(event: AnyEvent, kind: str) -> str:

@@ -4,15 +4,23 @@ is the report built event by event (parse_file), on big generated logs."""
 from __future__ import annotations
 
 import gc
+import gzip
 import itertools
+import os
+from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from replwatch.cli.errors import ExitCode
+from replwatch.cli.report_cmd import report as report_command
+from replwatch.events import AnyEvent
 from replwatch.logs.files import parse_file, record_batches
 from replwatch.logs.parser import LogParser, load_default_parser
-from replwatch.report import build_report
+from replwatch.report import build_report, parallel
+from replwatch.report.parallel import OpenStreams, build_report_twice_read, plain_sizes
 from replwatch.report.render_json import render_json
 from replwatch.report.render_text import render_text
 
@@ -95,3 +103,85 @@ def test_the_analysis_makes_no_reference_cycles(parser: LogParser, tmp_path: Pat
         assert gc.collect() == 0  # (render_json's json.dumps(indent=2) makes one, once)
     finally:
         gc.enable()
+
+
+def _open(parser: LogParser, names: list[str]) -> OpenStreams:
+    def open_streams(quiet: bool) -> list[Iterable[AnyEvent]]:
+        return [chain.from_iterable(record_batches(parser, n, source=n, year=2026)) for n in names]
+
+    return open_streams
+
+
+def test_two_processes_report_alike(parser: LogParser, tmp_path: Path) -> None:
+    """report/parallel.py: this process reads the sessions part, a forked child the
+    links part; the report is the one-process one."""
+    if not SAMPLES.is_dir():
+        pytest.skip("no sample_logs")
+    lines = _lines()
+    names = [str(_write(tmp_path / "a.log", lines, 40_000))]
+    names.append(str(_write(tmp_path / "b.log", lines[5000:] + lines[:5000], 9_000)))
+    open_streams = _open(parser, names)
+    once = build_report(open_streams(False), files=names, clock_offsets={names[1]: 2.0})
+    twice = build_report_twice_read(open_streams, files=names, clock_offsets={names[1]: 2.0})
+    assert render_text(twice) + render_json(twice) == render_text(once) + render_json(once)
+
+
+def test_a_failing_child_leaves_its_part_to_this_process(
+    parser: LogParser, tmp_path: Path
+) -> None:
+    if not SAMPLES.is_dir():
+        pytest.skip("no sample_logs")
+    names = [str(_write(tmp_path / "a.log", _lines(), 12_000))]
+    parent = os.getpid()
+    reads = _open(parser, names)
+
+    def open_streams(quiet: bool) -> list[Iterable[AnyEvent]]:
+        if os.getpid() != parent:
+            raise RuntimeError("the child breaks")
+        return reads(quiet)
+
+    once = build_report(reads(False), files=names)
+    twice = build_report_twice_read(open_streams, files=names)
+    assert render_text(twice) == render_text(once)
+
+
+def test_which_logs_two_processes_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    small = tmp_path / "small.log"
+    small.write_text("x\n" * 100)
+    big = tmp_path / "big.log"
+    big.write_bytes(b"y" * 4096)
+    packed = tmp_path / "old.log.gz"
+    packed.write_bytes(gzip.compress(b"z\n" * 10))
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert plain_sizes([str(small)], min_bytes=4096) is None  # too small
+    assert plain_sizes([str(small), str(big)], min_bytes=4096) == {
+        str(small): 200,
+        str(big): 4096,
+    }
+    # a gzip file is read whole (its size says nothing of what it holds)
+    assert plain_sizes([str(big), str(packed)], min_bytes=4096) == {str(big): 4096}
+    assert plain_sizes(["-", str(big)], min_bytes=1) is None  # stdin is read once
+    monkeypatch.setenv("REPLWATCH_PARSE_WORKERS", "1")
+    assert plain_sizes([str(big)], min_bytes=1) is None
+
+
+def test_the_cli_on_two_processes_warns_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``replwatch report`` of logs read by two processes: the one-process output,
+    and a broken .gz named in one warning (the child reads quietly)."""
+    if not SAMPLES.is_dir():
+        pytest.skip("no sample_logs")
+    log = _write(tmp_path / "10000.log", _lines(), 20_000)
+    bad = tmp_path / "10001.log.gz"
+    bad.write_bytes(gzip.compress(log.read_bytes()[:200_000]) + b"trailing junk")
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    assert parallel.plain_sizes([str(log), str(bad)]) == {str(log): log.stat().st_size}
+    twice = CliRunner().invoke(report_command, [str(log), str(bad), "--json"])
+    monkeypatch.setenv("REPLWATCH_PARSE_WORKERS", "1")
+    once = CliRunner().invoke(report_command, [str(log), str(bad), "--json"])
+    assert twice.exit_code == once.exit_code == ExitCode.FAILURE
+    assert twice.stdout == once.stdout
+    assert twice.stderr == once.stderr
+    assert twice.stderr.count("garbage after the compressed data") == 1
