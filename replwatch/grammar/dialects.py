@@ -26,6 +26,9 @@ HEADER_TYPES: dict[tuple[str, str], str] = {
     # a pid masked before the line was pasted ("X:M", "xxxx:S", "<pid>:S", "***:M"):
     # no group, so the event's pid is null
     ("pid", "masked"): r"(?:[A-Za-z]{1,12}|<[A-Za-z_ -]{1,16}>|\*{1,12}|\?{1,12})",
+    # KeyDB (a Redis fork) writes the thread id after the pid ("29012:29018:S ..."):
+    # read, not kept
+    ("thread", "int"): r"\d{1,10}",
     ("role", "letter"): r"(?P<role>[XCSM])",
     ("role", "word"): r"(?P<role>primary|replica|RDB/AOF|sentinel|master|slave|child)",
     ("level", "char"): r"(?P<level>[.\-*#\x00])",

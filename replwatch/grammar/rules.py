@@ -31,13 +31,39 @@ MESSAGE_TYPES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "word": (r"\S+", str),
     "text": (r".*?", str),
     "rest": (r".*", str),
-    "addr": (r"\[[0-9A-Fa-f:.%\w]+\]:\d+|[^\s\[\]]+:\d+", str),
+    # host:port, [v6]:port, and the masks people paste ("<replica ip>:<port>",
+    # "(ip redacted):6379")
+    "addr": (
+        r"\[[0-9A-Fa-f:.%\w]+\]:\d+|[^\s\[\]<(]+:\d+"
+        r"|<[^<>]{1,32}>:(?:\d+|<[^<>]{1,16}>)|\([^()]{1,32}\):\d+",
+        str,
+    ),
     "host_port": (r"\S+ \d+", _join_host_port),
     "hex40": (r"[0-9a-fA-F]{40}", str),
     "hex": (r"[0-9a-fA-F]+", str),
     "version": (r"\d[\w.\-]*", str),
     "sentinel_event": (r"[+\-][a-z][\w\-]*", str),
 }
+
+
+#: What a paste puts where a number was ("pid BG", "request was: r", "<offset>",
+#: "***"): read in a second try (:meth:`RuleSet.classify_masked`), the field left out.
+_MASK = r"[A-Za-z]{1,3}|<[^<>]{1,24}>|\*{1,12}|\?{1,12}|#{1,12}"
+_NUMBER_GROUPS = {
+    "(" + MESSAGE_TYPES["int"][0] + ")": "(" + MESSAGE_TYPES["int"][0] + "|" + _MASK + ")",
+    "(" + MESSAGE_TYPES["float"][0] + ")": "(" + MESSAGE_TYPES["float"][0] + "|" + _MASK + ")",
+    "(?:" + MESSAGE_TYPES["int"][0] + ")": "(?:" + MESSAGE_TYPES["int"][0] + "|" + _MASK + ")",
+}
+
+
+def _number_or_none(conv: Callable[[str], Any]) -> Callable[[str], Any]:
+    def read(text: str) -> Any:
+        try:
+            return conv(text)
+        except ValueError:
+            return None  # masked: no value
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +84,19 @@ class CompiledPattern:
             name: conv(value)
             for name, conv, value in zip(self.field_names, self.converters, m.groups(), strict=True)
         }
+
+    def masked(self) -> CompiledPattern | None:
+        """This pattern with its numbers also read when a paste masked them (a
+        masked number gives no field), or None when it has no number."""
+        source = self.regex.pattern
+        for number, either in _NUMBER_GROUPS.items():
+            source = source.replace(number, either)
+        if source == self.regex.pattern:
+            return None
+        converters = tuple(_number_or_none(c) if c in (int, float) else c for c in self.converters)
+        return CompiledPattern(
+            self.template, re.compile(source), self.field_names, converters, self.first_words
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +192,10 @@ def compile_pattern(template: str, classes: Mapping[str, tuple[str, ...]]) -> Co
 class RuleSet:
     """All message rules, in precedence order, with first-word dispatch."""
 
-    def __init__(self, rules: list[CompiledRule]) -> None:
+    def __init__(self, rules: list[CompiledRule], *, masked_of: bool = False) -> None:
         self.rules = tuple(rules)
+        #: the rules with masked numbers read (see classify_masked), built on first use
+        self._masked: RuleSet | None = self if masked_of else None
         entries: list[tuple[int, CompiledPattern, CompiledRule]] = []
         for rule in rules:
             for pattern in rule.patterns:
@@ -183,6 +224,23 @@ class RuleSet:
                     fields.update(rule.constants)
                 return rule.kind, fields
         return None
+
+    def classify_masked(self, message: str) -> tuple[str, dict[str, Any]] | None:
+        """:meth:`classify` for a message no rule reads as written, trying the rules
+        with numbers again where a paste masked them (``started by pid BG``); a
+        masked number's field is left out. The masked patterns are built on first use."""
+        if self._masked is None:
+            masked: list[CompiledRule] = []
+            for rule in self.rules:
+                patterns = tuple(p for p in (q.masked() for q in rule.patterns) if p is not None)
+                if patterns:
+                    masked.append(CompiledRule(rule.kind, patterns, rule.constants, rule.origin))
+            self._masked = RuleSet(masked, masked_of=True)
+        found = self._masked.classify(message)
+        if found is None:
+            return None
+        kind, fields = found
+        return kind, {k: v for k, v in fields.items() if v is not None}
 
     @property
     def kinds(self) -> list[str]:

@@ -163,13 +163,11 @@ class LineClassifier:
         found = self.memo.get(message)
         if found is not None:
             return found
-        kept = message
-        result = self._rules.classify(message)
+        result, kept = self._read(message)
         if message[-1:].isspace():
             # Blanks a paste or a collector added must not cost the line its kind
             # or a field; blanks a server writes (and its rule expects) stay.
-            stripped = message.rstrip()
-            again = self._rules.classify(stripped)
+            again, stripped = self._read(message.rstrip())
             if again is not None and _stripped_is_better(result, again):
                 result, kept = again, stripped
         kind, fields = result if result is not None else (UNRECOGNIZED, {})
@@ -190,6 +188,23 @@ class LineClassifier:
         self.memo[message] = found
         return found
 
+    def _read(self, message: str) -> tuple[tuple[str, dict[str, Any]] | None, str]:
+        """(kind, fields) of a message, or None; and the message as kept. Read as a
+        bug report's paste may have left it: Markdown auto-links
+        (``[10.0.0.1:6379](http://10.0.0.1:6379)``) go back to their text, and
+        when no rule reads it as written, numbers a paste masked (``started by pid
+        BG``) are tried as such."""
+        if "](" in message:
+            plain = _AUTOLINK.sub(r"\1", message)
+            if plain != message:
+                found = self._rules.classify(plain) or self._rules.classify_masked(plain)
+                if found is not None:
+                    return found, plain
+        found = self._rules.classify(message)
+        if found is None:
+            found = self._rules.classify_masked(message)
+        return found, message
+
     def headerless(self, text: str) -> tuple[str | None, Classified] | None:
         """A message pasted without its header (``* Connecting to MASTER ...``, or
         the bare message): (level, classified) when a rule knows it, else None."""
@@ -201,6 +216,10 @@ class LineClassifier:
             return None
         level = m.group(1)
         return (LEVEL_MAP.get(level) if level else None), found
+
+
+#: A Markdown link whose text is what a server wrote: GitHub makes one of an address.
+_AUTOLINK = re.compile(r"\[([^\[\]\s]{1,200})\]\((?:https?|mailto):[^()\s]{0,300}\)")
 
 
 def _stripped_is_better(

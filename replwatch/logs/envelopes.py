@@ -271,6 +271,12 @@ REGEX_ENVELOPES: tuple[Envelope, ...] = (
         (Fact("envelope", value="label"), Fact("label", 0)),
         strong=False,
     ),
+    Envelope(
+        "label",  # Sentinel_2_log 1:X ... / an editor's or grep -n's line number: 4533 [1] ...
+        r"([\w.:/@-]{1,64}?)(?::| +)(?=[\[\d<*?A-Za-z])",
+        (Fact("envelope", value="label"), Fact("label", 0)),
+        strong=False,
+    ),
 )
 
 #: How deep envelopes nest (kubectl --prefix --timestamps is two).
@@ -502,7 +508,6 @@ def path_facts(path: str) -> dict[str, str]:
 DOCKER_JSON_HEAD = r'\{"log":"'
 DOCKER_JSON_MESSAGE = r'([^"\\]*(?:\\.[^"\\]*)*)'  # the unrolled loop: 2.4x the lazy one
 DOCKER_JSON_TAIL = r'\\n","stream":"(stdout|stderr)","time":"(' + _ISO_BODY + r')"\}'
-
 
 
 def _unwrap_json(text: str) -> Unwrapped | None:

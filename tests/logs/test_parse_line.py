@@ -185,3 +185,102 @@ def test_a_masked_pid_is_not_any_word(parser: LogParser) -> None:
     for line in ("12ab:S 25 Nov 2026 08:49:46.135 * DB saved on disk",
                  "toolongmaskedpid:S 25 Nov 2026 08:49:46.135 * DB saved on disk"):  # fmt: skip
         assert parser.parse_line(line, source="s", line_no=1).kind == "malformed", line
+
+
+# -- shapes that lines take in bug reports (each seen in a public issue thread)
+
+
+def test_a_masked_pid_with_valkey_iso8601_time(parser: LogParser) -> None:
+    # log-timestamp-format iso8601, pids replaced by FG/BG and trailing blanks
+    ev = parser.parse_line(
+        "FG:M 2026-01-12T09:43:18.330-05:00 * Background saving terminated with success    ",
+        source="s", line_no=1,
+    )  # fmt: skip
+    assert (ev.kind, ev.pid, ev.role, ev.ts) == (
+        "bgsave_done", None, "master", "2026-01-12T09:43:18.330-05:00"
+    )  # fmt: skip
+    child = parser.parse_line("BG:C 1795597163446 * DB saved on disk", source="s", line_no=2)
+    assert (child.kind, child.role) == ("rdb_saved", "child")
+
+
+def test_masked_numbers_in_the_message_type_the_line_without_the_field(
+    parser: LogParser,
+) -> None:
+    ev = parser.parse_line(
+        "FG:M 2026-01-12T09:43:10.924-05:00 * Unable to partial resync with replica "
+        "<replica ip>:<port> for lack of backlog (Replica request was: r).",
+        source="s", line_no=1,
+    )  # fmt: skip
+    assert ev.kind == "psync_rejected"
+    assert ev.fields["peer"] == "<replica ip>:<port>" and ev.fields["reason"] == "backlog"
+    assert "offset" not in ev.fields  # masked: no made-up number
+    started = parser.parse_line(
+        "1:M 12 Jan 2026 09:43:10.997 * Background saving started by pid BG", source="s", line_no=2
+    )
+    assert started.kind == "bgsave_started" and "child_pid" not in started.fields
+    # a number where the server writes one still gives the field
+    real = parser.parse_line(
+        "1:M 12 Jan 2026 09:43:10.997 * Background saving started by pid 4350",
+        source="s", line_no=3,
+    )  # fmt: skip
+    assert real.fields["child_pid"] == 4350
+
+
+def test_a_markdown_autolink_is_read_as_its_text(parser: LogParser) -> None:
+    ev = parser.parse_line(
+        "1:M 29 Nov 2021 12:56:51.579 # Connection with replica "
+        "[10.0.0.1:6379](http://10.0.0.1:6379) lost.",
+        source="s", line_no=1,
+    )  # fmt: skip
+    assert ev.kind == "replica_link_lost"
+    assert ev.fields["peer"] == "10.0.0.1:6379"
+
+
+@pytest.mark.parametrize(
+    "address", ["<replica ip>:<port>", "(ip redacted):6379", "<ip>:6379", "10.xx.xx.218:6379"]
+)
+def test_masked_addresses_are_peers(parser: LogParser, address: str) -> None:
+    ev = parser.parse_line(
+        f"1:M 29 Nov 2021 12:56:51.579 # Connection with replica {address} lost.",
+        source="s", line_no=1,
+    )  # fmt: skip
+    assert (ev.kind, ev.fields["peer"]) == ("replica_link_lost", address)
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        # a paste that kept its file's line numbers, before a Redis 2.8 Sentinel header
+        ("453311 [1] 29 May 01:08:40.279 # +new-epoch 5804", "453311"),
+        # a file name put in front by whoever merged the logs
+        (
+            "Sentinel_2_log 12297:X 10 Apr 10:00:22.093 # +odown master mymaster "
+            "__.__.__.88 6379 #quorum 2/2",
+            "Sentinel_2_log",
+        ),
+        # grep over several files puts the file's name in front
+        ("redis.log:1:S 25 Nov 2026 08:49:46.135 * Connection with master lost.", "redis.log"),
+    ],
+)
+def test_a_word_or_number_in_front_of_a_header_is_a_label(
+    parser: LogParser, line: str, label: str
+) -> None:
+    ev = parser.parse_line(line, source="s", line_no=1, year=2026)
+    assert ev.kind not in ("malformed", "unrecognized"), ev
+    assert ev.fields["envelope"] == "label" and ev.fields["label"] == label
+
+
+def test_a_headerless_message_is_not_taken_for_a_label(parser: LogParser) -> None:
+    ev = parser.parse_line("Connecting to MASTER 10.0.0.5:6379", source="s", line_no=1)
+    assert ev.kind == "master_connecting" and ev.ts is None
+    assert "label" not in ev.fields
+
+
+def test_keydb_pid_thread_header(parser: LogParser) -> None:
+    ev = parser.parse_line(
+        "29012:29018:S 21 Dec 2020 20:26:02.683 # Error reply to PING from master: "
+        "'-NOPERM this user has no permissions to run the 'ping' command'",
+        source="s", line_no=1,
+    )  # fmt: skip
+    assert (ev.kind, ev.pid, ev.role) == ("master_link_error", 29012, "replica")
+    assert "NOPERM" in ev.fields["error"]
