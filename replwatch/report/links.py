@@ -254,7 +254,11 @@ def _link_report(
 ) -> LinkReport:
     intervals = pair.replica_intervals or pair.master_intervals
     if pair.replica_intervals and pair.master_intervals:
-        intervals = merge_master_view(pair.replica_intervals, pair.master_intervals)
+        intervals = merge_master_view(
+            pair.replica_intervals,
+            pair.master_intervals,
+            replica_log_end=replica_log.last_ts if replica_log else None,
+        )
     observed = "replica" if pair.replica_intervals else "master"
     if pair.replica_intervals and pair.master_intervals:
         observed = "both"
@@ -384,14 +388,20 @@ def _outage(start: LinkInterval, end_ts: str | None, end_evidence: tuple) -> Out
 
 
 def merge_master_view(
-    replica_view: Sequence[LinkInterval], master_view: Sequence[LinkInterval]
+    replica_view: Sequence[LinkInterval],
+    master_view: Sequence[LinkInterval],
+    *,
+    replica_log_end: str | None = None,
 ) -> list[LinkInterval]:
-    """The replica's intervals, cut where the master saw the link drop first.
+    """The replica's intervals, cut where the master saw the link drop first, and
+    the master's after the replica's log ends.
 
     A replica killed with SIGKILL writes nothing: its log shows the link ``up`` until
     it starts again. The master's ``Connection with replica ... lost`` says when it
     really went; that moment splits the replica's ``up`` interval, and the rest of it
-    becomes ``down``.
+    becomes ``down``. A replica log that ends early (``replica_log_end``, its last
+    line) knows nothing later: from then on the master's log tells the link, so a
+    resync the master logged after it is not an outage "not restored".
     """
     cuts = [
         (interval.start_ts, interval)
@@ -416,7 +426,32 @@ def merge_master_view(
             continue
         merged.append(replace(interval, end_ts=cut.start_ts))
         merged.append(LinkInterval("down", cut.start_ts, interval.end_ts, cut.cause, cut.evidence))
-    return merged
+    return _master_after(merged, master_view, replica_log_end)
+
+
+def _master_after(
+    merged: list[LinkInterval], master_view: Sequence[LinkInterval], end: str | None
+) -> list[LinkInterval]:
+    """``merged``, whose last spell is a break the replica's log (ending at ``end``)
+    never saw end, restored where the master's log shows the link up again later.
+
+    Only then: a replica log that ends with its own shutdown is complete, and with a
+    few seconds of clock skew the master's earlier lines must not replace it."""
+    last = merged[-1] if merged else None
+    if end is None or last is None or last.state == UP or last.cause in _STOPPED:
+        return merged
+    start = last.start_ts or ""
+    back = next(
+        (
+            n
+            for n, i in enumerate(master_view)
+            if i.state == UP and i.start_ts and i.start_ts > start and i.start_ts > end
+        ),
+        None,
+    )
+    if back is None:
+        return merged
+    return [*merged[:-1], replace(last, end_ts=master_view[back].start_ts), *master_view[back:]]
 
 
 #: A link break this close before a promotion/REPLICAOF came with it (Redis logs

@@ -6,6 +6,7 @@ needs how many, when it began and ended, and a few lines to cite, not all of the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from replwatch import kinds
@@ -103,7 +104,8 @@ class Notables:
 #: ``unrecognized`` lines the findings read by their text, until a grammar types
 #: them: a client other than a replica dropped for its output buffer (its class
 #: limit, not the replica one), and the ``MISCONF`` refusal of a failing save.
-OUTPUT_BUFFER_TEXT = "scheduled to be closed ASAP for overcoming of output buffer limits"
+#: (``scheduled to be closed ASAP for ...``, and Redis 6.2+'s ``closed for ...``)
+OUTPUT_BUFFER_TEXT = "for overcoming of output buffer limits"
 
 
 def _variant(event: AnyEvent) -> str | None:
@@ -129,5 +131,15 @@ def _variant(event: AnyEvent) -> str | None:
     if kind == kinds.SYNC_FAILED:
         return str(fields.get("error") or "")
     if kind == kinds.UNRECOGNIZED:
-        return "output_buffer" if OUTPUT_BUFFER_TEXT in event.message else None
+        message = event.message
+        if OUTPUT_BUFFER_TEXT not in message:
+            return None
+        # the client's class, from its flags: S a replica, none shown (the bare line)
+        flags = _FLAGS.search(message)
+        if flags is None:
+            return "output_buffer:bare"
+        return "output_buffer:replica" if "S" in flags.group(1) else "output_buffer:other"
     return ""
+
+
+_FLAGS = re.compile(r"\bflags=(\S*)")

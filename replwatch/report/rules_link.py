@@ -194,28 +194,19 @@ def output_buffer(ctx: Context) -> list[Finding]:
             replace(finding, fix="raise `client-output-buffer-limit replica` on the master")
         )
     for variant, other in ctx.notables.variants(kinds.UNRECOGNIZED):
-        if variant != "output_buffer":
+        if not variant.startswith("output_buffer:"):
             continue
-        events = other.events
-        flags = {m.group(1) for e in events if (m := _FLAGS.search(e.message))}
-        if any("S" in f for f in flags):
-            continue  # a replica after all: a wording the grammar does not type yet
-        master = ctx.node_of(other.source)
-        findings.append(
-            group_finding(
-                other,
-                "client-output-buffer-other",
-                f"{master} closed a client (not a replica) for its output buffer limit",
-                "A normal or Pub/Sub client (flags "
-                + (", ".join(sorted(flags)) or "not shown")
-                + ") read its replies too slowly and passed its class's "
-                "`client-output-buffer-limit`. This is not a replication link (read "
-                "from the line's text: no grammar rule types it yet).",
-                "client-output-buffer-limit",
-                master,
-                severity=INFO,
-            )
+        untyped = _untyped_output_buffer(ctx, other, variant.split(":", 1)[1])
+        same = next(
+            (n for n, f in enumerate(findings) if (f.code, f.node) == (untyped.code, untyped.node)),
+            None,
         )
+        if same is None:
+            findings.append(untyped)
+        else:  # the typed lines' finding of this master cites these too
+            typed = findings[same]
+            evidence = tuple(sorted({*typed.evidence, *untyped.evidence}))
+            findings[same] = replace(typed, evidence=evidence, count=typed.count + untyped.count)
     restarts = {node.name: Moments(ts for ts, _w, _c in node.restarts) for node in ctx.nodes}
     for link in ctx.links:
         full = [
@@ -252,6 +243,57 @@ def output_buffer(ctx: Context) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _untyped_output_buffer(ctx: Context, group: NotableGroup, client: str) -> Finding:
+    """An output buffer line no grammar rule typed (a masked address, a pasted
+    ``Client id=… scheduled to be closed ASAP ...``): its ``flags=`` tell the class.
+    ``S`` is a replica; other flags a normal or Pub/Sub client; no flags at all (the
+    bare line) cannot tell, and then a master that serves replicas in these logs most
+    likely dropped one of them: said as likely, not as read. ``client`` is the
+    class its flags tell (see :mod:`~replwatch.report.notables`)."""
+    master = ctx.node_of(group.source)
+    flags = {m.group(1) for e in group.events if (m := _FLAGS.search(e.message))}
+    serves = any(link.master == master for link in ctx.links)
+    if client == "replica" or (client == "bare" and serves):
+        how = (
+            "its flags say `S`: a replica"
+            if client == "replica"
+            else "the line shows no flags, so the class is not written; "
+            f"{master} serves replicas in these logs, so most likely one of them"
+        )
+        finding = group_finding(
+            group,
+            "client-output-buffer-limit",
+            f"{master} dropped "
+            + ("its replica" if client == "replica" else "a client, most likely its replica,")
+            + " for its output buffer: raise client-output-buffer-limit replica",
+            f"The master closed a client for passing its output buffer limit ({how}). "
+            "While a replica loads the RDB (or cannot keep up) the writes buffered for "
+            "it grow past the replica class limit; the replica then syncs again, often "
+            "fully, and the loop repeats. Raise `client-output-buffer-limit replica` "
+            "(e.g. `replica 512mb 256mb 120`) above the writes of one full sync.",
+            "client-output-buffer-limit replica",
+            master,
+        )
+        return _fix(finding, "raise `client-output-buffer-limit replica` on the master")
+    shown = ", ".join(sorted(flags)) or "not shown"
+    return group_finding(
+        group,
+        "client-output-buffer-other",
+        f"{master} closed a client for its output buffer limit"
+        + (" (not a replica)" if flags else " (the line does not say which client)"),
+        f"A client (flags {shown}) read its replies too slowly and passed its class's "
+        "`client-output-buffer-limit`"
+        + (
+            ": a normal or Pub/Sub client, not a replication link."
+            if flags
+            else "; no replica appears in these logs, so it is likely not one."
+        ),
+        "client-output-buffer-limit",
+        master,
+        severity=INFO,
+    )
 
 
 def timeouts(ctx: Context) -> list[Finding]:

@@ -234,3 +234,36 @@ def test_diagnose_is_events_in_findings_out() -> None:
     findings = diagnose(events)
     assert findings and findings[0].code == "masterauth"
     assert all(src == "live:6380" for f in findings for src, _line in f.evidence)
+
+
+def test_output_buffer_lines_no_grammar_types_are_told_by_their_flags() -> None:
+    report = report_of("output-buffer-untyped-6379.log")
+    finding = report.findings[0]
+    assert finding.code == "client-output-buffer-limit"
+    assert finding.setting == "client-output-buffer-limit replica"
+    assert "raise client-output-buffer-limit replica" in finding.title
+    log = str(INCIDENTS / "output-buffer-untyped-6379.log")
+    assert {(log, 6), (log, 8)} <= set(finding.evidence)  # the bare line, the flags=S one
+    assert finding.count == 2  # one finding for the master: the typed line's
+    other = [f for f in report.findings if f.code == "client-output-buffer-other"]
+    assert len(other) == 1 and other[0].evidence == ((log, 9),)  # flags=P: Pub/Sub
+    assert "not a replica" in other[0].title
+    assert "client-output-buffer-limit replica" in cause_line(report)
+
+
+def test_a_bare_output_buffer_line_is_a_replica_only_where_replicas_are(
+    tmp_path: Path,
+) -> None:
+    lines = (INCIDENTS / "output-buffer-untyped-6379.log").read_text().splitlines()
+
+    def report_on(kept: list[str]) -> Report:
+        log = tmp_path / "6379.log"
+        log.write_text("\n".join(kept) + "\n")
+        return build_report([parse_file(load_default_parser(), str(log), source=str(log))])
+
+    serving = report_on(lines[:7]).findings[0]  # a full sync, then the bare line
+    assert serving.code == "client-output-buffer-limit"
+    assert "most likely its replica" in serving.title
+    [alone] = report_on(lines[5:6]).findings  # the bare line alone: no replica in sight
+    assert alone.code == "client-output-buffer-other" and alone.severity == "info"
+    assert "does not say which client" in alone.title

@@ -4,6 +4,7 @@ say (never from digits in a file name), a few seconds of clock skew change nothi
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ import pytest
 from replwatch.logs.files import parse_file
 from replwatch.logs.parser import load_default_parser
 from replwatch.report import Report, build_report
+from replwatch.report.render_text import render_text
 from tests.report.test_sample_logs import SERVERS, recording
 
 SERVER = "redis-7.0.15"
+#: The pid of a log line (``17851:S 25 Nov ...``, ``[5070] 25 Nov ...``).
+PID = re.compile(r"^\s*\[?(\d+)[\]:]")
 
 
 def analyse(paths: list[Path], skew: dict[str, float] | None = None) -> Report:
@@ -83,3 +87,28 @@ def test_a_second_of_clock_skew_changes_no_link(server: str, scenario: str) -> N
         skew = {str(f): seconds for f in files if f.name in ("10001.log", "10002.log")}
         skewed = analyse(files, skew=skew)
         assert shape(skewed) == shape(whole), seconds
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_replica_log_ending_early_is_not_an_outage_the_master_saw_end(
+    server: str, tmp_path: Path
+) -> None:
+    """The seed kills replica 10002 and restarts it; its log cut before the kill knows
+    nothing after, and the master's log shows the resync that ended the break."""
+    files = recording(server, "seed")
+    replica = next(f for f in files if f.name == "10002.log")
+    lines = replica.read_text().splitlines(keepends=True)
+    # cut where the killed replica starts again: its log ends with the kill
+    pids = [m.group(1) if (m := PID.match(line)) else None for line in lines]
+    pids = [p for p in pids if p]
+    restart = next(p for p in reversed(pids) if p != pids[0])
+    keep = next(
+        i for i, line in enumerate(lines) if (m := PID.match(line)) and m.group(1) == restart
+    )
+    cut = tmp_path / "10002.log"
+    cut.write_text("".join(lines[:keep]))
+    report = analyse([*(f for f in files if f != replica), cut])
+    link = next(lk for lk in report.links if lk.replica == "10002")
+    assert all(o.end_ts is not None for o in link.outages), link.outages
+    assert "not restored" not in render_text(report)
+    assert not any("still down" in line for line in report.summary), report.summary
