@@ -612,27 +612,49 @@ def _journald_json(obj: dict[str, Any]) -> Unwrapped:
     else:
         inner = "" if raw is None else str(raw)
     inner = inner.rstrip("\r\n")
+    facts = journald_facts(obj)
+    when = None
+    stamp = journald_stamp(obj.get("__REALTIME_TIMESTAMP"))
+    if stamp is not None:
+        facts["envelope_ts"] = stamp
+        when = iso_time(stamp)
+    return Unwrapped(inner, facts, (), when)
+
+
+#: The journald fields kept as facts, and their names in the contract.
+_JOURNALD_KEYS = (("_HOSTNAME", "host"), ("_SYSTEMD_UNIT", "unit"), ("SYSLOG_IDENTIFIER", "ident"))
+
+
+def journald_facts(obj: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a ``journalctl -o json`` object but its time (which
+    :func:`journald_stamp` gives): what the hot loop caches per host and unit."""
     facts: dict[str, Any] = {"envelope": "journald-json"}
-    for key, name in (
-        ("_HOSTNAME", "host"),
-        ("_SYSTEMD_UNIT", "unit"),
-        ("SYSLOG_IDENTIFIER", "ident"),
-    ):
+    for key, name in _JOURNALD_KEYS:
         value = obj.get(key)
         if isinstance(value, str):
             facts[name] = value
     pid = obj.get("_PID", obj.get("SYSLOG_PID"))
-    if isinstance(pid, str) and pid.isdigit() and len(pid) <= 10:
+    if isinstance(pid, str) and pid.isascii() and pid.isdigit() and len(pid) <= 10:
         facts["pid"] = int(pid)
-    when = None
-    micros = obj.get("__REALTIME_TIMESTAMP")
-    if isinstance(micros, str) and micros.isdigit() and len(micros) <= 17:
-        try:
-            moment = datetime.fromtimestamp(int(micros) / 1e6, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            moment = None
-        if moment is not None:
-            stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            facts["envelope_ts"] = stamp
-            when = iso_time(stamp)
-    return Unwrapped(inner, facts, (), when)
+    return facts
+
+
+@functools.lru_cache(maxsize=1024)
+def _utc_second(seconds: int) -> str | None:
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def journald_stamp(micros: object) -> str | None:
+    """``__REALTIME_TIMESTAMP`` (microseconds since the epoch, as text) as an
+    RFC 3339 UTC time with microseconds; None when it is not one. Integer
+    arithmetic, so no float rounding, and one ``strftime`` per second (cached)."""
+    if not isinstance(micros, str) or not (micros.isascii() and micros.isdigit()):
+        return None
+    if len(micros) > 17:
+        return None
+    seconds, fraction = divmod(int(micros), 1_000_000)
+    second = _utc_second(seconds)
+    return None if second is None else f"{second}.{fraction:06d}Z"

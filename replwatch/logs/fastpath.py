@@ -28,6 +28,8 @@ from replwatch.logs.envelopes import (
     Envelope,
     chain_members,
     chain_pattern,
+    journald_facts,
+    journald_stamp,
     path_facts,
 )
 from replwatch.logs.parser import LogParser
@@ -88,6 +90,9 @@ class _Route:
         #: ``docker-json``: each line is Docker's json-file object around the header;
         #: a row is then (pid, role, date, time, level, escaped message, stream, time)
         self.docker = json_kind == "docker-json" and not chain
+        #: ``journald-json``: each line is a ``journalctl -o json`` object; its rows
+        #: come from :class:`_JournaldRows` (a row ends with the facts as JSON text)
+        self.journald: _JournaldRows | None = None
         self.json_kind = json_kind
         header = _header_pattern(dialect)
         self.match: Callable[[str], re.Match[str] | None] | None = None
@@ -98,6 +103,9 @@ class _Route:
         self.fact_keys = frozenset(fact.key for env in chain for fact in env.facts)
         self.iso = dialect is not None and dialect.ts_kind == "iso8601"
         if header is None:
+            return
+        if json_kind == "journald-json" and not chain:
+            self.journald = _JournaldRows(re.compile(header, re.DOTALL | re.ASCII).match)
             return
         if self.docker:
             pattern = DOCKER_JSON_HEAD + header + DOCKER_JSON_MESSAGE + DOCKER_JSON_TAIL + "$"
@@ -149,14 +157,16 @@ class _Emitter:
         path_extra = self.path_extra
         if (
             path_extra
-            and (members is not None or route.docker)
-            and (route.fact_keys | (_DOCKER_KEYS if route.docker else frozenset())) & self.path_keys
+            and (members is not None or route.docker or route.journald is not None)
+            and (route.fact_keys | _json_keys(route)) & self.path_keys
         ):
             for offset in range(len(rows)):  # an envelope names a pod too: dicts decide
                 self.general(lines[first + offset], line_no + offset, out)
             return
         docker = route.docker
         docker_extra = ""
+        journald = route.journald is not None
+        journald_extra = ""
         for row in rows:
             if docker:
                 pid, role, date, time, level, message, stream, stamp = row
@@ -171,6 +181,8 @@ class _Emitter:
                 docker_extra = (
                     f'"envelope":"docker-json","stream":"{stream}","envelope_ts":"{stamp}"'
                 )
+            elif journald:
+                pid, role, date, time, level, message, journald_extra = row
             else:
                 pid, role, date, time, level, message = row[n:] if n else row
             day = dates.get(date)
@@ -193,7 +205,7 @@ class _Emitter:
             if meta:
                 ts_add(ts)
                 kind_add(found.kind)
-            if members is None and not path_extra and not docker:
+            if members is None and not path_extra and not docker and not journald:
                 json_add(f'{{"ts":"{ts}"{line_prefix}{line_no}{middle}{found.body}')
             elif found.clash:  # a rule field named like an envelope fact
                 if meta:
@@ -203,6 +215,8 @@ class _Emitter:
             else:  # the envelope's facts follow the rule's fields, then the file's
                 if docker:
                     extra = docker_extra + ("," + path_extra if path_extra else "")
+                elif journald:
+                    extra = journald_extra + ("," + path_extra if path_extra else "")
                 elif members is None:
                     extra = path_extra
                 elif path_extra:
@@ -317,7 +331,15 @@ def fast_json_batches(
         overlong = batch.overlong
         run: list[tuple[str, ...]] = []  # consecutive lines the route read
         run_start = 0
+        journald = route.journald
         for i, line in enumerate(lines):
+            if journald is not None and not overlong:
+                row = journald(line)
+                if row is not None:
+                    if not run:
+                        run_start = i
+                    run.append(row)
+                    continue
             m = route.match(line) if route.match is not None and not overlong else None
             if m is not None:
                 if not run:
@@ -335,6 +357,7 @@ def fast_json_batches(
                 or json_kind != route.json_kind
             ):
                 route = _Route(classifier.top_dialect, unwrapper.last_chain, json_kind)
+                journald = route.journald
         if run:
             emit.rows(route, run, lines, run_start, batch.first_line + run_start, out)
         yield out
@@ -350,6 +373,70 @@ def fast_json_batches(
 
 #: The keys a docker json-file line's facts give (``envelopes._docker_json``).
 _DOCKER_KEYS = frozenset({"envelope", "stream", "envelope_ts"})
+#: The keys a journald JSON object's facts may give (``envelopes._journald_json``).
+_JOURNALD_KEYS = frozenset({"envelope", "host", "unit", "ident", "pid", "envelope_ts"})
+
+
+def _json_keys(route: _Route) -> frozenset[str]:
+    if route.docker:
+        return _DOCKER_KEYS
+    return _JOURNALD_KEYS if route.journald is not None else frozenset()
+
+
+_FACTS_MAX = 1024
+
+
+class _JournaldRows:
+    """A ``journalctl -o json`` line as a row of the hot loop: the Redis header's
+    groups and message from ``MESSAGE``, then the facts as encoded JSON members.
+
+    The object is decoded with :func:`json.loads` (journald escapes freely, a
+    regex would not be safe); the facts text is cached per (host, unit, ident,
+    pid), and only the time, from :func:`~replwatch.logs.envelopes.journald_stamp`,
+    is put after it. None sends the line to the general path: not an object with
+    a string ``MESSAGE``, a CR, newline or NUL inside it, no header of the route.
+    """
+
+    def __init__(self, match: Callable[[str], re.Match[str] | None]) -> None:
+        self.match = match
+        self.facts: dict[tuple[object, ...], str] = {}
+
+    def __call__(self, line: str) -> tuple[str, ...] | None:
+        if line[:1] != "{":
+            return None
+        try:
+            obj = _loads(line)
+        except (ValueError, RecursionError):
+            return None
+        if type(obj) is not dict or "log" in obj:
+            return None
+        message = obj.get("MESSAGE")
+        if type(message) is not str:
+            return None
+        message = message.rstrip("\r\n")
+        if "\n" in message or "\r" in message or "\x00" in message:
+            return None
+        m = self.match(message)
+        if m is None:
+            return None
+        get = obj.get
+        key = (get("_HOSTNAME"), get("_SYSTEMD_UNIT"), get("SYSLOG_IDENTIFIER"),
+               get("_PID", get("SYSLOG_PID")))  # fmt: skip
+        try:
+            facts = self.facts.get(key)
+        except TypeError:  # a list or an object where a string belongs
+            return None
+        if facts is None:
+            if len(self.facts) >= _FACTS_MAX:
+                self.facts.clear()
+            facts = self.facts[key] = encode_fields_inner(journald_facts(obj))
+        stamp = journald_stamp(get("__REALTIME_TIMESTAMP"))
+        if stamp is not None:
+            facts += ',"envelope_ts":"' + stamp + '"'
+        return (*m.groups(), message[m.end() :], facts)
+
+
+_loads = json.loads
 
 
 def _unescape(escaped: str) -> str | None:

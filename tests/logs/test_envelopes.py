@@ -354,3 +354,37 @@ def test_random_bytes_after_any_envelope_prefix(parser: LogParser, raw: bytes) -
         assert isinstance(ev, Event)
         assert parser.feed(prefix.encode() + raw, source="b", line_no=1) is None or True
     parser.flush("b")
+
+
+def test_odd_journald_objects_read_alike_on_both_paths(parser: LogParser, tmp_path: Path) -> None:
+    """The hot loop's journald route decodes each object itself: every odd shape
+    (escapes, a byte-array or number MESSAGE, a list _PID, a superscript digit
+    for a pid, a newline inside, a ``log`` key, no time) gives Event.to_json()."""
+    line = "812:M 25 Nov 2026 10:13:41.114 * Ready to accept connections"
+    base = {"MESSAGE": line, "__REALTIME_TIMESTAMP": JOURNAL_MICROS, "_PID": "812"}
+    odd: list[dict[str, object]] = [
+        base,
+        {**base, "MESSAGE": line.replace("Ready", "R\u00e9ady \"x\" \\")},
+        {**base, "MESSAGE": list(line.encode())},
+        {**base, "MESSAGE": 42},
+        {**base, "_PID": ["812"]},
+        {**base, "_PID": "\u00b2"},
+        {**base, "_HOSTNAME": {"a": 1}},
+        {**base, "MESSAGE": line + "\nsecond"},
+        {**base, "MESSAGE": line + "\r\n"},
+        {**base, "log": 1},
+        {k: v for k, v in base.items() if k != "__REALTIME_TIMESTAMP"},
+        {**base, "__REALTIME_TIMESTAMP": "9" * 18},
+        {**base, "__REALTIME_TIMESTAMP": "\u0661\u0662"},
+        {**base, "MESSAGE": "not a redis line"},
+        base,
+    ]
+    path = tmp_path / "journal.json"
+    path.write_text("".join(json.dumps(o, ensure_ascii=n % 2 == 0) + "\n"
+                            for n, o in enumerate(odd)))  # fmt: skip
+    events = list(parse_file(parser, path, year=2026))
+    fast = [text for _, _, text in json_records(parser, path, year=2026)]
+    assert fast == [ev.to_json() for ev in events]
+    assert events[0].fields["envelope_ts"] == "2026-11-25T08:59:23.446123Z"
+    assert events[0].kind == events[-1].kind != UNRECOGNIZED
+    assert "pid" not in events[5].fields  # '²' is a digit, not a number
