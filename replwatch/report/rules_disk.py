@@ -3,7 +3,8 @@
 On the replica, a full resync writes the master's RDB to a temp file in ``dir`` and
 loads it: ``Opening the temp file needed for MASTER <-> REPLICA synchronization:
 Permission denied``, ``Write error or short write writing to the DB dump file ...: No
-space left on device``, ``Failed trying to load the MASTER synchronization DB from
+space left on device`` (or ``...: short write``, what a disk filling up mid-write
+usually gives), ``Failed trying to load the MASTER synchronization DB from
 disk: No such file or directory``, and ``Can't handle RDB format version 10`` when
 the master is newer than the replica. On the master, the background save that
 produces the RDB fails to fork (``vm.overcommit_memory``) or to write, either for a
@@ -35,20 +36,50 @@ _DISK_CAUSES = (
 )
 
 
+#: What ``readSyncBulkPayload`` logs instead of an errno when ``write()`` to the sync's
+#: temp file took fewer bytes than it was given (Redis and Valkey alike). The kernel
+#: does that when the file system fills up in the middle of a write: the next write
+#: would say ENOSPC, but the server gives up at the first short one.
+SHORT_WRITE = "short write"
+
+
+def disk_cause(error: str) -> str | None:
+    """The finding code for a sync error about the replica's ``dir``, else None."""
+    if error.strip() == SHORT_WRITE:
+        return "replica-disk-full"
+    return next((code for text, code in _DISK_CAUSES if text in error), None)
+
+
 def is_disk_error(error: str) -> bool:
     """True when a sync's error is about the replica's disk (its own finding)."""
-    return any(text in error for text, _code in _DISK_CAUSES)
+    return disk_cause(error) is not None
 
 
 def replica_rdb(ctx: Context) -> list[Finding]:
     """The replica could not write, read or load the RDB its master sent."""
     findings = []
     for error, group in ctx.notables.variants(kinds.SYNC_FAILED):
-        code = next((c for text, c in _DISK_CAUSES if text in error), None)
+        code = disk_cause(error)
         if code is None:
             continue
         node = ctx.node_of(group.source)
-        if code == "replica-disk-full":
+        if code == "replica-disk-full" and error.strip() == SHORT_WRITE:
+            title = (
+                f"{node} could not write the master's RDB into its dir (a short write: "
+                "most likely out of disk space)"
+            )
+            why = (
+                "The replica writes the RDB of each full resync into its `dir` before "
+                "loading it, and a write to that temp file came up short ('short write': "
+                "the system took fewer bytes than it was given, and the server logs no "
+                "errno then). That is most likely the disk of `dir` filling up in the "
+                "middle of the write (or a disk quota), so every full resync fails and "
+                "starts over; check `df` on that disk. Free space there (the RDB is as "
+                "large as the master's dataset, plus the replica's own dump.rdb), move "
+                "`dir`, or load straight from the socket (`repl-diskless-load swapdb`)."
+            )
+            fix = "free disk space in the replica's `dir` (or `repl-diskless-load swapdb`)"
+        elif code == "replica-disk-full":
             title = f"{node} ran out of disk space for the master's RDB (dir)"
             why = (
                 f"The replica writes the RDB of each full resync into its `dir` before "

@@ -45,6 +45,18 @@ def test_replica_disk_full_is_the_cause_with_dir() -> None:
     assert "master-unreachable" not in codes(report)
 
 
+def test_replica_short_write_of_the_sync_file_is_most_likely_a_full_disk() -> None:
+    """A full disk mid-write gives ``short write`` (no errno), as on the lab's full tmpfs."""
+    report = report_of("replica-short-write-6380.log")
+    finding = report.findings[0]
+    assert finding.code == "replica-disk-full" and finding.setting == "dir"
+    assert finding.count == 2
+    assert "short write" in finding.title and "most likely" in finding.title
+    assert "most likely" in finding.explanation
+    assert "disk space" in cause_line(report)
+    assert not codes(report) & {"sync-transfer", "master-unreachable"}
+
+
 def test_rdb_version_newer_than_the_replica() -> None:
     report = report_of("rdb-version-6380.log")
     finding = report.findings[0]

@@ -2,9 +2,9 @@
 
 Each test breaks replication the way a real incident does (a tiny output buffer
 limit, a tiny backlog, a master stopped past ``repl-timeout``, an ACL user without
-``+psync``, a replica whose ``dir`` vanished, Sentinels with one id) and asserts
-what the operator reads first: the finding naming the setting, its lines, and the
-summary's root cause.
+``+psync``, a replica whose ``dir`` vanished, is full or is read-only, Sentinels
+with one id) and asserts what the operator reads first: the finding naming the
+setting, its lines, and the summary's root cause.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -204,6 +205,85 @@ def test_replica_dir_removed_under_it(
     assert found.node == str(replica) and found.setting == "dir"
     assert report.findings[0].code == "replica-rdb-missing"
     assert any("own `dir`" in line for line in report.summary)
+
+
+@pytest.fixture
+def tmpfs_dir(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """Mount a tmpfs with the given options (``size=256k``, ``size=1m,ro``) as a data dir;
+    unmounted lazily afterwards (the server may still hold it while the lab goes down)."""
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        where = tmp_path / f"tmpfs{len(mounted)}"
+        where.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(
+                f"cannot mount a tmpfs for the replica's dir (needs root / CAP_SYS_ADMIN): "
+                f"{done.stderr.strip() or done.returncode}"
+            )
+        mounted.append(where)
+        return where
+
+    yield mount
+    for where in reversed(mounted):
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
+
+
+def fill_incompressible(lab: Lab, megabytes: int) -> None:
+    """Random bytes: neither LZF (rdbcompression) nor anything else shrinks them."""
+    client = lab.client(lab.master_port, timeout=10)
+    pipe = client.pipeline(transaction=False)
+    for i in range(megabytes * 16):
+        pipe.set(f"r{i}", os.urandom(64 * 1024))
+    pipe.execute()
+
+
+def test_replica_dir_on_a_full_disk(
+    tmpfs_dir: Callable[[str], Path], lab_factory: LabFactory, server_kind: str
+) -> None:
+    small = tmpfs_dir("size=256k")
+    lab = lab_factory(2, server_kind=server_kind, node_config={
+        1: {"repl-diskless-load": "disabled", "dir": str(small)}})  # fmt: skip
+    replica = lab.replica_ports[0]
+    fill_incompressible(lab, 2)
+    client = lab.client(replica)
+    # a new replication id on the master makes the replica's next sync a full one
+    client.execute_command("REPLICAOF", "NO", "ONE")
+    client.execute_command("REPLICAOF", "127.0.0.1", str(lab.master_port))
+    log = lab.log_path(replica)
+    wait_for(log, "writing to the DB dump file", timeout=30)
+    time.sleep(1.5)  # it retries, and fails the same way
+    report = report_of(*logs(lab))
+    found = finding(report, "replica-disk-full")
+    assert found.node == str(replica) and found.setting == "dir"
+    assert report.findings[0].code == "replica-disk-full"
+    assert found.evidence and {source for source, _line in found.evidence} == {str(log)}
+    assert any("disk space" in line for line in report.summary)
+    assert "master-unreachable" not in {f.code for f in report.findings}
+
+
+def test_replica_dir_not_writable(
+    tmpfs_dir: Callable[[str], Path], lab_factory: LabFactory, server_kind: str
+) -> None:
+    readonly = tmpfs_dir("size=1m,ro")
+    lab = lab_factory(2, server_kind=server_kind, up=False, node_config={
+        1: {"repl-diskless-load": "disabled", "dir": str(readonly)}})  # fmt: skip
+    lab.up(wait_links=False)
+    replica = lab.replica_ports[0]
+    log = lab.log_path(replica)
+    wait_for(log, "Read-only file system", timeout=30)
+    time.sleep(1.5)  # a few more attempts
+    report = report_of(*logs(lab))
+    found = finding(report, "replica-dir-permission")
+    assert found.node == str(replica) and found.setting == "dir"
+    assert report.findings[0].code == "replica-dir-permission"
+    assert any("write access" in line for line in report.summary)
 
 
 class _SameIdSentinels(SentinelGroup):
