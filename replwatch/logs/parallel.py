@@ -7,6 +7,8 @@ byte-identical to the one-process run:
 * the file is cut into segments of ``segment_bytes`` whose ends are moved to the
   next line start; process ``p`` (0 = this one, 1 = a forked child that inherits
   the loaded grammar) parses the segments ``k`` with ``k % 2 == p``;
+* a CRI file (``/var/log/pods``) is cut only where no stream's partial (``P``)
+  line waits for the line that ends it, so its parts meet in one process;
 * each process counts the newlines of the other's segments itself (cheap, in C)
   to number its lines;
 * output order is a token passed through two pipes: a process writes its segment
@@ -17,7 +19,10 @@ A process that dies closes its pipes; the other sees end-of-file and stops.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import itertools
+import mmap
 import os
 import re
 import signal
@@ -38,10 +43,60 @@ class _PeerGone(Exception):
     """The other process closed its token pipe before its turn was done."""
 
 
+class _CriCuts:
+    """Where a CRI file may be cut: not between a partial (``P``) line of a stream
+    and the ``F`` line of that stream that completes it (the parser joins them).
+
+    The ``P`` lines are found with :meth:`bytes.find` (C speed: a file without
+    any, the usual case for Redis's short lines, costs one pass per stream), each
+    checked to be a line's envelope, not text inside a message.
+    """
+
+    def __init__(self, data: mmap.mmap) -> None:
+        self.data = data
+        self.partials = {stream: self._lines(b" " + stream + b" P ", 0, None)
+                         for stream in (b"stdout", b"stderr")}  # fmt: skip
+
+    def _lines(self, needle: bytes, pos: int, first: int | None) -> list[int]:
+        """Starts of the lines whose envelope holds ``needle`` (the first only, with
+        ``first`` set: the one at or after ``pos``)."""
+        data, found = self.data, []
+        while (at := data.find(needle, pos)) >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            if at - start <= 40 and b" " not in data[start:at]:  # the line's time, then it
+                found.append(start)
+                if first is not None:
+                    break
+            pos = at + 1
+        return found
+
+    def safe(self, cut: int) -> int:
+        """The first line start at or after ``cut`` where no partial line waits."""
+        moved = True
+        while moved:
+            moved = False
+            for stream, starts in self.partials.items():
+                k = bisect.bisect_left(starts, cut)
+                if k == 0:
+                    continue
+                ends = self._lines(b" " + stream + b" F ", starts[k - 1], 1)
+                if not ends:
+                    return len(self.data)  # never completed: no cut after it
+                end = self.data.find(b"\n", ends[0])
+                done = len(self.data) if end < 0 else end + 1
+                if done > cut:
+                    cut, moved = done, True
+        return cut
+
+
 def _segment_starts(path: str, size: int, segment_bytes: int) -> Iterator[int]:
     """Line-start offsets near each multiple of ``segment_bytes``, then ``size``."""
     yield 0
-    with open(path, "rb") as f:
+    with open(path, "rb") as f, contextlib.ExitStack() as stack:
+        cuts = None
+        if size and _CRI_PARTIAL.search(f.read(_SNIFF_BYTES)) is not None:
+            data = stack.enter_context(mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ))
+            cuts = _CriCuts(data)
         last = 0
         target = segment_bytes
         while target < size:
@@ -56,6 +111,8 @@ def _segment_starts(path: str, size: int, segment_bytes: int) -> Iterator[int]:
                     pos += len(chunk)
                 else:
                     last = size
+                if cuts is not None and last < size:
+                    last = cuts.safe(last)
                 if last >= size:
                     break
                 yield last
@@ -98,7 +155,6 @@ def _run_share(
             line_no += _count_newlines(path, start, end)
             continue
         pieces: list[bytes] = []  # this segment's output, held until our turn
-        lines = 0
         for batch in json_batches(
             parser,
             path,
@@ -109,7 +165,6 @@ def _run_share(
             progress=progress,
         ):
             if batch.json:
-                lines += len(batch.json)
                 batch.json.append("")
                 pieces.append("\n".join(batch.json).encode("utf-8", "surrogatepass"))
         if k > 0 and os.read(token_in, 1) != b"t":
@@ -119,11 +174,12 @@ def _run_share(
         pieces.clear()
         if k < last:
             os.write(token_out, b"t")
-        line_no += lines
+        # lines, not events: the CRI parts of one line are one event
+        line_no += _count_newlines(path, start, end)
 
 
 def can_split(path: str, *, min_bytes: int) -> bool:
-    """True for a plain (not gzip, not CRI) regular file of at least ``min_bytes`` on a
+    """True for a plain (not gzip) regular file of at least ``min_bytes`` on a
     machine with two or more CPUs, unless ``REPLWATCH_PARSE_WORKERS=1``."""
     if os.environ.get("REPLWATCH_PARSE_WORKERS", "2") == "1" or (os.cpu_count() or 1) < 2:
         return False
@@ -137,9 +193,7 @@ def can_split(path: str, *, min_bytes: int) -> bool:
             head = f.read(_SNIFF_BYTES)
     except OSError:
         return False
-    # gzip cannot be cut; a CRI file may hold a partial line at a cut (its parts
-    # must meet in one process to be joined).
-    return not head.startswith(b"\x1f\x8b") and _CRI_PARTIAL.search(head) is None
+    return not head.startswith(b"\x1f\x8b")  # gzip cannot be cut
 
 
 def write_json_two_processes(

@@ -77,3 +77,43 @@ def test_cli_uses_two_processes_and_ends_quietly_on_head(tmp_path: Path) -> None
     shell = f"{' '.join(cmd)} | head -3"
     piped = subprocess.run(shell, shell=True, capture_output=True, env=env, timeout=60)
     assert piped.stdout.count(b"\n") == 3 and piped.stderr == b""
+
+
+def _make_cri(path: Path, repeat: int) -> Path:
+    """A kubelet file: both streams, long lines cut into ``P`` parts, some parts of
+    one stream waiting while the other stream writes, a message that holds
+    ``stdout P`` itself, and a last partial line never completed."""
+    ts = "2026-11-25T08:49:46.123456789Z"
+    lines = []
+    for i in range(repeat):
+        line = LINES[i % len(LINES)]
+        if i % 7 == 0:
+            lines += [f"{ts} stdout P {line[:20]}", f"{ts} stderr F {LINES[1]}",
+                      f"{ts} stdout P {line[20:30]}", f"{ts} stdout F {line[30:]}"]  # fmt: skip
+        elif i % 11 == 0:
+            lines.append(f"{ts} stderr F {line} said stdout P here")
+        else:
+            lines.append(f"{ts} stdout F {line}")
+    lines.append(f"{ts} stderr P 4357:S 25 Nov 2026 08:49:49.000 * never ends")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("segment_bytes", [1, 100, 4096])
+def test_cri_partial_lines_meet_in_one_process(
+    parser: LogParser, tmp_path: Path, segment_bytes: int
+) -> None:
+    path = _make_cri(tmp_path / "0.log", 3000)
+    assert can_split(str(path), min_bytes=10) is ((os.cpu_count() or 1) >= 2)
+    out = tmp_path / "out.json"
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        write_json_two_processes(
+            parser, str(path), year=2026, out_fd=fd, segment_bytes=segment_bytes
+        )
+    finally:
+        os.close(fd)
+    written = out.read_bytes()
+    assert written == _one_process(parser, path)
+    lines = path.read_bytes().count(b"\n")
+    assert written.count(b"\n") == lines - 2 * (3000 // 7 + 1)  # two parts joined per cut line
