@@ -243,6 +243,7 @@ def demo(
             )
             DashboardApp(DemoSource(lab, settings, joining=joining)).run()
         finally:
+            click.echo("stopping the demo servers …")
             lab.down(purge=lab_dir is None)
             click.echo("demo servers stopped")
 

@@ -367,6 +367,16 @@ class Lab(LabLayout):
             raise LabError(f"lab node {port} is not running{note}")
         return pid
 
+    def lift_save_delay(self) -> None:
+        """Set every running node's ``rdb-key-save-delay`` to 0 (best effort: a node
+        may be down or busy). The delay makes a demo's full sync watchable; at the
+        end it would also slow each node's shutdown save to many seconds."""
+        for port in self.ports:
+            if self.pid(port) is None:
+                continue
+            with contextlib.suppress(redis.RedisError, OSError):
+                self.client(port, timeout=1).config_set("rdb-key-save-delay", 0)
+
     def down(self, *, purge: bool = False, timeout: float = 15) -> None:
         """Stop every node (SIGTERM, then SIGKILL after ``timeout``); ``purge`` removes files.
 

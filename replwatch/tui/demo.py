@@ -77,6 +77,7 @@ class DemoSource(LiveSource):
         super().stop()
         if not self._lab_stopped:
             self._lab_stopped = True
+            self.lab.lift_save_delay()  # else the master's last save takes ~10 s
             self.lab.down()
 
     def _say(self, text: str) -> None:

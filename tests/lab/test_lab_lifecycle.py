@@ -142,3 +142,16 @@ def test_protect_replicas_makes_every_node_ask_for_the_password(
         assert _replicated(client, "test") == "seeded"
     finally:
         client.close()
+
+
+def test_lift_save_delay_ends_the_demo_slow_saves_on_running_nodes(
+    lab_factory, server_kind: str
+) -> None:
+    """The demo slows its master's saves so that a full sync can be watched; before
+    it stops the lab the delay is lifted, else the last save takes seconds."""
+    lab = lab_factory(2, password="foobared", node_config={0: {"rdb-key-save-delay": "500"}})
+    lab.stop(lab.replica_ports[0])  # a node that is down is skipped, not an error
+    master = lab.client(lab.master_port)
+    assert master.config_get("rdb-key-save-delay") == {"rdb-key-save-delay": "500"}
+    lab.lift_save_delay()
+    assert master.config_get("rdb-key-save-delay") == {"rdb-key-save-delay": "0"}
