@@ -458,6 +458,15 @@ def chain_members(chain: Sequence[Envelope]) -> Callable[..., str]:
         offset += env.groups
     if all(env.plain for env in chain):  # no group can be absent: one str.format
         template = ",".join(text + ("" if i is None else f'"{{{i}}}"') for text, i, _ in pieces)
+        used = [i for _, i, _ in pieces if i is not None]
+        if len(used) == 1:  # one group (docker -t's time): two concatenations are faster
+            at = used[0]
+            head, tail = template.split(f"{{{at}}}")
+
+            def one(*groups: str | None) -> str:
+                return head + groups[at] + tail  # type: ignore[operator]
+
+            return one
         return template.format
     return _cached_members(pieces, when)
 
