@@ -15,7 +15,12 @@ from what the nodes and the Sentinels said in the same round:
   to it, which no resync will merge.
 
 Two masters with nothing in common (two unrelated deployments polled together) are
-no split brain. Pure: a :class:`~replwatch.topology.snapshot.Snapshot` in, records out.
+no split brain. Nor is the old master of a Sentinel failover that has just restarted:
+it comes back answering ``role:master`` while the Sentinels already list it as a
+replica of the new master, and they reconfigure it within seconds (``+convert-to-slave``).
+It is told apart as :class:`Rejoining` (up for less than :data:`REJOIN_SECONDS`, no
+replica of its own, no shared history): said on its own, not as a split brain.
+Pure: a :class:`~replwatch.topology.snapshot.Snapshot` in, records out.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from replwatch.topology.snapshot import NodeState, Snapshot
 
 #: The replication id of a node that has no secondary history (INFO's placeholder).
 _NO_REPLID = "0" * 40
+#: A master the Sentinels list as a replica and that is up for less than this is an
+#: old master restarting after a failover (Sentinel reconfigures it after about
+#: 8 s of reporting the wrong role), not a second master.
+REJOIN_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,62 @@ class SplitBrain:
         return f"split brain: {who} are {'both' if two else 'all'} masters{of}: " + "; ".join(
             self.reasons
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Rejoining:
+    """An old master back up as a master that the Sentinels are about to make a
+    replica of ``master`` (their ``name``)."""
+
+    address: str
+    name: str
+    master: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.address} restarted as a master; the Sentinels list it as a replica of "
+            f"{self.name} at {self.master} and will reconfigure it in seconds "
+            "(+convert-to-slave): writes it takes meanwhile are lost"
+        )
+
+
+def rejoining(snapshot: Snapshot) -> list[Rejoining]:
+    """The old masters in ``snapshot`` that restart after a failover (see the module
+    docstring), by address."""
+    return sorted(_rejoining(snapshot, _masters(snapshot)).values(), key=lambda r: r.address)
+
+
+def _rejoining(snapshot: Snapshot, masters: Mapping[str, NodeState]) -> dict[str, Rejoining]:
+    if len(masters) < 2:
+        return {}
+    followed = {node.master_address for node in snapshot.nodes if node.ok}
+    found = {}
+    for name, places in sorted(_sentinel_names(snapshot).items()):
+        believed = [a for a, what in places.items() if "master" in what]
+        if len(believed) != 1 or believed[0] not in masters:
+            continue
+        for address, what in places.items():
+            node = masters.get(address)
+            if node is None or "master" in what or address in found:
+                continue
+            uptime = node.uptime_seconds
+            assert node.replication is not None
+            shared = any(
+                _shared_history(node, other) or _shared_history(other, node)
+                for other in masters.values()
+                if other is not node
+            )
+            if (
+                uptime is None
+                or uptime >= REJOIN_SECONDS
+                or node.replication.replicas
+                or address in followed
+                or shared
+            ):
+                continue
+            found[address] = Rejoining(address, name, believed[0])
+    return found
 
 
 def _masters(snapshot: Snapshot) -> dict[str, NodeState]:
@@ -166,6 +231,8 @@ def split_brains(snapshot: Snapshot) -> list[SplitBrain]:
     """Every split brain in ``snapshot``: masters joined by any sign, named when the
     Sentinels name one of them, each with every reason found."""
     masters = _masters(snapshot)
+    for address in _rejoining(snapshot, masters):
+        del masters[address]
     if len(masters) < 2:
         return []
     names = _sentinel_names(snapshot)

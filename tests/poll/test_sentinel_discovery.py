@@ -18,6 +18,7 @@ from replwatch.poll.auth import Credentials
 from replwatch.poll.rounds import Poller, PollSettings
 from replwatch.poll.sentinel_reply import disagreements, flat_table, parse_master
 from replwatch.topology.snapshot import LINK_UP, Snapshot
+from replwatch.topology.split_brain import rejoining, split_brains
 
 PASSWORD = "sentinel-lab-secret"
 FAST = PollSettings(connect_timeout=0.5, read_timeout=1.0)
@@ -100,6 +101,23 @@ async def test_one_sentinel_brings_the_group_and_follows_a_failover(
             lambda s: any(k.master == new_master and k.state == LINK_UP for k in s.links),
         )
         assert any(k.master == new_master and k.state == LINK_UP for k in linked.links)
+
+        # the old master comes back as a master; the Sentinels list it as a replica
+        # and convert it: an old master rejoining, never called a split brain
+        old = addr(lab.master_port)
+        lab.start(lab.master_port)
+        seen: list[Snapshot] = []
+
+        def converted(snap: Snapshot) -> bool:
+            seen.append(snap)
+            node = next((n for n in snap.nodes if n.address == old), None)
+            return node is not None and node.ok and node.master_address == new_master
+
+        await poll_until(poller, converted, timeout=45)
+        assert converted(seen[-1]), "the Sentinels did not convert the old master in 45 s"
+        assert [split_brains(snap) for snap in seen] == [[]] * len(seen)
+        back = [r for snap in seen for r in rejoining(snap)]
+        assert back and {(r.address, r.master) for r in back} == {(old, new_master)}
 
 
 def test_status_with_only_a_sentinel_shows_the_group_and_its_verdict(

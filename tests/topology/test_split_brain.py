@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from replwatch.cli.status_cmd import exit_code
-from replwatch.poll.info import parse_info, parse_replication
+from replwatch.poll.info import ServerInfo, parse_info, parse_replication
 from replwatch.poll.sentinel_reply import SentinelMaster, SentinelPeer, SentinelView
 from replwatch.topology.diff import assess
 from replwatch.topology.snapshot import NODE_OK, NodeState, Snapshot, build_snapshot
-from replwatch.topology.split_brain import split_brains
+from replwatch.topology.split_brain import REJOIN_SECONDS, rejoining, split_brains
 
 TS = "2026-11-25T09:00:00.000"
 A, B, C = "a" * 40, "b" * 40, "c" * 40
@@ -178,3 +180,46 @@ def test_signs_of_one_split_brain_are_joined_and_named() -> None:
 def test_a_master_that_does_not_answer_is_no_second_master() -> None:
     down = NodeState(addr(6380), "unreachable", error="127.0.0.1:6380: connection refused")
     assert split_brains(snap(master(6379, A, 6381), down, replica(6381, 6379, A))) == []
+
+
+def _restarted(node: NodeState, uptime: int) -> NodeState:
+    return replace(node, server=ServerInfo("redis", "7.0.15", "f" * 40, uptime))
+
+
+def test_an_old_master_restarting_after_a_failover_is_rejoining_not_a_split_brain() -> None:
+    # 6380 was promoted; 6379, the old master, is back as a master for 5 s and the
+    # Sentinels already list it as a replica of 6380: they convert it in seconds
+    nodes = snap(
+        sentinel(26379, "mymaster", 6380, 6379, 6381),
+        master(6380, B, 6381, replid2=A),
+        replica(6381, 6380, B),
+        _restarted(master(6379, C), 5),
+    )
+    assert split_brains(nodes) == []
+    (back,) = rejoining(nodes)
+    assert (back.address, back.name, back.master) == (addr(6379), "mymaster", addr(6380))
+    assert "will reconfigure it" in back.message
+    assert [p for p in assess(nodes) if "split brain" in p.message] == []
+
+
+def test_a_restarted_master_that_stays_a_master_becomes_a_split_brain() -> None:
+    for uptime, rejoins in ((5, True), (REJOIN_SECONDS, False), (3600, False)):
+        nodes = snap(
+            sentinel(26379, "mymaster", 6380, 6379),
+            master(6380, B, replid2=A),
+            _restarted(master(6379, C), uptime),
+        )
+        assert bool(rejoining(nodes)) is rejoins
+        assert bool(split_brains(nodes)) is not rejoins
+
+
+def test_an_old_master_still_on_its_history_is_a_split_brain_even_when_just_up() -> None:
+    # never restarted as a new run: it still has the history 6380 was promoted from
+    nodes = snap(
+        sentinel(26379, "mymaster", 6380, 6379),
+        master(6380, B, replid2=A),
+        _restarted(master(6379, A), 5),
+    )
+    assert rejoining(nodes) == []
+    (brain,) = split_brains(nodes)
+    assert brain.masters == (addr(6379), addr(6380))

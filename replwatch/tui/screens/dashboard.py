@@ -32,7 +32,7 @@ from replwatch.events import Event
 from replwatch.report import diagnose
 from replwatch.timeline.merge import merge_events
 from replwatch.topology.snapshot import NodeState, Snapshot
-from replwatch.topology.split_brain import split_brains
+from replwatch.topology.split_brain import rejoining, split_brains
 from replwatch.tui.formatting import short_address
 from replwatch.tui.messages import EventsArrived, FindingsReady, Note, SnapshotPolled, SourcesFound
 from replwatch.tui.screens.feed_filter import FeedFilter, FeedFilterScreen
@@ -188,6 +188,10 @@ class DashboardScreen(Screen[None]):
             del notes[key]
         for brain in split_brains(snapshot):
             notes[f"split:{brain.label}"] = brain.message
+        for key in [k for k in notes if k.startswith("rejoin:")]:
+            del notes[key]
+        for back in rejoining(snapshot):  # an old master the Sentinels are converting
+            notes[f"rejoin:{back.address}"] = back.message
         # The why column is off screen on a narrow terminal: say it on the notes line.
         narrow = self.size.width < WHY_ON_NOTES_BELOW
         for key in [k for k in notes if k.startswith("link:")]:
