@@ -60,6 +60,9 @@ FIGURES: dict[str, str] = {
     "does not answer (its last answer, dim)",
     "split brain": "on the notes line: two polled masters that are one data set (a "
     "replica both claim, one Sentinel name, one replication history); both take writes",
+    "rejoining": "on the notes line: an old master back up after a failover, still a "
+    "master while the Sentinels already list it as a replica; they make it one within "
+    "seconds, and writes it takes meanwhile are lost",
     "no password": "a replica that answers anyone without a password while its master "
     "has one (requirepass on the master only, as in the seed): whoever reaches it reads "
     "the data; give it requirepass too",
